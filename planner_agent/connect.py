@@ -1,0 +1,129 @@
+"""How to connect: the ``openai`` client and model, passed in or built from the environment.
+
+Order: an explicit ``client=`` / ``model=``; then ``AZURE_OPENAI_API_KEY`` + ``AZURE_OPENAI_ENDPOINT``
+(AzureOpenAI); then ``OPENAI_API_KEY`` and/or ``OPENAI_BASE_URL`` (OpenAI or any compatible server);
+then the embedded local model when ``planner-agent[local]`` is installed (unless ``PLANNER_LOCAL=0``).
+With none of these, a
+`ConfigurationError` says exactly what to set.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import openai
+
+from .errors import ConfigurationError
+
+__all__ = ["DEFAULT_OPENAI_MODEL", "Connection", "connect"]
+
+DEFAULT_OPENAI_MODEL: Final = "gpt-4.1-mini"
+LOCAL_API_KEY: Final = "local"
+
+AnyClient = openai.OpenAI | openai.AsyncOpenAI
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A client with its own retries switched off, the model name, and where it points."""
+
+    client: AnyClient
+    model: str
+    base_url: str
+    source: str  # "client", "azure", "openai", "local"
+
+    @property
+    def is_async(self) -> bool:
+        """True for an ``AsyncOpenAI`` client."""
+        return isinstance(self.client, openai.AsyncOpenAI)
+
+
+def _no_retries(client: AnyClient) -> AnyClient:
+    # Our tenacity layer owns transport retries; the client's own would multiply them.
+    return client.with_options(max_retries=0) if client.max_retries else client
+
+
+def connect(
+    client: AnyClient | None = None,
+    model: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> Connection:
+    """Resolve the client and model to use.
+
+    >>> conn = connect(openai.OpenAI(api_key="k", base_url="http://127.0.0.1:1/v1"), "m")
+    >>> conn.model, conn.client.max_retries
+    ('m', 0)
+    """
+    environ = os.environ if env is None else env
+    model = model or environ.get("PLANNER_MODEL") or None
+    if client is not None:
+        if not isinstance(client, openai.OpenAI | openai.AsyncOpenAI):
+            raise ConfigurationError(
+                f"client must be an openai.OpenAI, AzureOpenAI or AsyncOpenAI instance, "
+                f"not {type(client).__name__}."
+            )
+        base_url = str(client.base_url)
+        if model is None:
+            if "api.openai.com" not in base_url:
+                raise ConfigurationError(
+                    f"No model given for the client at {base_url}. Pass model= (or --model), "
+                    "or set PLANNER_MODEL."
+                )
+            model = DEFAULT_OPENAI_MODEL
+        return Connection(_no_retries(client), model, base_url, "client")
+
+    extra = {"timeout": timeout} if timeout is not None else {}
+    azure_key = environ.get("AZURE_OPENAI_API_KEY")
+    azure_endpoint = environ.get("AZURE_OPENAI_ENDPOINT")
+    if azure_key and azure_endpoint:
+        api_version = environ.get("OPENAI_API_VERSION")
+        if not api_version:
+            raise ConfigurationError(
+                "AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT are set but OPENAI_API_VERSION is "
+                "not: set it to your Azure OpenAI API version (e.g. 2024-10-21)."
+            )
+        if model is None:
+            raise ConfigurationError(
+                "For Azure OpenAI set PLANNER_MODEL (or pass model=) to your deployment name."
+            )
+        azure = openai.AzureOpenAI(
+            api_key=azure_key,
+            azure_endpoint=azure_endpoint,
+            api_version=api_version,
+            max_retries=0,
+            **extra,
+        )
+        return Connection(azure, model, str(azure.base_url), "azure")
+
+    api_key = environ.get("OPENAI_API_KEY")
+    base_url = environ.get("OPENAI_BASE_URL")
+    if api_key or base_url:
+        if base_url and model is None:
+            raise ConfigurationError(
+                f"OPENAI_BASE_URL is set ({base_url}) but no model: set PLANNER_MODEL (or pass "
+                "model= / --model) to a model the server serves."
+            )
+        # Compatible servers (vLLM, Ollama, llama.cpp) usually need no key; the client needs one.
+        oa = openai.OpenAI(
+            api_key=api_key or "not-needed", base_url=base_url or None, max_retries=0, **extra
+        )
+        return Connection(oa, model or DEFAULT_OPENAI_MODEL, str(oa.base_url), "openai")
+
+    # PLANNER_LOCAL=0 keeps the embedded model from starting (e.g. on CI machines with the extra).
+    if environ.get("PLANNER_LOCAL", "1") != "0" and importlib.util.find_spec("xllamacpp") is not None:
+        from .local import local_connection
+
+        return local_connection(model=model, timeout=timeout)
+
+    raise ConfigurationError(
+        "No LLM is configured. Do one of: (1) set OPENAI_API_KEY (and optionally PLANNER_MODEL); "
+        "(2) set OPENAI_BASE_URL and PLANNER_MODEL for a compatible server such as vLLM, Ollama "
+        "or llama.cpp (Azure: AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION); "
+        "(3) pip install 'planner-agent[local]' to plan with the embedded local model."
+    )

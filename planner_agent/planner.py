@@ -1,0 +1,440 @@
+"""The loop: prompt -> llm -> parse -> check -> (re-ask | result). `Planner` owns nothing else.
+
+The conversation of one run grows by appending the model's reply and one message listing the
+precise errors; the caller's messages are never rewritten. Transport retries happen inside one
+request (``llm``); validation re-asks are attempts here, bounded by ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import time
+from collections.abc import Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import openai
+
+from .connect import Connection, connect
+from .conventions import DEFAULT_LAYOUT, Layout
+from .draft import PlanDraft
+from .errors import (
+    ConfigurationError,
+    IncompleteOutputError,
+    PlanIssuesError,
+    PlanningError,
+    PlanRefusedError,
+    UnsupportedResponseFormatError,
+)
+from .knowledge import Knowledge
+from .llm import RateGate, Reply, RetryPolicy, acomplete, complete
+from .parse import parse_reply
+from .plan import ImplementationPlan, PlanIssue
+from .profiles import (
+    FALLBACK,
+    MODES,
+    Mode,
+    ModelProfile,
+    Price,
+    bounded_schema,
+    cost_usd,
+    profile_for,
+    strict_schema,
+)
+from .prompt import Prompt, PromptBuilder, PromptLayout
+from .requirements import load_requirements
+from .result import Attempt, PlanResult, Usage
+from .rules import Rule, check_plan
+from .tokens import TokenCounter
+
+if TYPE_CHECKING:
+    from .codebase import CodebaseIndex
+
+__all__ = ["Planner"]
+
+T = TypeVar("T")
+ModeOption = Literal["auto", "json_schema", "json_object", "markdown"]
+_LOCAL_MAX_TOKENS = 3072
+_DEFAULT_MAX_TOKENS = 8192
+
+
+@dataclass
+class _Run:
+    """State of one planning run: the growing conversation and the attempts so far."""
+
+    prompt: Prompt
+    mode: Mode
+    messages: list[dict[str, str]]
+    attempts: list[Attempt] = field(default_factory=list)
+    best: tuple[ImplementationPlan, list[PlanIssue]] | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+
+class Planner:
+    """Plans new pipeline steps; reusable (knowledge, codebase index and prompt prefix built once).
+
+    >>> planner = Planner(model="gpt-4.1-mini")  # doctest: +SKIP
+    >>> result = planner.plan("Calibrate XGBoost scores with isotonic regression ...")  # doctest: +SKIP
+    >>> result.ok, result.usage.total_tokens  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+        model: str | None = None,
+        mode: ModeOption = "auto",
+        max_attempts: int = 3,
+        knowledge: Knowledge | str | Path | Mapping[str, str] | None = None,
+        codebase: CodebaseIndex | str | Path | None = None,
+        strict: bool = False,
+        layout: Layout = DEFAULT_LAYOUT,
+        prompt_layout: PromptLayout = "cache",
+        examples_k: int = 2,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        context_window: int | None = None,
+        transport_retries: int = 4,
+        timeout: float | None = None,
+        prices: Mapping[str, Price] | None = None,
+        disable_rules: Iterable[str] = (),
+        extra_rules: Iterable[Rule] = (),
+        rate_gate: RateGate | None = None,
+        **options: Any,
+    ) -> None:
+        if mode not in MODES:
+            raise ConfigurationError(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
+        if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
+            raise ConfigurationError(
+                f"max_attempts must be a positive integer (1 = no re-ask); got {max_attempts!r}."
+            )
+        if max_tokens is not None and max_tokens < 1:
+            raise ConfigurationError(f"max_tokens must be positive; got {max_tokens!r}.")
+        if transport_retries < 0:
+            raise ConfigurationError(f"transport_retries must be >= 0; got {transport_retries!r}.")
+        self._timeout = timeout
+        self._connection: Connection | None = None
+        named = model or os.environ.get("PLANNER_MODEL") or None
+        if client is not None or named is None:
+            # The client (or, with nothing named, the environment) decides the model: connect now.
+            self._connection = connect(client, model, timeout=timeout)
+            self.model = self._connection.model
+            base_url: str | None = self._connection.base_url
+        else:
+            # A named model: connect lazily, so prompt() and option errors never need a server.
+            self.model = named
+            base_url = os.environ.get("OPENAI_BASE_URL") or os.environ.get("AZURE_OPENAI_ENDPOINT")
+        self.knowledge = Knowledge.load(knowledge)
+        self.codebase = _load_codebase(codebase)
+        self.strict = strict
+        self.layout = layout
+        self.max_attempts = max_attempts
+        self.requested_mode: ModeOption = mode
+        self.profile: ModelProfile = profile_for(
+            self.model, base_url=base_url, context_window=context_window
+        )
+        if mode != "auto":
+            self.profile = self.profile.with_mode(mode)
+        default_max = _LOCAL_MAX_TOKENS if self.profile.bounded else _DEFAULT_MAX_TOKENS
+        self.max_tokens = max_tokens or min(default_max, self.profile.max_output_tokens)
+        self.temperature = temperature
+        self.retry_policy = RetryPolicy(retries=transport_retries)
+        self.rate_gate = rate_gate or RateGate()
+        self.prices = prices
+        self.disable_rules = tuple(disable_rules)
+        self.extra_rules = tuple(extra_rules)
+        self.prompt_layout: PromptLayout = prompt_layout
+        self.examples_k = examples_k
+        self.options = dict(options)
+        self.counter = TokenCounter.for_model(self.model)
+        self._builders: dict[Mode, PromptBuilder] = {}
+
+    # -- public API ---------------------------------------------------------------------------
+    @property
+    def connection(self) -> Connection:
+        """The client connection (made on first use when a model was named)."""
+        if self._connection is None:
+            self._connection = connect(None, self.model, timeout=self._timeout)
+        return self._connection
+
+    @property
+    def mode(self) -> Mode:
+        """The output mode in use (after any ``auto`` fallback)."""
+        return self.profile.mode
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema sent to this endpoint (strict / bounded per the profile)."""
+        schema = PlanDraft.model_json_schema()
+        if self.profile.strict:
+            schema = strict_schema(schema)
+        if self.profile.bounded:
+            schema = bounded_schema(schema)
+        return schema
+
+    def prompt(self, requirements: str | Path) -> Prompt:
+        """Assemble (and budget-check) the prompt for ``requirements`` without calling the model."""
+        return self._builder(self.mode).build(load_requirements(requirements))
+
+    def plan(self, requirements: str | Path) -> PlanResult:
+        """Plan one step (blocking). See `aplan` for asyncio code."""
+        text = load_requirements(requirements)
+        if self.connection.is_async:
+            return _run_coroutine(self._aplan(text))
+        while True:
+            run = self._start(text)
+            try:
+                while True:
+                    reply = complete(
+                        self._sync_client(), self._request(run), self.retry_policy, self.rate_gate
+                    )
+                    result = self._handle(run, text, reply)
+                    if result is not None:
+                        return result
+            except UnsupportedResponseFormatError as exc:
+                self._fall_back(exc)
+
+    async def aplan(self, requirements: str | Path) -> PlanResult:
+        """Plan one step from asyncio code (a sync client is driven in a worker thread)."""
+        return await self._aplan(load_requirements(requirements))
+
+    def check(self, plan: ImplementationPlan, requirements: str | None = None) -> list[PlanIssue]:
+        """Run this planner's checks (codebase-aware) on any plan."""
+        return check_plan(
+            plan,
+            codebase=self.codebase,
+            requirements=requirements,
+            disable=self.disable_rules,
+            extra_rules=self.extra_rules,
+        )
+
+    # -- the loop -----------------------------------------------------------------------------
+    async def _aplan(self, text: str) -> PlanResult:
+        while True:
+            run = self._start(text)
+            try:
+                while True:
+                    request = self._request(run)
+                    client = self.connection.client
+                    if isinstance(client, openai.AsyncOpenAI):
+                        reply = await acomplete(client, request, self.retry_policy, self.rate_gate)
+                    else:
+                        reply = await asyncio.to_thread(
+                            complete, client, request, self.retry_policy, self.rate_gate
+                        )
+                    result = self._handle(run, text, reply)
+                    if result is not None:
+                        return result
+            except UnsupportedResponseFormatError as exc:
+                self._fall_back(exc)
+
+    def _sync_client(self) -> openai.OpenAI:
+        client = self.connection.client
+        assert isinstance(client, openai.OpenAI)
+        return client
+
+    def _fall_back(self, exc: UnsupportedResponseFormatError) -> None:
+        nxt = FALLBACK.get(self.mode)
+        if self.requested_mode != "auto" or nxt is None:
+            raise exc
+        self.profile = self.profile.with_mode(nxt)
+
+    def _builder(self, mode: Mode) -> PromptBuilder:
+        builder = self._builders.get(mode)
+        if builder is None:
+            if self.codebase is not None:
+                examples = self.codebase.examples()
+                digest = self.codebase.registry_digest()
+            else:
+                examples, digest = list(self.knowledge.examples), ""
+            builder = PromptBuilder(
+                self.knowledge,
+                mode=mode,
+                counter=self.counter,
+                schema=self.schema() if mode == "json_object" else None,
+                layout=self.prompt_layout,
+                examples=examples,
+                examples_k=self.examples_k,
+                ranker=_ranker,
+                codebase_digest=digest,
+                context_window=self.profile.context_window,
+                reserve_output=self.max_tokens,
+            )
+            self._builders[mode] = builder
+        return builder
+
+    def _start(self, text: str) -> _Run:
+        prompt = self._builder(self.mode).build(text)
+        # A copy: the re-ask loop appends to it, never to the prompt's own tuple.
+        return _Run(prompt=prompt, mode=self.mode, messages=[dict(m) for m in prompt.messages])
+
+    def _request(self, run: _Run) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": [dict(m) for m in run.messages],
+            self.profile.max_tokens_param: self.max_tokens,
+        }
+        if run.mode == "json_schema":
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "plan_draft",
+                    "strict": self.profile.strict,
+                    "schema": self.schema(),
+                },
+            }
+        elif run.mode == "json_object":
+            request["response_format"] = {"type": "json_object"}
+        temperature = self.temperature
+        if temperature is None and not self.profile.reasoning:
+            temperature = 0.0
+        if temperature is not None:
+            request["temperature"] = temperature
+        request.update(self.options)
+        return request
+
+    def _handle(self, run: _Run, text: str, reply: Reply) -> PlanResult | None:
+        number = len(run.attempts) + 1
+        if reply.refusal or reply.finish_reason == "content_filter":
+            run.attempts.append(
+                Attempt(
+                    number,
+                    reply.text,
+                    reply.finish_reason,
+                    reply.usage,
+                    reply.latency_s,
+                    transport_retries=reply.retries,
+                )
+            )
+            raise PlanRefusedError(
+                f"The model refused to plan this step: {reply.refusal or 'content filtered'}. "
+                "Rephrase the requirements; refusals are not re-asked.",
+                refusal=reply.refusal or "",
+                attempts=run.attempts,
+            )
+        if reply.finish_reason == "length":
+            run.attempts.append(
+                Attempt(
+                    number,
+                    reply.text,
+                    "length",
+                    reply.usage,
+                    reply.latency_s,
+                    ("<root>: output truncated at max_tokens",),
+                    transport_retries=reply.retries,
+                )
+            )
+            if run.best is None:
+                raise IncompleteOutputError(
+                    f"The reply was cut off at max_tokens={self.max_tokens} (finish_reason "
+                    "'length'). Raise max_tokens (or --max-tokens), or use a model with a larger "
+                    "output limit.",
+                    attempts=run.attempts,
+                )
+            return self._result(run)
+        parsed = parse_reply(reply.text, run.mode, self.layout)
+        issues: list[PlanIssue] = []
+        if parsed.plan is not None:
+            issues = sorted(
+                {*parsed.issues, *self.check(parsed.plan, text)},
+                key=lambda i: (not i.is_error, i.path, i.code),
+            )
+            run.best = (parsed.plan, issues)
+        run.attempts.append(
+            Attempt(
+                number,
+                reply.text,
+                reply.finish_reason,
+                reply.usage,
+                reply.latency_s,
+                parsed.errors,
+                tuple(issues),
+                reply.retries,
+            )
+        )
+        errors = list(parsed.errors) + [
+            f"{i.path}: [{i.code}] {i.message}" for i in issues if i.is_error
+        ]
+        if not errors:
+            return self._result(run)
+        if number >= self.max_attempts:
+            if run.best is None:
+                usage = sum((a.usage for a in run.attempts), Usage())
+                raise PlanningError(
+                    f"No schema-valid plan after {number} attempt(s); last errors: "
+                    + "; ".join(errors[:3]),
+                    attempts=run.attempts,
+                    usage=usage,
+                )
+            return self._result(run)
+        run.messages.append({"role": "assistant", "content": reply.text})
+        run.messages.append({"role": "user", "content": _reask(errors, run.mode)})
+        return None
+
+    def _result(self, run: _Run) -> PlanResult:
+        assert run.best is not None
+        plan, issues = run.best
+        usage = sum((a.usage for a in run.attempts), Usage())
+        result = PlanResult(
+            plan=plan,
+            issues=issues,
+            attempts=list(run.attempts),
+            model=self.model,
+            mode=run.mode,
+            cost_usd=cost_usd(
+                self.model,
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                usage.cached_tokens,
+                prices=self.prices,
+            ),
+            prompt_tokens=run.prompt.section_tokens(),
+            token_counts_exact=run.prompt.exact,
+            trimmed=list(run.prompt.trimmed),
+            elapsed_s=time.perf_counter() - run.started,
+        )
+        if self.strict and not result.ok:
+            raise PlanIssuesError(
+                f"The plan for {plan.step_name} still has {len(result.errors)} error(s) after "
+                f"{len(run.attempts)} attempt(s): " + "; ".join(str(i) for i in result.errors[:3]),
+                result=result,
+            )
+        return result
+
+
+def _reask(errors: list[str], mode: Mode) -> str:
+    listed = "\n".join(f"- {e}" for e in errors)
+    what = (
+        "the complete corrected plan in the same markdown format"
+        if mode == "markdown"
+        else ("the complete corrected JSON object (every field, not only the changed ones)")
+    )
+    return f"Your reply has these problems:\n{listed}\n\nFix all of them and reply with {what}."
+
+
+def _ranker(requirements: str, examples: Any, k: int) -> Any:
+    from .codebase import rank_examples
+
+    return rank_examples(requirements, examples, k)
+
+
+def _load_codebase(codebase: CodebaseIndex | str | Path | None) -> CodebaseIndex | None:
+    if codebase is None:
+        return None
+    from .codebase import CodebaseIndex
+
+    if isinstance(codebase, CodebaseIndex):
+        return codebase
+    return CodebaseIndex.from_path(Path(codebase))
+
+
+def _run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion even when called from a running event loop (notebooks)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

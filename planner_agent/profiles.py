@@ -1,0 +1,259 @@
+"""What an endpoint accepts: output mode, schema dialect, bounds for small models, context, prices.
+
+A `ModelProfile` is chosen from the model name and the endpoint's base URL. It decides which
+``response_format`` to ask for, how to transform the JSON Schema (OpenAI strict structured outputs
+accept only a subset), how large the context is and what a token costs.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+__all__ = [
+    "DEFAULT_CONTEXT_WINDOW",
+    "MODES",
+    "PRICES",
+    "Mode",
+    "ModelProfile",
+    "Price",
+    "bounded_schema",
+    "cost_usd",
+    "profile_for",
+    "strict_schema",
+]
+
+Mode = Literal["json_schema", "json_object", "markdown"]
+MODES: Final = ("auto", "json_schema", "json_object", "markdown")
+# Fallback order when a server rejects a response_format.
+FALLBACK: Final[Mapping[str, Mode]] = MappingProxyType(
+    {"json_schema": "json_object", "json_object": "markdown"}
+)
+
+DEFAULT_CONTEXT_WINDOW: Final = 32_768
+DEFAULT_MAX_OUTPUT: Final = 8_192
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per million tokens: input, cached input, output."""
+
+    input: float
+    cached_input: float
+    output: float
+
+
+# Public list prices (USD / 1M tokens) at the time of writing; override with ``prices=``.
+PRICES: Final[Mapping[str, Price]] = MappingProxyType(
+    {
+        "gpt-4o-mini": Price(0.15, 0.075, 0.60),
+        "gpt-4o": Price(2.50, 1.25, 10.00),
+        "gpt-4.1-nano": Price(0.10, 0.025, 0.40),
+        "gpt-4.1-mini": Price(0.40, 0.10, 1.60),
+        "gpt-4.1": Price(2.00, 0.50, 8.00),
+        "gpt-5-nano": Price(0.05, 0.005, 0.40),
+        "gpt-5-mini": Price(0.25, 0.025, 2.00),
+        "gpt-5": Price(1.25, 0.125, 10.00),
+        "o4-mini": Price(1.10, 0.275, 4.40),
+        "o3": Price(2.00, 0.50, 8.00),
+    }
+)
+
+# (model-name prefix, context window, max output tokens, reasoning model)
+_KNOWN: Final = (
+    ("gpt-4o", 128_000, 16_384, False),
+    ("gpt-4.1", 1_047_576, 32_768, False),
+    ("gpt-5", 400_000, 128_000, True),
+    ("o4", 200_000, 100_000, True),
+    ("o3", 200_000, 100_000, True),
+    ("o1", 200_000, 100_000, True),
+    ("gpt-4-turbo", 128_000, 4_096, False),
+    ("gpt-4", 8_192, 4_096, False),
+    ("gpt-3.5", 16_385, 4_096, False),
+)
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """How to speak to one model on one endpoint.
+
+    >>> profile_for("gpt-4o-mini").mode
+    'json_schema'
+    >>> profile_for("qwen2.5-coder", base_url="http://127.0.0.1:8080/v1").bounded
+    True
+    """
+
+    model: str
+    mode: Mode = "json_schema"
+    strict: bool = True
+    bounded: bool = False
+    context_window: int = DEFAULT_CONTEXT_WINDOW
+    max_output_tokens: int = DEFAULT_MAX_OUTPUT
+    openai_hosted: bool = False
+    reasoning: bool = False
+
+    @property
+    def max_tokens_param(self) -> str:
+        """OpenAI-hosted models take ``max_completion_tokens``; compatible servers ``max_tokens``."""
+        return "max_completion_tokens" if self.openai_hosted else "max_tokens"
+
+    def with_mode(self, mode: Mode) -> ModelProfile:
+        """The same profile speaking another output mode."""
+        return replace(self, mode=mode)
+
+
+def _is_openai_host(base_url: str | None) -> bool:
+    if not base_url:
+        return True
+    return bool(re.search(r"(^|//|\.)(api\.openai\.com|openai\.azure\.com)(/|:|$)", base_url))
+
+
+def profile_for(
+    model: str,
+    *,
+    base_url: str | None = None,
+    context_window: int | None = None,
+) -> ModelProfile:
+    """Choose the profile for ``model`` served at ``base_url`` (None: api.openai.com)."""
+    name = model.lower().rsplit("/", 1)[-1]
+    hosted = _is_openai_host(base_url)
+    for prefix, window, max_out, reasoning in _KNOWN:
+        if name.startswith(prefix):
+            return ModelProfile(
+                model=model,
+                mode="json_schema",
+                strict=True,
+                bounded=False,
+                context_window=context_window or window,
+                max_output_tokens=max_out,
+                openai_hosted=hosted,
+                reasoning=reasoning,
+            )
+    # Unknown model on a compatible server (vLLM, llama.cpp, Ollama): usually a small local model
+    # that needs list/string bounds to terminate; json_schema first, falling back when rejected.
+    return ModelProfile(
+        model=model,
+        mode="json_schema",
+        strict=True,
+        bounded=not hosted,
+        context_window=context_window or DEFAULT_CONTEXT_WINDOW,
+        max_output_tokens=DEFAULT_MAX_OUTPUT,
+        openai_hosted=hosted,
+        reasoning=False,
+    )
+
+
+def price_for(model: str, prices: Mapping[str, Price] | None = None) -> Price | None:
+    """The price entry whose key is the longest prefix of ``model`` (None: unknown, not a guess)."""
+    table = PRICES if prices is None else prices
+    name = model.lower().rsplit("/", 1)[-1]
+    if name in table:
+        return table[name]
+    matches = [k for k in table if name.startswith(k + "-")]
+    return table[max(matches, key=len)] if matches else None
+
+
+def cost_usd(
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    cached_tokens: int = 0,
+    *,
+    prices: Mapping[str, Price] | None = None,
+) -> float | None:
+    """Dollar cost of a usage, or None for a model with no price entry.
+
+    >>> round(cost_usd("gpt-4o-mini", 1_000_000, 0) or 0, 2)
+    0.15
+    """
+    price = price_for(model, prices)
+    if price is None:
+        return None
+    uncached = max(prompt_tokens - cached_tokens, 0)
+    return (
+        uncached * price.input
+        + cached_tokens * price.cached_input
+        + completion_tokens * price.output
+    ) / 1_000_000
+
+
+_STRICT_DROP: Final = frozenset(
+    {"default", "minLength", "maxLength", "minItems", "maxItems", "pattern", "format", "examples"}
+)
+
+
+def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Transform a Pydantic JSON Schema into the subset OpenAI strict structured outputs accept.
+
+    Every object lists all its properties as required and forbids extra keys; defaults and
+    length keywords are removed; a ``$ref`` stands alone (siblings are dropped).
+    """
+    result = copy.deepcopy(dict(schema))
+    _strictify(result)
+    return result
+
+
+def _strictify(node: Any) -> None:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            ref = node["$ref"]
+            node.clear()
+            node["$ref"] = ref
+            return
+        for key in _STRICT_DROP & node.keys():
+            del node[key]
+        if node.get("type") == "object" or "properties" in node:
+            props = node.setdefault("properties", {})
+            node["required"] = list(props)
+            node["additionalProperties"] = False
+        for key, value in node.items():
+            if key in ("properties", "$defs") and isinstance(value, dict):
+                # Name -> schema maps: their keys are field names, not keywords to drop.
+                for sub in value.values():
+                    _strictify(sub)
+            else:
+                _strictify(value)
+    elif isinstance(node, list):
+        for item in node:
+            _strictify(item)
+
+
+# Field-name -> maximum list length for small models; everything else gets the default.
+_LIST_BOUNDS: Final = MappingProxyType(
+    {"semantic_keywords": 12, "compatible_sources": 6, "aliases": 4}
+)
+_DEFAULT_LIST_BOUND: Final = 6
+_DEFAULT_STRING_BOUND: Final = 240
+
+
+def bounded_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Add ``maxItems``/``maxLength`` to every list/string so a small local model terminates.
+
+    llama.cpp turns these keywords into its grammar; without them 0.5B models loop until
+    ``max_tokens``.
+    """
+    result = copy.deepcopy(dict(schema))
+    _bound(result, None)
+    return result
+
+
+def _bound(node: Any, field: str | None) -> None:
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if kind == "array":
+            node["maxItems"] = _LIST_BOUNDS.get(field or "", _DEFAULT_LIST_BOUND)
+        elif kind == "string" and "enum" not in node:
+            node["maxLength"] = _DEFAULT_STRING_BOUND
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                for name, sub in value.items():
+                    _bound(sub, name)
+            else:
+                _bound(value, field if key in ("items", "anyOf") else None)
+    elif isinstance(node, list):
+        for item in node:
+            _bound(item, field)

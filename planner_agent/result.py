@@ -1,0 +1,171 @@
+"""What a planning run returns: the plan, what is left to fix, every attempt, usage and cost."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .plan import ImplementationPlan, PlanIssue, Severity
+
+__all__ = ["Attempt", "PlanResult", "Usage"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token usage, summed over requests. ``cached_tokens`` is the part of the prompt served from cache.
+
+    >>> Usage(10, 5, 2) + Usage(1, 1, 0)
+    Usage(prompt_tokens=11, completion_tokens=6, cached_tokens=2)
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-compatible form."""
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cached_tokens": self.cached_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request/reply round: the raw reply, what was wrong with it, and what it cost.
+
+    ``errors`` are schema/parse errors (``"<json path>: <message>"``); ``issues`` are the check
+    findings of a reply that parsed. ``transport_retries`` counts retries of this one request.
+    """
+
+    number: int
+    raw: str
+    finish_reason: str | None
+    usage: Usage
+    latency_s: float
+    errors: tuple[str, ...] = ()
+    issues: tuple[PlanIssue, ...] = ()
+    transport_retries: int = 0
+
+    @property
+    def parsed(self) -> bool:
+        """True when the reply parsed into a schema-valid plan."""
+        return not self.errors and self.finish_reason != "length"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible form."""
+        return {
+            "number": self.number,
+            "raw": self.raw,
+            "finish_reason": self.finish_reason,
+            "usage": self.usage.to_dict(),
+            "latency_s": round(self.latency_s, 4),
+            "errors": list(self.errors),
+            "issues": [i.model_dump(mode="json") for i in self.issues],
+            "transport_retries": self.transport_retries,
+        }
+
+
+@dataclass
+class PlanResult:
+    """A checked plan plus how it was obtained.
+
+    ``ok`` is True when no error-level issue is left. In a notebook the result renders as the
+    plan's markdown.
+    """
+
+    plan: ImplementationPlan
+    issues: list[PlanIssue]
+    attempts: list[Attempt]
+    model: str
+    mode: str
+    cost_usd: float | None = None
+    prompt_tokens: dict[str, int] = field(default_factory=dict)
+    token_counts_exact: bool = True
+    trimmed: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no error-level issue remains."""
+        return not any(i.severity is Severity.ERROR for i in self.issues)
+
+    @property
+    def errors(self) -> list[PlanIssue]:
+        """Error-level issues."""
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[PlanIssue]:
+        """Warning-level issues."""
+        return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    @property
+    def usage(self) -> Usage:
+        """Usage summed over every attempt, failed ones included."""
+        total = Usage()
+        for attempt in self.attempts:
+            total = total + attempt.usage
+        return total
+
+    def to_markdown(self) -> str:
+        """The plan in the seed's "Expected Output Format" (sections 1-7 + Implementation Details)."""
+        from .render import render_markdown
+
+        return render_markdown(self.plan)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plan, issues, attempts, usage and cost as plain JSON-compatible data."""
+        return {
+            "plan": self.plan.to_dict(),
+            "ok": self.ok,
+            "issues": [i.model_dump(mode="json") for i in self.issues],
+            "model": self.model,
+            "mode": self.mode,
+            "usage": self.usage.to_dict(),
+            "cost_usd": self.cost_usd,
+            "prompt_tokens": dict(self.prompt_tokens),
+            "token_counts_exact": self.token_counts_exact,
+            "trimmed": list(self.trimmed),
+            "elapsed_s": round(self.elapsed_s, 4),
+            "attempts": [a.to_dict() for a in self.attempts],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def summary(self) -> str:
+        """One line: model, attempts, tokens, cost, seconds, issues."""
+        usage = self.usage
+        cost = "n/a" if self.cost_usd is None else f"${self.cost_usd:.4f}"
+        return (
+            f"{self.plan.step_name}: {'ok' if self.ok else 'has errors'} | model {self.model} "
+            f"| {len(self.attempts)} attempt(s) | {usage.prompt_tokens} prompt "
+            f"({usage.cached_tokens} cached) + {usage.completion_tokens} completion tokens "
+            f"| cost {cost} | {self.elapsed_s:.1f}s | {len(self.errors)} error(s), "
+            f"{len(self.warnings)} warning(s)"
+        )
+
+    def _repr_markdown_(self) -> str:
+        issues = "".join(f"\n- {i}" for i in self.issues)
+        footer = f"\n\n---\n*{self.summary()}*" + (f"\n\n**Issues**{issues}" if issues else "")
+        return self.to_markdown() + footer
+
+    def __repr__(self) -> str:
+        return f"<PlanResult {self.summary()}>"

@@ -1,0 +1,181 @@
+"""Naming rules: step, class, logical, env-var and argument names, file paths, entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import conventions as cv
+from ..plan import ImplementationPlan, Severity
+from ._core import BUILDER, CONFIG, CONTRACT, SCRIPT, SPEC, CheckContext, Finding, family_rule
+from ._core import pascal_case as _pascal
+
+_rule = family_rule("naming")
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@_rule(
+    "NAME001",
+    E,
+    "The step name is PascalCase (`^[A-Z][A-Za-z0-9]*$`); it is also the registry key and spec_type. Rename, e.g. `model_calibration` -> `ModelCalibration`.",
+)
+def step_name_pascal_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if not cv.PASCAL_CASE.match(plan.step_name):
+        yield (
+            "step_name",
+            f"step name {plan.step_name!r} is not PascalCase; use {_pascal(plan.step_name)!r}",
+        )
+
+
+@_rule(
+    "NAME002", E, "The config class is `<StepName>Config`. Rename the class to the expected name."
+)
+def config_class_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    name, expected = plan.components.configuration.class_name, cv.config_class_name(plan.step_name)
+    if name != expected:
+        why = "" if name.endswith("Config") else "config classes end in 'Config'; "
+        yield f"{CONFIG}.class_name", f"config class {name!r}: {why}use {expected!r}"
+
+
+@_rule(
+    "NAME003",
+    E,
+    "The builder class is `<StepName>StepBuilder` (a common mistake is `<StepName>Step`). Rename the class to the expected name.",
+)
+def builder_class_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    name, expected = plan.components.step_builder.class_name, cv.builder_class_name(plan.step_name)
+    if name != expected:
+        why = "builders end in 'StepBuilder', not 'Step'; " if name.endswith("Step") else ""
+        yield f"{BUILDER}.class_name", f"builder class {name!r}: {why}use {expected!r}"
+
+
+@_rule(
+    "NAME004",
+    E,
+    "Logical names and aliases use only letters, digits, `_` and `-`. Rename, e.g. `model data` -> `model_data`.",
+)
+def logical_name_characters(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    spec, contract = plan.components.step_specification, plan.components.script_contract
+    named = [
+        (f"{SPEC}.dependencies[{i}].logical_name", d.logical_name)
+        for i, d in enumerate(spec.dependencies)
+    ]
+    for i, o in enumerate(spec.outputs):
+        named.append((f"{SPEC}.outputs[{i}].logical_name", o.logical_name))
+        named += [(f"{SPEC}.outputs[{i}].aliases[{j}]", a) for j, a in enumerate(o.aliases)]
+    for label, paths in (
+        ("input_paths", contract.input_paths),
+        ("output_paths", contract.output_paths),
+    ):
+        named += [
+            (f"{CONTRACT}.{label}[{i}].logical_name", p.logical_name) for i, p in enumerate(paths)
+        ]
+    for path, name in named:
+        if not cv.LOGICAL_NAME.match(name):
+            yield path, f"logical name {name!r} has invalid characters; use {cv.snake_case(name)!r}"
+
+
+@_rule(
+    "NAME005",
+    W,
+    "Logical names of dependencies and outputs are snake_case (legacy upper-case names exist in older code). Prefer the snake_case spelling given in the message.",
+)
+def logical_name_snake_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    spec = plan.components.step_specification
+    kinds = (("dependencies", spec.dependencies), ("outputs", spec.outputs))
+    for kind, items in kinds:
+        for i, name in enumerate(item.logical_name for item in items):
+            if cv.LOGICAL_NAME.match(name) and not cv.SNAKE_CASE.match(name):
+                yield (
+                    f"{SPEC}.{kind}[{i}].logical_name",
+                    f"logical name {name!r} is not snake_case; prefer {cv.snake_case(name)!r}",
+                )
+
+
+@_rule(
+    "NAME006",
+    E,
+    "Environment variables are UPPER_SNAKE_CASE. Rename, e.g. `labelField` -> `LABEL_FIELD`.",
+)
+def env_var_upper_snake(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    contract = plan.components.script_contract
+    names = [
+        (f"{CONTRACT}.required_env_vars[{i}]", n) for i, n in enumerate(contract.required_env_vars)
+    ]
+    names += [(f"{CONTRACT}.optional_env_vars.{n}", n) for n in contract.optional_env_vars]
+    for path, name in names:
+        if not cv.UPPER_SNAKE_CASE.match(name):
+            yield (
+                path,
+                f"environment variable {name!r} is not UPPER_SNAKE_CASE; use {cv.snake_case(name).upper()!r}",
+            )
+
+
+@_rule(
+    "NAME007",
+    E,
+    "Script arguments in the contract are kebab-case. Rename, e.g. `job_type` -> `job-type`.",
+)
+def argument_kebab_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for name in plan.components.script_contract.expected_arguments:
+        bare = name.removeprefix("--")  # A leading `--` is how the script sees it; tolerated.
+        if not cv.KEBAB_CASE.match(bare):
+            expected = cv.snake_case(bare).replace("_", "-")
+            yield (
+                f"{CONTRACT}.expected_arguments.{name}",
+                f"argument {name!r} is not kebab-case; use {expected!r}",
+            )
+
+
+@_rule(
+    "NAME008",
+    E,
+    "Component file paths follow the layout: `<contracts>/<name>_contract.py`, `<specs>/<name>_spec.py`, `<steps>/config_<name>_step.py` (or `config_<name>.py`), `<steps>/builder_<name>_step.py` (or `builder_<name>.py`), `<scripts>/<entry_point>`. Use the path given in the message.",
+)
+def file_paths_follow_layout(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    layout, name, c = ctx.layout, cv.snake_case(plan.step_name), plan.components
+    entry = c.script_contract.entry_point.rsplit("/", 1)[-1]
+    script = f"{layout.scripts_dir}/{entry}" if entry.endswith(".py") else layout.script_file(name)
+    expected = {
+        f"{CONTRACT}.file_path": (c.script_contract.file_path, [layout.contract_file(name)]),
+        f"{SPEC}.file_path": (c.step_specification.file_path, [layout.spec_file(name)]),
+        f"{CONFIG}.file_path": (
+            c.configuration.file_path,
+            [layout.config_file(name), f"{layout.steps_dir}/config_{name}.py"],
+        ),
+        f"{BUILDER}.file_path": (
+            c.step_builder.file_path,
+            [layout.builder_file(name), f"{layout.steps_dir}/builder_{name}.py"],
+        ),
+        f"{SCRIPT}.file_path": (c.processing_script.file_path, [script]),
+    }
+    for path, (actual, allowed) in expected.items():
+        if actual and actual.removeprefix("./") not in allowed:
+            yield path, f"file {actual!r} does not follow the layout; use {allowed[0]!r}"
+
+
+@_rule(
+    "NAME009",
+    E,
+    "The contract's entry_point is the script file name ending in `.py`. Add the extension, e.g. `model_calibration.py`.",
+)
+def entry_point_is_python(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    entry = plan.components.script_contract.entry_point
+    if not entry.endswith(".py"):
+        yield (
+            f"{CONTRACT}.entry_point",
+            f"entry_point {entry!r} must end in '.py'; use {cv.snake_case(plan.step_name) + '.py'!r}",
+        )
+
+
+@_rule(
+    "NAME010",
+    E,
+    "The specification's step_type equals the step name (variants add `_<Jobtype>` in code, not in the plan). Set it to the step name.",
+)
+def spec_step_type_is_step_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    step_type = plan.components.step_specification.step_type
+    if step_type != plan.step_name:
+        yield (
+            f"{SPEC}.step_type",
+            f"step_type {step_type!r} differs from the step name; use {plan.step_name!r}",
+        )

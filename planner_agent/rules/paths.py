@@ -1,0 +1,216 @@
+"""Container-path and property-path rules (the allowed forms depend on the SageMaker step type)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .. import conventions as cv
+from ..plan import DependencyType, ImplementationPlan, SageMakerStepType, Severity
+from ._core import CONTRACT, SPEC, CheckContext, Finding, family_rule
+
+_rule = family_rule("paths")
+E = Severity.ERROR
+ST = SageMakerStepType
+
+# A last path segment with one of these extensions names a file, not a directory.
+FILE_EXTENSIONS = frozenset(
+    {".csv", ".tsv", ".parquet", ".json", ".jsonl", ".pkl", ".pickle", ".joblib", ".txt", ".tar"}
+    | {".gz", ".zip", ".npy", ".npz", ".h5", ".pt", ".pth", ".bin", ".onnx", ".yaml", ".yml"}
+    | {".xml", ".py", ".xlsx", ".model"}
+)
+_PROCESSING_PATH = re.compile(
+    r"^properties\.ProcessingOutputConfig\.Outputs\[(['\"])(?P<name>[^'\"]+)\1\]\.S3Output\.S3Uri$"
+)
+_TRAINING_PATHS = frozenset(
+    {"properties.ModelArtifacts.S3ModelArtifacts", "properties.OutputDataConfig.S3OutputPath"}
+)
+
+
+def under(path: str, prefix: str) -> bool:
+    """True when ``path`` is ``prefix`` or inside it (``/a/bc`` is not inside ``/a/b``)."""
+    base = prefix.rstrip("/")
+    return path.rstrip("/") == base or path.startswith(base + "/")
+
+
+def _output_types(plan: ImplementationPlan) -> dict[str, DependencyType]:
+    return {o.logical_name: o.output_type for o in plan.components.step_specification.outputs}
+
+
+def _prefix_findings(plan: ImplementationPlan, kind: str) -> Iterator[Finding]:
+    step_type, contract = plan.registry_entry.sagemaker_step_type, plan.components.script_contract
+    paths = contract.input_paths if kind == "input" else contract.output_paths
+    types = _output_types(plan)
+    for i, item in enumerate(paths):
+        if kind == "input":
+            allowed = cv.input_prefixes(step_type)
+        else:
+            allowed = cv.output_prefixes(step_type, types.get(item.logical_name))
+        if allowed and not any(under(item.container_path, p) for p in allowed):
+            options = " or ".join(repr(p) for p in allowed)
+            suggestion = f"{allowed[0].rstrip('/')}/{item.logical_name}"
+            yield (
+                f"{CONTRACT}.{kind}_paths[{i}].container_path",
+                f"{kind} path {item.container_path!r} of a {step_type} step is not under "
+                f"{options}; use e.g. {suggestion!r}",
+            )
+
+
+@_rule(
+    "PATH001",
+    E,
+    "Contract input paths start with the prefix of the step type: Processing `/opt/ml/processing/input`; Training `/opt/ml/input/data` or `/opt/ml/input/config`. Move the path under the prefix.",
+)
+def input_path_prefix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    yield from _prefix_findings(plan, "input")
+
+
+@_rule(
+    "PATH002",
+    E,
+    "Contract output paths start with the prefix of the step type: Processing `/opt/ml/processing/output` (payload samples: `/opt/ml/processing/`); Training `/opt/ml/model`, `/opt/ml/output/data` or `/opt/ml/checkpoints`. Move the path under the prefix.",
+)
+def output_path_prefix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    yield from _prefix_findings(plan, "output")
+
+
+@_rule(
+    "PATH003",
+    E,
+    "Container paths are directories (SageMaker mounts directories), not files such as `.../data.csv`. Drop the file name.",
+)
+def paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    contract = plan.components.script_contract
+    for kind, paths in (
+        ("input_paths", contract.input_paths),
+        ("output_paths", contract.output_paths),
+    ):
+        for i, item in enumerate(paths):
+            head, _, last = item.container_path.rstrip("/").rpartition("/")
+            suffix = last[last.rfind(".") :].lower() if "." in last else ""
+            if suffix in FILE_EXTENSIONS:
+                yield (
+                    f"{CONTRACT}.{kind}[{i}].container_path",
+                    f"{item.container_path!r} names a file; use the directory {head!r} "
+                    "(the script finds the file inside it)",
+                )
+
+
+@_rule(
+    "PATH004",
+    E,
+    "Input and output paths do not overlap (no path equals or contains another). Give outputs their own directory under the output prefix.",
+)
+def inputs_outputs_disjoint(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    contract = plan.components.script_contract
+    for i, out in enumerate(contract.output_paths):
+        for inp in contract.input_paths:
+            a, b = out.container_path, inp.container_path
+            if under(a, b) or under(b, a):
+                yield (
+                    f"{CONTRACT}.output_paths[{i}].container_path",
+                    f"output path {a!r} overlaps input {inp.logical_name!r} ({b!r}); "
+                    "use a separate directory",
+                )
+
+
+@_rule(
+    "PATH005",
+    E,
+    "No two contract outputs share a container path. Give each output its own directory.",
+)
+def output_paths_unique(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    seen: dict[str, str] = {}
+    for i, out in enumerate(plan.components.script_contract.output_paths):
+        path = out.container_path.rstrip("/")
+        if path in seen:
+            yield (
+                f"{CONTRACT}.output_paths[{i}].container_path",
+                f"output {out.logical_name!r} reuses the path of {seen[path]!r}; "
+                f"use e.g. {path + '/' + out.logical_name!r}",
+            )
+        seen.setdefault(path, out.logical_name)
+
+
+@_rule(
+    "PROP001",
+    E,
+    "Property paths start with lower-case `properties.` (not `Properties.`, not bare). Use the path given in the message.",
+)
+def property_path_prefix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    step_type = plan.registry_entry.sagemaker_step_type
+    for i, out in enumerate(plan.components.step_specification.outputs):
+        if not out.property_path.startswith("properties."):
+            expected = (
+                cv.property_path_for(step_type, out.logical_name, out.output_type)
+                if step_type
+                else ""
+            )
+            fix = f"use {expected!r}" if expected else "start it with 'properties.'"
+            yield (
+                f"{SPEC}.outputs[{i}].property_path",
+                f"property path {out.property_path!r} must start with lower-case 'properties.'; {fix}",
+            )
+
+
+def _pattern_problem(step_type: SageMakerStepType, path: str) -> str | None:
+    """Why ``path`` is the wrong shape for ``step_type`` (None when fine or not checked)."""
+    processing = _PROCESSING_PATH.match(path) is not None
+    if step_type in cv.PROCESSING_LIKE:
+        if processing:
+            return None
+        if "Outputs." in path:
+            return "outputs are indexed as Outputs['<name>'], not with a dot"
+        if path in _TRAINING_PATHS:
+            return "that is a Training pattern on a Processing step"
+        return "Processing outputs use the ProcessingOutputConfig pattern"
+    if step_type is ST.TRAINING:
+        if path in _TRAINING_PATHS:
+            return None
+        return (
+            "that is a Processing pattern on a Training step"
+            if processing
+            else "Training outputs use ModelArtifacts or OutputDataConfig"
+        )
+    if step_type in (ST.TRANSFORM, ST.CREATE_MODEL):
+        expected = cv.property_path_for(step_type, "", DependencyType.CUSTOM_PROPERTY)
+        return None if path == expected else f"{step_type.value} outputs use {expected!r}"
+    return None  # No documented pattern for the other step types.
+
+
+@_rule(
+    "PROP002",
+    E,
+    "The property path has the pattern of the step type: Processing `properties.ProcessingOutputConfig.Outputs['<name>'].S3Output.S3Uri`; Training `properties.ModelArtifacts.S3ModelArtifacts` (model) or `properties.OutputDataConfig.S3OutputPath`; Transform `properties.TransformOutput.S3OutputPath`; CreateModel `properties.ModelName`. Use the path given in the message.",
+)
+def property_path_pattern(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    step_type = plan.registry_entry.sagemaker_step_type
+    if step_type is None:
+        return
+    for i, out in enumerate(plan.components.step_specification.outputs):
+        if out.property_path.startswith("properties."):
+            problem = _pattern_problem(step_type, out.property_path)
+            if problem:
+                expected = cv.property_path_for(step_type, out.logical_name, out.output_type)
+                yield (
+                    f"{SPEC}.outputs[{i}].property_path",
+                    f"{out.property_path!r}: {problem}; use {expected!r}",
+                )
+
+
+@_rule(
+    "PROP003",
+    E,
+    "A Processing property path quotes the output's own logical name. Quote the logical name.",
+)
+def property_path_quotes_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if plan.registry_entry.sagemaker_step_type in (ST.TRAINING, ST.TRANSFORM, ST.CREATE_MODEL):
+        return  # PROP002 already reports the Processing pattern on these steps.
+    for i, out in enumerate(plan.components.step_specification.outputs):
+        match = _PROCESSING_PATH.match(out.property_path)
+        if match and match.group("name") != out.logical_name:
+            expected = cv.property_path_for(ST.PROCESSING, out.logical_name, out.output_type)
+            yield (
+                f"{SPEC}.outputs[{i}].property_path",
+                f"property path quotes {match.group('name')!r} but the output is {out.logical_name!r}; use {expected!r}",
+            )

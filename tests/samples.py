@@ -1,0 +1,102 @@
+"""Sample drafts and plans shared by the tests (read-only fixtures, built through the public models)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner_agent.draft import PlanDraft
+
+CALIBRATION_REQUIREMENTS = (
+    "Add a ModelCalibration step that calibrates the raw scores of a trained XGBoost model with "
+    "isotonic regression. It reads the evaluation predictions produced by XGBoostModelEval and "
+    "writes the calibration model and calibrated predictions for the Package step."
+)
+
+
+def calibration_draft_dict() -> dict[str, Any]:
+    """A correct draft for a ModelCalibration step, as the LLM would return it (JSON-compatible)."""
+    return {
+        "step_name": "ModelCalibration",
+        "sagemaker_step_type": "Processing",
+        "description": "Calibrates model scores with isotonic regression",
+        "purpose": "Map raw model scores to calibrated probabilities",
+        "position_in_pipeline": "After XGBoostModelEval, before Package",
+        "architectural_considerations": ["Stateless processing step; one spec, no job variants"],
+        "design_principles_alignment": ["Contract and spec derive from one input/output list"],
+        "inputs": [
+            {
+                "logical_name": "evaluation_data",
+                "container_path": "/opt/ml/processing/input/eval_data",
+                "dependency_type": "processing_output",
+                "data_type": "S3Uri",
+                "required": True,
+                "compatible_sources": ["XGBoostModelEval"],
+                "semantic_keywords": ["evaluation", "predictions", "scores", "eval"],
+                "source_step": "XGBoostModelEval",
+                "source_output": "eval_output",
+                "description": "Predictions with raw scores and labels",
+            }
+        ],
+        "outputs": [
+            {
+                "logical_name": "calibration_output",
+                "container_path": "/opt/ml/processing/output/calibration",
+                "output_type": "processing_output",
+                "data_type": "S3Uri",
+                "aliases": ["calibration_model"],
+                "consumers": [],
+                "description": "Fitted calibrator",
+            },
+            {
+                "logical_name": "calibrated_data",
+                "container_path": "/opt/ml/processing/output/calibrated_data",
+                "output_type": "processing_output",
+                "data_type": "S3Uri",
+                "aliases": [],
+                "consumers": [],
+                "description": "Predictions with calibrated probabilities",
+            },
+        ],
+        "env_vars": [
+            {
+                "name": "CALIBRATION_METHOD",
+                "required": True,
+                "type": "str",
+                "default": "'isotonic'",
+                "description": "isotonic or platt",
+            },
+            {
+                "name": "SCORE_FIELD",
+                "required": False,
+                "type": "str",
+                "default": "'prob_class_1'",
+                "description": "Column holding the raw score",
+            },
+        ],
+        "script_arguments": [],
+        "framework_requirements": [{"package": "scikit-learn", "version": ">=1.2"}],
+        "config_parameters": [],
+        "sagemaker_settings": [],
+        "job_type_variants": [],
+        "builder_special_handling": ["None beyond the standard processing builder"],
+        "algorithm": "Fit sklearn IsotonicRegression on (score, label); apply it to all rows",
+        "main_functions": ["load_data", "fit_calibrator", "apply_calibration", "main"],
+        "dag_updates": ["Add edge XGBoostModelEval -> ModelCalibration"],
+        "error_handling": {
+            "input_validation": "Fail fast when the score or label column is missing",
+            "script_robustness": "Clip scores to [0, 1]; handle a single-class label set",
+            "logging_strategy": "INFO per phase, DEBUG row counts",
+            "error_reporting": "Exit code 1 with the error logged",
+        },
+        "testing": {
+            "unit_tests": ["Calibration monotonic", "Contract/spec alignment"],
+            "integration_tests": ["Runs after XGBoostModelEval in a test pipeline"],
+            "validation_criteria": ["Brier score not worse than uncalibrated"],
+        },
+        "extra_files_to_update": [],
+    }
+
+
+def calibration_draft() -> PlanDraft:
+    """The sample draft as a model."""
+    return PlanDraft.model_validate(calibration_draft_dict())

@@ -1,0 +1,417 @@
+"""plan_steps / aplan_steps through the real openai client against ScriptedServer (real HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
+
+from planner_agent import batch as batch_module
+from planner_agent.batch import BatchResult, aplan_steps, plan_steps, result_from_dict
+from planner_agent.errors import (
+    BatchError,
+    PlannerError,
+    PlanningError,
+    PlanRefusedError,
+    RequirementsError,
+    TransportError,
+)
+from planner_agent.testing import RecordedRequest, Reply, ScriptedServer
+
+MODEL = "gpt-4o-mini"
+TAG = re.compile(r"item-(\d+)")
+
+
+def requirement(i: int) -> str:
+    return f"{CALIBRATION_REQUIREMENTS}\nItem tag: item-{i:02d}."
+
+
+def tag_of(request: RecordedRequest) -> str | None:
+    for message in request.messages:
+        match = TAG.search(str(message.get("content", "")))
+        if match:
+            return match.group(0)
+    return None
+
+
+def good(_: RecordedRequest) -> Reply:
+    return Reply.json(calibration_draft_dict())
+
+
+def per_item(server: ScriptedServer) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for request in server.requests:
+        if request.path.endswith("/chat/completions") and (tag := tag_of(request)):
+            counts[tag] = counts.get(tag, 0) + 1
+    return counts
+
+
+def temp_files(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.endswith(".pa-tmp")]
+
+
+@pytest.fixture
+def server() -> Any:
+    with ScriptedServer(good) as srv:
+        yield srv
+
+
+def run(server: ScriptedServer, requirements: Any, **kw: Any) -> BatchResult:
+    kw.setdefault("progress", False)
+    return plan_steps(requirements, client=server.client(), model=MODEL, **kw)
+
+
+# -- basics --------------------------------------------------------------------------------------
+def test_list_of_texts_in_input_order_with_totals(server: ScriptedServer) -> None:
+    result = run(server, [requirement(i) for i in range(6)], concurrency=3)
+    assert [i.name for i in result.items] == [f"step-{n:03d}" for n in range(1, 7)]
+    assert [i.status for i in result.items] == ["ok"] * 6
+    assert all(i.result is not None and i.result.ok and i.error is None for i in result.items)
+    assert result.ok == 6 and result.failed == result.with_errors == result.cached == 0
+    assert result.requests == 6 == server.chat_requests
+    assert result.usage.prompt_tokens > 0 and result.cost_usd is not None
+    summary = result.summary()
+    assert summary["total"] == 6 and summary["ok"] == 6 and summary["requests"] == 6
+    assert len(json.loads(result.to_json())["items"]) == 6
+    assert "6 ok" in repr(result) and "6 requests" in repr(result)
+
+
+def test_one_planner_for_every_item(server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[object] = []
+    real = batch_module.Planner
+
+    def counting(**kw: Any) -> Any:
+        built.append(kw)
+        return real(**kw)
+
+    monkeypatch.setattr(batch_module, "Planner", counting)
+    run(server, [requirement(i) for i in range(4)])
+    assert len(built) == 1
+
+
+def test_mapping_and_directory_names(server: ScriptedServer, tmp_path: Path) -> None:
+    folder = tmp_path / "reqs"
+    folder.mkdir()
+    for name in ("b_step", "a_step"):
+        (folder / f"{name}.md").write_text(requirement(1))
+    (folder / "notes.json").write_text("{}")  # not a requirements file
+    assert [i.name for i in run(server, folder).items] == ["a_step", "b_step"]
+    mapping = {"zeta": requirement(2), "alpha": folder / "a_step.md"}
+    result = run(server, mapping)
+    assert [(i.name, i.source) for i in result.items] == [
+        ("zeta", "<zeta>"),
+        ("alpha", str(folder / "a_step.md")),
+    ]
+
+
+def test_bounded_concurrency() -> None:
+    lock, live, peak = threading.Lock(), [0], [0]
+
+    def slow(_: RecordedRequest) -> Reply:
+        with lock:
+            live[0] += 1
+            peak[0] = max(peak[0], live[0])
+        time.sleep(0.05)
+        with lock:
+            live[0] -= 1
+        return Reply.json(calibration_draft_dict())
+
+    with ScriptedServer(slow) as srv:
+        result = run(srv, [requirement(i) for i in range(12)], concurrency=3)
+    assert result.ok == 12 and peak[0] == 3
+
+
+# -- bad input -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [([], "empty"), ({}, "empty"), ("not a directory at all", "not a directory")],
+)
+def test_bad_inputs_raise_before_any_request(
+    server: ScriptedServer, inputs: Any, message: str
+) -> None:
+    with pytest.raises(BatchError, match=message):
+        run(server, inputs)
+    assert server.requests == []
+
+
+def test_empty_directory(server: ScriptedServer, tmp_path: Path) -> None:
+    with pytest.raises(BatchError, match="no .md or .txt"):
+        run(server, tmp_path)
+    assert server.requests == []
+
+
+def test_duplicate_names_list_both_sources(server: ScriptedServer, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "calib.md", tmp_path / "b" / "calib.md"
+    for path in (first, second):
+        path.write_text(requirement(1))
+    with pytest.raises(BatchError, match="Duplicate") as info:
+        run(server, [first, second])
+    assert str(first) in str(info.value) and str(second) in str(info.value)
+    assert server.requests == []
+
+
+def test_unwritable_out_dir(server: ScriptedServer, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")  # root can write anywhere; a path below a file fails for everyone
+    with pytest.raises(BatchError, match="not a writable directory"):
+        run(server, [requirement(1)], out_dir=blocker / "out")
+    with pytest.raises(BatchError, match="resume=True needs out_dir"):
+        run(server, [requirement(1)], resume=True)
+    with pytest.raises(BatchError, match="overwrite"):
+        run(server, {"summary": requirement(1)}, out_dir=tmp_path / "o")
+    assert server.requests == []
+
+
+def test_invalid_files_fail_alone(server: ScriptedServer, tmp_path: Path) -> None:
+    (tmp_path / "a_good.md").write_text(requirement(1))
+    (tmp_path / "b_empty.md").write_text("  \n")
+    (tmp_path / "c_binary.txt").write_bytes(b"\x00\x01")
+    (tmp_path / "d_latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    out = tmp_path / "out"
+    result = run(server, tmp_path, out_dir=out)
+    statuses = {i.name: i.status for i in result.items}
+    assert statuses == {"a_good": "ok", "b_empty": "failed", "c_binary": "failed", "d_latin1": "failed"}
+    assert all(isinstance(i.error, RequirementsError) for i in result.items[1:])
+    assert server.chat_requests == 1
+    error = json.loads((out / "b_empty.error.json").read_text())
+    assert error["error_type"] == "RequirementsError" and "empty" in error["message"]
+
+
+def test_one_failure_never_stops_the_others() -> None:
+    def script(request: RecordedRequest) -> Reply:
+        tag = tag_of(request)
+        if tag == "item-01":
+            return Reply(refusal="I cannot help with that.")
+        if tag == "item-02":
+            return Reply("this is not json at all")
+        if tag == "item-03":
+            return Reply.error(400, "bad request")
+        return Reply.json(calibration_draft_dict())
+
+    with ScriptedServer(script) as srv:
+        result = run(srv, [requirement(i) for i in range(5)], max_attempts=1, mode="json_schema")
+    assert [i.status for i in result.items] == ["ok", "failed", "failed", "failed", "ok"]
+    assert isinstance(result.items[1].error, PlanRefusedError)
+    assert isinstance(result.items[2].error, PlanningError)
+    assert isinstance(result.items[3].error, TransportError)
+    assert result.items[2].usage.prompt_tokens > 0  # a failed item's spend still counts
+    assert result.failed == 3 and result.ok == 2
+
+
+# -- outputs, resume, cache ----------------------------------------------------------------------
+def test_out_dir_files(server: ScriptedServer, tmp_path: Path) -> None:
+    out = tmp_path / "plans"
+    result = run(server, {"calib": requirement(1), "other": requirement(2)}, out_dir=out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "calib.json", "calib.md", "other.json", "other.md", "summary.json",
+    ]  # fmt: skip
+    stored = json.loads((out / "calib.json").read_text())
+    assert stored["request_key"] == result.items[0].request_key and len(stored["request_key"]) == 64
+    assert result_from_dict(stored).plan == result.items[0].result.plan  # type: ignore[union-attr]
+    assert (out / "calib.md").read_text().strip()
+    assert json.loads((out / "summary.json").read_text())["ok"] == 2
+    assert oct((out / "calib.json").stat().st_mode & 0o777) != oct(0o600)
+
+
+def test_resume_skips_matching_keys_only(server: ScriptedServer, tmp_path: Path) -> None:
+    items = [requirement(i) for i in range(3)]
+    first = run(server, items, out_dir=tmp_path)
+    again = run(server, items, out_dir=tmp_path, resume=True)
+    assert [i.status for i in again.items] == ["skipped"] * 3 and again.requests == 0
+    assert [i.request_key for i in again.items] == [i.request_key for i in first.items]
+    assert again.items[0].result is not None and again.items[0].result.ok
+    other_model = plan_steps(items, client=server.client(), model="gpt-4.1-mini", out_dir=tmp_path,
+                             resume=True, progress=False)  # fmt: skip
+    assert [i.status for i in other_model.items] == ["ok"] * 3 and other_model.requests == 3
+    assert server.chat_requests == 6
+
+
+def test_cache_hits_and_corrupt_entries(server: ScriptedServer, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    items = [requirement(i) for i in range(3)]
+    first = run(server, items, cache=cache)
+    assert server.chat_requests == 3
+    hit = run(server, items, cache=cache)
+    assert [i.status for i in hit.items] == ["cached"] * 3 and server.chat_requests == 3
+    assert hit.usage.total_tokens == 0 and hit.cached == 3
+    key = first.items[1].request_key
+    assert key is not None
+    entry = cache / key[:2] / f"{key}.json"
+    entry.write_text(entry.read_text()[:100])  # a partial write from some crash
+    healed = run(server, items, cache=cache)
+    assert [i.status for i in healed.items] == ["cached", "ok", "cached"]
+    assert server.chat_requests == 4
+    assert json.loads(entry.read_text())["request_key"] == key  # rewritten whole
+    assert not list(cache.rglob("*.pa-tmp"))
+
+
+def test_request_key_is_stable_and_sensitive(server: ScriptedServer) -> None:
+    a = run(server, [requirement(1), requirement(2)])
+    b = run(server, [requirement(1), requirement(2)])
+    c = run(server, [requirement(1)], temperature=0.5)
+    keys = [i.request_key for i in a.items]
+    assert keys == [i.request_key for i in b.items] and keys[0] != keys[1]
+    assert c.items[0].request_key != keys[0]
+
+
+# -- rate limits, clients, loops -----------------------------------------------------------------
+def test_rate_limit_storm_backs_off_the_whole_batch() -> None:
+    lock, seen = threading.Lock(), [0]
+
+    def script(_: RecordedRequest) -> Reply:
+        with lock:
+            seen[0] += 1
+            number = seen[0]
+        if number == 1:
+            return Reply.error(429, "slow down", headers={"retry-after": "0.3"})
+        return Reply.json(calibration_draft_dict(), delay=0.1 if number <= 4 else 0.0)
+
+    with ScriptedServer(script) as srv:
+        result = run(srv, [requirement(i) for i in range(8)], concurrency=4)
+        arrivals = [r.time for r in srv.requests]
+    assert result.ok == 8
+    storm = arrivals[0]  # the 429's arrival
+    later = sorted(arrivals[4:])  # everything sent after the first wave
+    assert later and min(later) >= storm + 0.28, [round(t - storm, 3) for t in arrivals]
+
+
+async def test_async_client_natively() -> None:
+    with ScriptedServer(good) as srv:
+        client = srv.async_client()
+        try:
+            result = await aplan_steps([requirement(i) for i in range(4)], client=client,
+                                       model=MODEL, progress=False, concurrency=2)  # fmt: skip
+        finally:
+            await client.close()
+    assert result.ok == 4 and srv.chat_requests == 4
+
+
+async def test_plan_steps_inside_a_running_loop(server: ScriptedServer) -> None:
+    result = run(server, [requirement(1), requirement(2)])  # as a notebook cell would
+    assert result.ok == 2
+
+
+def test_progress_bar(server: ScriptedServer, capsys: pytest.CaptureFixture[str]) -> None:
+    run(server, [requirement(1)])
+    assert capsys.readouterr().err == ""  # progress=False, and stderr is no TTY anyway
+    run(server, [requirement(1), requirement(2)], progress=True)
+    err = capsys.readouterr().err
+    assert "2/2" in err and "tokens=" in err and "failed=0" in err
+
+
+def test_transport_failure_is_typed(tmp_path: Path) -> None:
+    client = openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="k", max_retries=0)
+    result = plan_steps([requirement(1)], client=client, model=MODEL, progress=False,
+                        transport_retries=0, out_dir=tmp_path)  # fmt: skip
+    assert result.items[0].status == "failed" and isinstance(result.items[0].error, PlannerError)
+    assert (tmp_path / "step-001.error.json").exists()
+
+
+# -- killed and interrupted runs (subprocesses) --------------------------------------------------
+SCRIPT = textwrap.dedent(
+    """
+    import sys, openai
+    from planner_agent.batch import plan_steps
+    base_url, reqs, out = sys.argv[1:4]
+    client = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0)
+    try:
+        plan_steps(reqs, client=client, model="gpt-4o-mini", out_dir=out, concurrency=2,
+                   resume=True, progress=False)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    """
+)
+
+
+def _slow(_: RecordedRequest) -> Reply:
+    return Reply.json(calibration_draft_dict(), delay=0.3)
+
+
+def _start(tmp_path: Path, base_url: str, n: int = 12) -> tuple[subprocess.Popen[bytes], Path]:
+    reqs, out = tmp_path / "reqs", tmp_path / "out"
+    reqs.mkdir(exist_ok=True)
+    for i in range(n):
+        (reqs / f"item-{i:02d}.md").write_text(requirement(i))
+    script = tmp_path / "run.py"
+    script.write_text(SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), base_url, str(reqs), str(out)])
+    return proc, out
+
+
+def _wait_for_outputs(out: Path, count: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if out.exists() and len(list(out.glob("item-*.json"))) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the batch did not make progress")
+
+
+def test_resume_after_sigkill(tmp_path: Path) -> None:
+    with ScriptedServer(_slow) as srv:
+        proc, out = _start(tmp_path, srv.base_url)
+        _wait_for_outputs(out, 4, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        finished = {p.stem for p in out.glob("item-*.json")}
+        assert 4 <= len(finished) < 12
+        rerun, _ = _start(tmp_path, srv.base_url)
+        assert rerun.wait(timeout=60) == 0
+        counts = per_item(srv)
+    assert all(counts[name] == 1 for name in finished), counts  # nothing finished was re-asked
+    assert set(counts) == {f"item-{i:02d}" for i in range(12)}
+    names = sorted(p.name for p in out.iterdir())
+    expected = sorted([f"item-{i:02d}.{ext}" for i in range(12) for ext in ("json", "md")])
+    assert names == sorted([*expected, "summary.json"])  # one outcome each, no temp files
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["resumed"] == len(finished) and summary["ok"] == 12 - len(finished)
+
+
+def test_ctrl_c_writes_summary_and_exits_130(tmp_path: Path) -> None:
+    with ScriptedServer(_slow) as srv:
+        proc, out = _start(tmp_path, srv.base_url, n=40)
+        _wait_for_outputs(out, 2, proc)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+        assert time.monotonic() - started < 5  # in-flight requests were cancelled, not awaited
+    summary = json.loads((out / "summary.json").read_text())
+    done = {p.stem for p in out.glob("item-*.json")}
+    assert summary["interrupted"] is True
+    assert {row["name"] for row in summary["items"]} == done and len(done) < 40
+    assert len(summary["pending"]) == 40 - len(done)
+    assert temp_files(out) == []
+
+
+def test_cancelling_aplan_steps_writes_summary(tmp_path: Path) -> None:
+    async def main(srv: ScriptedServer) -> None:
+        task = asyncio.create_task(
+            aplan_steps([requirement(i) for i in range(20)], client=srv.client(), model=MODEL,
+                        out_dir=tmp_path, concurrency=2, progress=False)  # fmt: skip
+        )
+        while len(list(tmp_path.glob("step-*.json"))) < 2:
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with ScriptedServer(_slow) as srv:
+        asyncio.run(main(srv))
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["ok"] >= 2
+    assert os.path.exists(tmp_path / "step-001.json")

@@ -1,0 +1,98 @@
+"""The planner-agent command, run in-process through its public `main`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner_agent.cli import main
+from planner_agent.testing import Reply, ScriptedServer
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
+
+MODEL = "gpt-4o-mini"
+
+
+@pytest.fixture
+def req(tmp_path: Path) -> Path:
+    path = tmp_path / "calibration.md"
+    path.write_text(CALIBRATION_REQUIREMENTS, encoding="utf-8")
+    return path
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, server: ScriptedServer) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-cli-key-123456")
+    monkeypatch.setenv("PLANNER_MODEL", MODEL)
+
+
+def test_plan_prints_markdown_and_summary(req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with ScriptedServer([Reply.json(calibration_draft_dict())]) as server:
+        _env(monkeypatch, server)
+        code = main(["plan", str(req)])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert out.startswith("# Implementation Plan for ModelCalibration")
+    assert "model gpt-4o-mini" in err and "1 attempt(s)" in err
+    assert "sk-test-cli-key-123456" not in out + err
+
+
+def test_plan_writes_json_and_exit_2_on_errors(req: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = calibration_draft_dict()
+    bad["step_name"] = "model_calibration"
+    with ScriptedServer([Reply.json(bad)]) as server:
+        _env(monkeypatch, server)
+        out = tmp_path / "out" / "plan.json"
+        code = main(["plan", str(req), "-o", str(out), "--max-attempts", "1"])
+    assert code == 2
+    data = json.loads(out.read_text())
+    assert data["ok"] is False and data["issues"]
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_failure_is_one_line_exit_1(req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with ScriptedServer([Reply.error(401, "bad key")]) as server:
+        _env(monkeypatch, server)
+        code = main(["plan", str(req)])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.startswith("planner-agent: error:")]
+    assert len(lines) == 1 and "APIKeyError" in lines[0] and "Traceback" not in err
+
+
+def test_debug_shows_traceback(req: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner_agent import APIKeyError
+
+    with ScriptedServer([Reply.error(401, "bad key")]) as server:
+        _env(monkeypatch, server)
+        with pytest.raises(APIKeyError):
+            main(["--debug", "plan", str(req)])
+
+
+def test_bad_max_attempts_is_clear(req: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(req), "--model", MODEL, "--max-attempts", "0"]) == 1
+    assert "max_attempts must be a positive integer" in capsys.readouterr().err
+
+
+def test_prompt_calls_nothing_and_prints_table(req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PLANNER_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["prompt", str(req)]) == 0
+    out, err = capsys.readouterr()
+    assert "===== system =====" in out and CALIBRATION_REQUIREMENTS in out
+    assert "requirements" in err and "total" in err and "exact (o200k_base)" in err
+
+
+def test_schema_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--profile", "strict"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["additionalProperties"] is False
+
+
+def test_help_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ([], ["plan"], ["prompt"], ["schema"], ["check"], ["batch"]):
+        with pytest.raises(SystemExit) as info:
+            main([*command, "--help"])
+        assert info.value.code == 0
+        assert "usage: planner-agent" in capsys.readouterr().out

@@ -1,0 +1,340 @@
+"""End-to-end planning through the real openai client against planner_agent.testing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from planner_agent import (
+    APIKeyError,
+    ConfigurationError,
+    IncompleteOutputError,
+    Planner,
+    PlanningError,
+    PlanIssuesError,
+    PlanRefusedError,
+    PromptTooLargeError,
+    RequirementsError,
+    TransportError,
+    aplan_step,
+    plan_step,
+)
+from planner_agent.testing import RecordedRequest, Reply, ScriptedServer, Usage
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft, calibration_draft_dict
+
+MODEL = "gpt-4o-mini"
+
+
+def good() -> Reply:
+    return Reply.json(calibration_draft_dict(), usage=Usage(1000, 400, 800))
+
+
+def with_bad_enum() -> Reply:
+    draft = calibration_draft_dict()
+    draft["inputs"][0]["dependency_type"] = "processing_input"
+    return Reply.json(draft, usage=Usage(1000, 400, 0))
+
+
+def with_bad_property_name() -> Reply:
+    draft = calibration_draft_dict()
+    draft["step_name"] = "modelCalibration"  # not PascalCase: a check error, schema-valid
+    return Reply.json(draft)
+
+
+def test_happy_path_json_schema() -> None:
+    with ScriptedServer([good()]) as server:
+        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
+        sent = server.requests[0].body
+    assert result.ok, result.issues
+    assert result.mode == "json_schema"
+    assert sent is not None and sent["response_format"]["type"] == "json_schema"
+    schema = sent["response_format"]["json_schema"]["schema"]
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == set(schema["properties"])
+    assert sent["temperature"] == 0.0
+    contract = result.plan.components.script_contract
+    assert [p.logical_name for p in contract.input_paths] == ["evaluation_data"]
+    assert result.plan.registry_entry.builder_step_name == "ModelCalibrationStepBuilder"
+    assert len(result.attempts) == 1
+    assert result.usage.prompt_tokens == 1000 and result.usage.cached_tokens == 800
+    # gpt-4o-mini: 200 uncached * 0.15 + 800 cached * 0.075 + 400 * 0.60 per 1M tokens
+    assert result.cost_usd == pytest.approx((200 * 0.15 + 800 * 0.075 + 400 * 0.60) / 1e6)
+    assert result.prompt_tokens["requirements"] > 10
+    assert "# Implementation Plan for ModelCalibration" in result.to_markdown()
+    assert result._repr_markdown_().startswith("# Implementation Plan for ModelCalibration")
+    assert json.loads(result.to_json())["plan"]["step_name"] == "ModelCalibration"
+
+
+def test_happy_path_json_object_puts_schema_in_prompt() -> None:
+    with ScriptedServer([good()]) as server:
+        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_object")
+        body = server.requests[0].body
+    assert result.ok and result.mode == "json_object"
+    assert body is not None and body["response_format"] == {"type": "json_object"}
+    assert '"sagemaker_step_type"' in body["messages"][0]["content"]
+
+
+def test_happy_path_markdown_mode() -> None:
+    markdown = calibration_draft().to_plan().model_copy()
+    from planner_agent.render import render_markdown
+
+    with ScriptedServer([Reply(render_markdown(markdown))]) as server:
+        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="markdown")
+        body = server.requests[0].body
+    assert body is not None and "response_format" not in body
+    assert result.mode == "markdown"
+    assert result.plan.components.step_specification.outputs[0].property_path == (
+        "properties.ProcessingOutputConfig.Outputs['calibration_output'].S3Output.S3Uri"
+    )
+    assert result.ok, result.issues
+
+
+def test_reply_in_code_fence_is_read() -> None:
+    fenced = "Here is the plan:\n```json\n" + json.dumps(calibration_draft_dict()) + "\n```\n"
+    with ScriptedServer([Reply(fenced)]) as server:
+        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_object")
+    assert result.ok and len(result.attempts) == 1
+
+
+def test_reask_lists_precise_errors_and_keeps_caller_messages() -> None:
+    with ScriptedServer([with_bad_enum(), good()]) as server:
+        planner = Planner(client=server.client(), model=MODEL, mode="json_object")
+        first_prompt = planner.prompt(CALIBRATION_REQUIREMENTS)
+        result = planner.plan(CALIBRATION_REQUIREMENTS)
+        first, second = server.requests
+    assert result.ok and len(result.attempts) == 2
+    assert result.attempts[0].errors and "inputs[0].dependency_type" in result.attempts[0].errors[0]
+    assert first.body is not None and second.body is not None
+    assert len(first.messages) == 2 and len(second.messages) == 4
+    assert second.messages[:2] == first.messages  # the conversation grew by appending only
+    assert [dict(m) for m in first_prompt.messages] == first.messages
+    assert second.messages[2] == {"role": "assistant", "content": with_bad_enum().content}
+    reask = second.messages[3]["content"]
+    assert "inputs[0].dependency_type" in reask and "processing_input" in reask
+    assert "complete corrected JSON object" in reask
+    # usage counts every attempt, the failed one included
+    assert result.usage.prompt_tokens == 2000 and result.usage.completion_tokens == 800
+
+
+def test_check_errors_feed_reask_then_ok_false_after_max_attempts() -> None:
+    with ScriptedServer([with_bad_property_name(), with_bad_property_name()]) as server:
+        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_attempts=2)
+        reask = server.requests[1].messages[-1]["content"]
+    assert not result.ok and len(result.attempts) == 2
+    assert any(i.path == "step_name" for i in result.errors)
+    assert "step_name" in reask
+
+
+def test_strict_raises_with_result() -> None:
+    with ScriptedServer([with_bad_property_name()]) as server:
+        with pytest.raises(PlanIssuesError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_attempts=1, strict=True)
+    assert not info.value.result.ok
+
+
+def test_malformed_json_exhausts_attempts() -> None:
+    with ScriptedServer([Reply("{not json"), Reply("still not json")]) as server:
+        with pytest.raises(PlanningError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_attempts=2)
+    assert len(info.value.attempts) == 2
+    assert "not valid JSON" in info.value.attempts[0].errors[0]
+    assert info.value.usage.completion_tokens > 0
+
+
+def test_transport_retry_honours_retry_after() -> None:
+    script = [Reply.error(429, "slow down", headers={"Retry-After": "0.4"}), good()]
+    with ScriptedServer(script) as server:
+        start = time.perf_counter()
+        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
+        waited = server.requests[1].time - server.requests[0].time
+    assert result.ok and len(result.attempts) == 1
+    assert result.attempts[0].transport_retries == 1
+    assert waited >= 0.39 and time.perf_counter() - start < 5
+
+
+def test_server_errors_retried_then_transport_error() -> None:
+    script = [Reply.error(503, "busy")] * 3
+    with ScriptedServer(script) as server:
+        planner = Planner(client=server.client(), model=MODEL, transport_retries=2)
+        with pytest.raises(TransportError) as info:
+            planner.plan(CALIBRATION_REQUIREMENTS)
+        assert server.chat_requests == 3
+    assert info.value.status_code == 503 and info.value.retries == 2
+
+
+def test_bad_request_is_not_retried() -> None:
+    with ScriptedServer([Reply.error(400, "messages: invalid")]) as server:
+        with pytest.raises(TransportError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
+        assert server.chat_requests == 1
+    assert "400" in str(info.value) and "not retryable" in str(info.value)
+
+
+def test_auto_falls_back_when_response_format_rejected() -> None:
+    script = [Reply.error(400, "response_format json_schema is not supported"), good()]
+    with ScriptedServer(script) as server:
+        planner = Planner(client=server.client(), model="my-local-model")
+        result = planner.plan(CALIBRATION_REQUIREMENTS)
+        kinds = [r.response_format["type"] if r.response_format else None for r in server.requests]
+    assert kinds == ["json_schema", "json_object"]
+    assert result.mode == "json_object" and planner.mode == "json_object"
+
+
+def test_explicit_mode_does_not_fall_back() -> None:
+    with ScriptedServer([Reply.error(400, "response_format json_schema is not supported")]) as server:
+        with pytest.raises(TransportError):
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_schema")
+
+
+def test_truncation_is_incomplete_output_not_validation() -> None:
+    with ScriptedServer([Reply('{"step_name": "Mod', finish_reason="length")]) as server:
+        with pytest.raises(IncompleteOutputError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_tokens=50)
+        assert server.chat_requests == 1
+    assert "max_tokens=50" in str(info.value)
+
+
+def test_refusal_is_not_reasked() -> None:
+    with ScriptedServer([Reply(None, refusal="I can't help with that")]) as server:
+        with pytest.raises(PlanRefusedError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
+        assert server.chat_requests == 1
+    assert info.value.refusal == "I can't help with that"
+
+
+def test_rejected_api_key_names_variable_and_hides_key() -> None:
+    secret = "sk-proj-SECRETSECRET1234567890"
+    with ScriptedServer([Reply.error(401, f"Incorrect API key provided: {secret}")]) as server:
+        client = server.client(api_key=secret)
+        with pytest.raises(APIKeyError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=client, model=MODEL)
+        assert server.chat_requests == 1
+        recorded = json.dumps([r.headers for r in server.requests])
+    message = str(info.value)
+    assert "OPENAI_API_KEY" in message and secret not in message and secret not in repr(info.value)
+    assert secret not in recorded
+
+
+def test_async_client_and_aplan() -> None:
+    async def main() -> None:
+        with ScriptedServer([good(), good()]) as server:
+            result = await aplan_step(CALIBRATION_REQUIREMENTS, client=server.async_client(), model=MODEL)
+            assert result.ok
+            # a sync client from async code is driven in a worker thread
+            result = await Planner(client=server.client(), model=MODEL).aplan(CALIBRATION_REQUIREMENTS)
+            assert result.ok
+
+    asyncio.run(main())
+
+
+def test_sync_plan_inside_running_loop_with_async_client() -> None:
+    async def main() -> bool:
+        with ScriptedServer([good()]) as server:
+            planner = Planner(client=server.async_client(), model=MODEL)
+            return planner.plan(CALIBRATION_REQUIREMENTS).ok  # e.g. a notebook cell
+
+    assert asyncio.run(main())
+
+
+def test_requirements_from_file_and_bad_requirements(tmp_path: Path) -> None:
+    req = tmp_path / "req.md"
+    req.write_text(CALIBRATION_REQUIREMENTS, encoding="utf-8")
+    with ScriptedServer([good()]) as server:
+        assert plan_step(req, client=server.client(), model=MODEL).ok
+        assert CALIBRATION_REQUIREMENTS in server.requests[0].messages[-1]["content"]
+        planner = Planner(client=server.client(), model=MODEL)
+        for bad, fragment in [
+            ("   \n ", "empty"),
+            (str(tmp_path / "missing.md"), "does not exist"),
+            (tmp_path, "not a file"),
+        ]:
+            with pytest.raises(RequirementsError, match=fragment):
+                planner.plan(bad)
+        latin = tmp_path / "latin.txt"
+        latin.write_bytes("caf\xe9 step".encode("latin-1"))
+        with pytest.raises(RequirementsError, match="not UTF-8"):
+            planner.plan(latin)
+        assert server.chat_requests == 1  # bad input never reached the server
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5])
+def test_non_positive_max_attempts(bad: object) -> None:
+    with pytest.raises(ConfigurationError, match="max_attempts"):
+        Planner(model=MODEL, max_attempts=bad)  # type: ignore[arg-type]
+
+
+def test_unknown_mode() -> None:
+    with pytest.raises(ConfigurationError, match="mode must be one of"):
+        Planner(model=MODEL, mode="yaml")  # type: ignore[arg-type]
+
+
+def test_requirements_too_large_raise_before_any_call() -> None:
+    huge = "The step reads data and writes scores. " * 40_000
+    with ScriptedServer([good()]) as server:
+        planner = Planner(client=server.client(), model="gpt-4")  # 8k context
+        with pytest.raises(PromptTooLargeError) as info:
+            planner.plan(huge)
+        assert server.chat_requests == 0
+    assert "'requirements'" in str(info.value)
+
+
+def test_budget_trimming_drops_examples_first_and_reports() -> None:
+    with ScriptedServer([good()]) as server:
+        roomy = Planner(client=server.client(), model=MODEL).prompt(CALIBRATION_REQUIREMENTS)
+        limit = roomy.tokens - 50 + 1000  # needs a cut of ~50 tokens with 1000 reserved
+        tight = Planner(client=server.client(), model=MODEL, context_window=limit, max_tokens=1000)
+        prompt = tight.prompt(CALIBRATION_REQUIREMENTS)
+    assert prompt.tokens <= limit - 1000
+    assert prompt.trimmed and prompt.trimmed[0].startswith("dropped example")
+    assert len(prompt.examples) < len(roomy.examples)
+
+
+def test_prompts_share_a_cacheable_prefix() -> None:
+    planner = Planner(model=MODEL)
+    a = planner.prompt(CALIBRATION_REQUIREMENTS)
+    b = planner.prompt("A TabularPreprocessing-like step that splits tabular training data by date.")
+    assert a.messages[0] == b.messages[0]  # byte-identical static system message
+    common = 0
+    for x, y in zip(a.static_prefix + a.messages[-1]["content"], b.static_prefix + b.messages[-1]["content"], strict=False):
+        if x != y:
+            break
+        common += 1
+    shared = planner.counter.count((a.static_prefix + a.messages[-1]["content"])[:common])
+    static = sum(s.tokens for s in a.sections if s.static)
+    assert shared >= 1024, shared
+    assert shared >= 0.9 * static, (shared, static)
+    assert a.exact
+
+
+def test_seed_layout_keeps_requirements_in_their_slot() -> None:
+    prompt = Planner(model=MODEL, prompt_layout="seed").prompt(CALIBRATION_REQUIREMENTS)
+    assert len(prompt.messages) == 1
+    text = prompt.messages[0]["content"]
+    assert text.index(CALIBRATION_REQUIREMENTS) < text.index("### Creation Process")
+    assert "[INJECT" not in text
+
+
+def test_nothing_configured_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PLANNER_MODEL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PLANNER_LOCAL", "0")  # the [local] extra may be installed: keep it off
+    with pytest.raises(ConfigurationError) as info:
+        plan_step(CALIBRATION_REQUIREMENTS)
+    message = str(info.value)
+    assert "OPENAI_API_KEY" in message and "OPENAI_BASE_URL" in message and "planner-agent[local]" in message
+
+
+def test_responder_sees_requirements_last() -> None:
+    seen: list[str] = []
+
+    def responder(request: RecordedRequest) -> Reply:
+        seen.append(request.messages[-1]["content"])
+        return good()
+
+    with ScriptedServer(responder) as server:
+        plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
+    assert seen[0].startswith("## Requirements for the New Step")
