@@ -1,8 +1,8 @@
 """Reading a pipeline repository with `ast` (private to `planner_agent.codebase`).
 
 `scan` finds the registry, contracts, specifications and config/builder classes and converts them to
-plan models. It never imports or executes user code; anything it cannot read is skipped with a
-`CodebaseWarning` and a message in ``Scan.messages``.
+plan models. It never imports or executes user code; anything it cannot read is skipped and noted in
+``Scan.messages`` (reported as `CodebaseWarning` by `emit_warnings`).
 """
 
 from __future__ import annotations
@@ -62,9 +62,24 @@ class Scan:
     messages: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
-        """Record a skipped file or item and emit it as a `CodebaseWarning`."""
+        """Record a skipped file or item (`emit_warnings` reports them to the caller)."""
         self.messages.append(message)
-        warnings.warn(message, CodebaseWarning, stacklevel=5)
+
+
+MAX_WARNINGS = 10  # Individual warnings per index; the rest are summarised (all stay in .warnings).
+
+
+def emit_warnings(messages: list[str], stacklevel: int) -> None:
+    """Report skipped files/items as `CodebaseWarning`s, at most `MAX_WARNINGS` of them."""
+    for message in messages[:MAX_WARNINGS]:
+        warnings.warn(message, CodebaseWarning, stacklevel=stacklevel + 1)
+    if len(messages) > MAX_WARNINGS:
+        more = len(messages) - MAX_WARNINGS
+        warnings.warn(
+            f"{more} more files or items skipped; see CodebaseIndex.warnings",
+            CodebaseWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 def scan(root: Path, layout: cv.Layout) -> Scan:
@@ -200,7 +215,7 @@ def _spec(result: Scan, rel: str, name: str, call: ast.Call) -> StepSpecificatio
     outputs = [o for o in outs if o is not None]
     node_type = _enum_value(_enum_source(kw.get("node_type")), NodeType)
     if node_type is None:
-        node_type = derived_node_type(bool(dependencies), bool(outputs))
+        node_type = cv.node_type_for(bool(dependencies), bool(outputs))
         result.warn(f"{rel}: {name}: missing or unknown node_type; using {node_type.value!r}")
     return StepSpecificationPlan(
         file_path=rel,
@@ -225,13 +240,6 @@ def _item(result: Scan, rel: str, spec: str, call: ast.Call, model: type[M]) -> 
         problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         result.warn(f"{rel}: {spec}: {kind} {data.get('logical_name')!r} skipped ({problem})")
         return None
-
-
-def derived_node_type(has_dependencies: bool, has_outputs: bool) -> NodeType:
-    """The node type the architecture prescribes for a spec with/without dependencies and outputs."""
-    if has_dependencies:
-        return NodeType.INTERNAL if has_outputs else NodeType.SINK
-    return NodeType.SOURCE if has_outputs else NodeType.SINGULAR
 
 
 def _assignment(node: ast.stmt) -> tuple[str, ast.expr | None]:
@@ -276,18 +284,22 @@ def _enum_value(value: Any, enum: type[E]) -> E | None:
 
 
 def _step_type(node: ast.expr | None) -> str | None:
+    """A literal, ``get_spec_step_type("X")`` or ``get_spec_step_type_with_job_type("X", "training")``."""
     value = _literal(node)
     if isinstance(value, str):
         return value
     if not isinstance(node, ast.Call):
         return None
-    args = [_literal(a) for a in node.args]
+    args = [_literal(a) for a in node.args] + [_literal(k.value) for k in node.keywords]
+    called = _call_name(node)
     if not args or not isinstance(args[0], str):
         return None
-    called = _call_name(node)
-    if called == "get_spec_step_type_with_job_type" and len(args) > 1 and isinstance(args[1], str):
-        job = _enum_value(args[1].lower(), JobType)
-        return cv.variant_step_type(args[0], job) if job else f"{args[0]}_{args[1].capitalize()}"
+    if called == "get_spec_step_type_with_job_type":
+        job = args[1] if len(args) > 1 and isinstance(args[1], str) else None
+        if job is None:
+            return args[0]
+        member = _enum_value(job.lower(), JobType)
+        return cv.variant_step_type(args[0], member) if member else f"{args[0]}_{job.capitalize()}"
     return args[0] if called == "get_spec_step_type" else None
 
 

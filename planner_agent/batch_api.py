@@ -22,8 +22,8 @@ import openai
 import pydantic
 from openai.types.chat import ChatCompletion
 
-from .batch import BatchRun, _Job, atomic_write, run_in_thread
-from .errors import BatchError, PlannerError
+from .batch_run import BatchRun, _Job, atomic_write
+from .errors import BatchError
 from .llm import Reply, _to_reply
 
 __all__ = ["MAX_FILE_BYTES", "MAX_FILE_REQUESTS", "run_batch_api"]
@@ -51,7 +51,7 @@ async def _call(run: BatchRun, resource: str, method: str, *args: Any, **kwargs:
         try:
             if isinstance(client, openai.AsyncOpenAI):
                 return await fn(*args, **kwargs)
-            return await run_in_thread(functools.partial(fn, *args, **kwargs))
+            return await run.threads.run(functools.partial(fn, *args, **kwargs))
         except _TRANSIENT:
             if attempt == 4:
                 raise
@@ -101,6 +101,8 @@ async def run_batch_api(
     if poll_interval <= 0:
         raise BatchError(f"poll_interval must be positive; got {poll_interval!r}.")
     pending = [job for job in run.jobs if run.prepare(job)]
+    if not pending:  # all resumed, cached or failed up front: no batch to submit or collect
+        return
     batches = await _existing(run, batch_id)
     by_name = {job.name: job for job in pending}
     covered = {
@@ -112,27 +114,17 @@ async def run_batch_api(
     await _submit(
         run, [job for job in pending if job.name not in covered], batches, max_requests, max_bytes
     )
+    for job in pending:
+        job.run = None  # rebuilt on collection: thousands of prompts need not wait in memory
     replies: dict[str, Reply | None] = {}
     for batch in await _wait(run, batches, poll_interval):
         await _collect(run, batch, by_name, replies)
-    followups: list[_Job] = []
     for job in pending:
-        reply = replies.get(job.name)
-        if reply is None:  # no usable line: its untouched first run goes out as an ordinary request
-            followups.append(job)
-            continue
-        job.batch_usage = reply.usage
-        try:
-            assert job.run is not None and job.text is not None
-            result = run.planner._handle(job.run, job.text, reply)
-        except PlannerError as exc:
-            run.finish(job, error=exc)
-            continue
-        if result is not None:
-            run.finish(job, result)
-        else:
-            followups.append(job)  # re-ask: the conversation continues over ordinary requests
-    await run.pool(followups, run.drive)
+        if (reply := replies.get(job.name)) is not None:
+            job.batch_usage = reply.usage  # billed at the Batch API's discount
+    # Each reply goes through the planner's normal checks; re-asks, errored and unreadable lines
+    # continue (or start) over ordinary requests.
+    await run.pool(pending, lambda job: run.plan_job(job, replies.get(job.name), fresh=False))
 
 
 async def _existing(run: BatchRun, batch_id: str | Sequence[str] | None) -> list[_Batch]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import conventions as cv
-from ._codebase_scan import CodebaseWarning, Scan, scan
+from ._codebase_scan import CodebaseWarning, Scan, emit_warnings, scan
 from .errors import CodebaseError
 from .knowledge import Example
 from .plan import (
@@ -114,7 +114,9 @@ class CodebaseIndex:
             raise CodebaseError(
                 f"codebase path {str(root)!r} is not a directory; pass the repository root"
             )
-        return _assemble(root, layout, scan(root, layout))
+        index = _assemble(root, layout, scan(root, layout))
+        emit_warnings(list(index.warnings), stacklevel=2)
+        return index
 
     @property
     def has_step_types(self) -> bool:

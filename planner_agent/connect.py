@@ -78,7 +78,7 @@ def connect(
             model = DEFAULT_OPENAI_MODEL
         return Connection(_no_retries(client), model, base_url, "client")
 
-    extra = {"timeout": timeout} if timeout is not None else {}
+    request_timeout: float | openai.NotGiven = openai.NOT_GIVEN if timeout is None else timeout
     azure_key = environ.get("AZURE_OPENAI_API_KEY")
     azure_endpoint = environ.get("AZURE_OPENAI_ENDPOINT")
     if azure_key and azure_endpoint:
@@ -97,26 +97,32 @@ def connect(
             azure_endpoint=azure_endpoint,
             api_version=api_version,
             max_retries=0,
-            **extra,
+            timeout=request_timeout,
         )
         return Connection(azure, model, str(azure.base_url), "azure")
 
     api_key = environ.get("OPENAI_API_KEY")
-    base_url = environ.get("OPENAI_BASE_URL")
-    if api_key or base_url:
-        if base_url and model is None:
+    env_base_url = environ.get("OPENAI_BASE_URL")
+    if api_key or env_base_url:
+        if env_base_url and model is None:
             raise ConfigurationError(
-                f"OPENAI_BASE_URL is set ({base_url}) but no model: set PLANNER_MODEL (or pass "
+                f"OPENAI_BASE_URL is set ({env_base_url}) but no model: set PLANNER_MODEL (or pass "
                 "model= / --model) to a model the server serves."
             )
         # Compatible servers (vLLM, Ollama, llama.cpp) usually need no key; the client needs one.
         oa = openai.OpenAI(
-            api_key=api_key or "not-needed", base_url=base_url or None, max_retries=0, **extra
+            api_key=api_key or "not-needed",
+            base_url=env_base_url or None,
+            max_retries=0,
+            timeout=request_timeout,
         )
         return Connection(oa, model or DEFAULT_OPENAI_MODEL, str(oa.base_url), "openai")
 
     # PLANNER_LOCAL=0 keeps the embedded model from starting (e.g. on CI machines with the extra).
-    if environ.get("PLANNER_LOCAL", "1") != "0" and importlib.util.find_spec("xllamacpp") is not None:
+    if (
+        environ.get("PLANNER_LOCAL", "1") != "0"
+        and importlib.util.find_spec("xllamacpp") is not None
+    ):
         from .local import local_connection
 
         return local_connection(model=model, timeout=timeout)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from .plan import DependencyType, JobType, SageMakerStepType
+from .plan import DependencyType, JobType, NodeType, SageMakerStepType
 
 __all__ = [
     "BASE_CONFIG_FIELDS",
@@ -26,6 +26,7 @@ __all__ = [
     "config_class_name",
     "contract_constant",
     "input_prefixes",
+    "node_type_for",
     "output_prefixes",
     "property_path_for",
     "snake_case",
@@ -286,3 +287,18 @@ def allowed_config_fields(base_class: str, step_type: SageMakerStepType | None) 
     if step_type in TRAINING_LIKE:
         fields |= TRAINING_CONFIG_FIELDS
     return frozenset(fields)
+
+
+def node_type_for(has_dependencies: bool, has_outputs: bool) -> NodeType:
+    """The node type implied by whether a spec has dependencies and outputs.
+
+    >>> node_type_for(True, False).value
+    'sink'
+    """
+    if has_dependencies and has_outputs:
+        return NodeType.INTERNAL
+    if has_outputs:
+        return NodeType.SOURCE
+    if has_dependencies:
+        return NodeType.SINK
+    return NodeType.SINGULAR

@@ -26,7 +26,6 @@ from .plan import (
     ImplementationPlan,
     Integration,
     JobType,
-    NodeType,
     OutputPlan,
     ProcessingScriptPlan,
     RegistryEntry,
@@ -282,7 +281,7 @@ class PlanDraft(_Draft):
         return StepSpecificationPlan(
             file_path=layout.spec_file(name),
             step_type=self.step_name,
-            node_type=_node_type(bool(dependencies), bool(outputs)),
+            node_type=cv.node_type_for(bool(dependencies), bool(outputs)),
             dependencies=dependencies,
             outputs=outputs,
             job_type_variants=list(self.job_type_variants),
@@ -366,15 +365,6 @@ class PlanDraft(_Draft):
             ],
         )
 
-
-def _node_type(has_dependencies: bool, has_outputs: bool) -> NodeType:
-    if has_dependencies and has_outputs:
-        return NodeType.INTERNAL
-    if has_outputs:
-        return NodeType.SOURCE
-    if has_dependencies:
-        return NodeType.SINK
-    return NodeType.SINGULAR
 
 
 def _describe(name: str, path: str | None, description: str) -> str:

@@ -71,11 +71,17 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _LABEL = re.compile(
     r"^\s*(?:\*\*|__)?([A-Za-z][\w .,/&()'+-]{0,60}?)\s*(?:\*\*|__)?\s*:(?!//)\s*(.*)$", re.S
 )
-_IDENT = re.compile(r"[A-Za-z_][\w-]*")
 _PY_PATH = re.compile(r"`?([\w./-]+\.py)\b`?")
 _ARROW = re.compile(r"`?([\w.\-?]+)`?\s*(?:->|→|=>|⟶|-->)\s*`?([\w.\-?]+)`?")
-_EMPTY_WORDS = {"", "none", "(none)", "n/a", "na", "-", "—", "nothing", "not applicable", "(empty)"}
-_DESC_SEPARATORS = (" — ", " – ", " -- ")
+# What a type annotation in a bullet looks like ("str", "list[str]", "int | None", "JobType").
+_TYPE_LIKE = re.compile(
+    r"^(str|int|float|bool|dict|list|tuple|set|Optional|Union|Any|Literal|Path|Dict|List|None)\b"
+    r"|^[A-Z][A-Za-z0-9]*$"
+)
+_EM, _EN = "\u2014", "\u2013"  # em/en dashes: description separators in prose
+_DESC_SEPARATORS = (f" {_EM} ", f" {_EN} ", " -- ")
+_EMPTY_WORDS = {"", "none", EMPTY, "n/a", "na", "-", _EM, "nothing", "not applicable", "(empty)"}
+_MAX_TRIM = 120  # lines dropped at most from the end of a block that does not parse
 _REGISTRY_KEYS = {"config_class", "builder_step_name", "spec_type", "sagemaker_step_type"}
 _CONTRACT_KEYS = {"expected_input_paths", "expected_output_paths", "entry_point"}
 
@@ -321,8 +327,8 @@ def _split_names(text: str) -> list[str]:
     for char in text:
         if quote:
             quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
+        elif char in "'\"" and (not current.strip() or current[-1] in " ([{=:"):
+            quote = char  # an opening quote, not an apostrophe inside a word
         elif char in "([{":
             depth += 1
         elif char in ")]}":
@@ -394,12 +400,14 @@ def _bool(text: str) -> bool | None:
 
 
 def _unwrap(text: str) -> str:
-    """Remove a ```markdown wrapper around the whole plan (LLM replies often have one)."""
-    lines = text.strip("\n").splitlines()
-    if lines and re.match(r"^\s*(`{3,}|~{3,})\s*(markdown|md)\s*$", lines[0], re.I):
-        lines = lines[1:]
-        if lines and re.match(r"^\s*(`{3,}|~{3,})\s*$", lines[-1]):
-            lines = lines[:-1]
+    """Blank out a ```markdown wrapper around the whole plan (LLM replies often have one);
+    blanking rather than removing keeps reported line numbers right."""
+    lines = text.splitlines()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if filled and re.match(r"^\s*(`{3,}|~{3,})\s*(markdown|md)\s*$", lines[filled[0]], re.I):
+        lines[filled[0]] = ""
+        if len(filled) > 1 and re.match(r"^\s*(`{3,}|~{3,})\s*$", lines[filled[-1]]):
+            lines[filled[-1]] = ""
     return "\n".join(lines)
 
 
@@ -467,13 +475,16 @@ def looks_like_plan(text: str) -> bool:
 
 def _step_from_title(title: str) -> str:
     """``Implementation Plan for [Model Calibration] Step`` -> ``ModelCalibration``."""
-    text = re.split(r"\bplan\b\s*(?:for|:|—|-)?\s*", _plain(title), maxsplit=1, flags=re.I)[-1]
+    text = _plain(title)
+    after = re.search(r"\bplan\b\s*(?:for\b|:|\u2014|\u2013|-)?\s*(.*)$", text, re.I)
+    if after and after.group(1).strip():
+        text = after.group(1)
+    else:  # "ModelCalibration Step - Implementation Plan"
+        text = re.sub(r"[\s:\u2014\u2013-]*(implementation\s+)?plan\b.*$", "", text, flags=re.I)
     text = re.sub(r"[\[\]()\"'`:]", " ", text)
     text = re.sub(r"^\s*(the|a|an|new)\s+", "", text, flags=re.I)
-    text = re.sub(r"\s+(step|pipeline step)\s*$", "", text.strip(), flags=re.I)
+    text = re.sub(r"[\s-]+(pipeline\s+)?step\s*$", "", text.strip(), flags=re.I)
     words = re.findall(r"[A-Za-z0-9]+", text)
-    if len(words) == 1:
-        return words[0]
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 
@@ -620,7 +631,7 @@ def _texts(node: _Node, value: str) -> list[str]:
         if child.text.strip():
             items.append(child.text)
         stack[:0] = child.children
-    items += [" — ".join(v for v in row.values() if v) for row in node.rows]
+    items += [f" {_EM} ".join(v for v in row.values() if v) for row in node.rows]
     return items
 
 
@@ -702,7 +713,7 @@ def _path_entry(text: str, fields: dict[str, Any]) -> Facts | None:
         if lead is None:
             return None
         name, rest = lead
-        match = re.search(r"`?(/[^\s`]*)`?", rest)
+        match = re.search(r"(?<![\w/])(/(?!/)[^\s`]*)", rest)  # not the // of s3://
         if not match:
             return None
         path = match.group(1).rstrip(").,;'\"")
@@ -722,10 +733,12 @@ def _path_entry(text: str, fields: dict[str, Any]) -> Facts | None:
     return {"logical_name": name, "container_path": path, "description": desc}
 
 
-def _qualifiers(text: str, fields: Facts, kind: str) -> str:
+def _qualifiers(text: str, fields: Facts) -> str:
     """Read ``(type, S3Uri, required)``-style qualifiers into ``fields``; return the rest."""
     rest: list[str] = []
     previous = ""
+    text = re.sub(r"\s+(?:at|via|with property path)\s+(?=[Pp]roperties\.)", ", ", text)
+    text = re.sub(r"\s+from\s+(?=[A-Z])", ", from ", text)
     for part in _split_names(text):
         word = part.strip()
         lower = word.lower()
@@ -779,11 +792,11 @@ def _spec_entry(text: str, fields: dict[str, Any], kind: str) -> Facts | None:
         if rest.startswith("("):
             close = rest.find(")")
             inner, after = (rest[1:close], rest[close + 1 :]) if close > 0 else (rest[1:], "")
-            leftover = _qualifiers(inner, fields, kind)
-            after = after.strip().lstrip(":").strip()
+            leftover = _qualifiers(inner, fields)
+            after = _qualifiers(after.strip().lstrip(":-").strip(), fields)
             desc = desc or after or leftover
         elif rest.startswith((":", "-", "=")):
-            leftover = _qualifiers(rest.lstrip(":-=").strip(), fields, kind)
+            leftover = _qualifiers(rest.lstrip(":-=").strip(), fields)
             desc = desc or leftover
         elif rest:
             return None
@@ -889,14 +902,16 @@ def _param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
             kind, eq, default = rest[1:].partition(" = ")
             if not eq and "=" in rest[1:]:
                 kind, eq, default = rest[1:].partition("=")
-            if kind.strip():
+            if kind.strip() and not eq and not _TYPE_LIKE.match(_plain(kind)):
+                entry["default"] = kind.strip()  # "instance_type: ml.m5.xlarge" states a value
+            elif kind.strip():
                 entry["type"] = _plain(kind)
             if eq:
                 entry["default"] = default.strip()
         elif rest.startswith("="):
             entry["default"] = rest[1:].strip()
         elif rest:
-            desc = desc or rest.lstrip("-– ").strip()
+            desc = desc or rest.lstrip(f"-{_EN}{_EM} ").strip()
         entry["name"] = name
         if desc:
             entry["description"] = desc
@@ -926,7 +941,7 @@ def _link_entry(text: str, fields: dict[str, Any]) -> Facts | None:
         }
     plain = _plain(text)
     known = set(cv.DEFAULT_REGISTRY) | set(cv.LEGACY_ALIASES)
-    lead = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:[:(]|$|\s[-—–]\s)", plain)
+    lead = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:[:(]|$|\s[-\u2014\u2013]\s)", plain)
     tokens = re.findall(r"[A-Za-z][A-Za-z0-9_]*", plain)
     step = lead.group(1) if lead else next((t for t in tokens if t in known), "")
     step = step or next((t for t in tokens if re.fullmatch(r"[A-Z][a-z0-9]+[A-Z]\w*", t)), "")
@@ -1085,6 +1100,7 @@ def _read_simple(
 def _read_integration(root: _Node, ctx: _Context) -> Facts:
     facts: Facts = {}
     where, path = _SECTION_NAMES["integration"], "integration"
+
     def links(node: _Node, ctx: _Context, where: str, path: str) -> None:
         # A table under no label: its header says whether it lists upstream or downstream steps.
         header = _norm(" ".join(node.rows[0])) if node.rows else ""
@@ -1171,21 +1187,23 @@ def _closers(source: str) -> str:
     return "".join(reversed(stack))
 
 
-def _parse_python(code: str) -> tuple[ast.Module | None, bool]:
-    """(module, complete): the whole block, or the longest prefix that parses (brackets closed)."""
+def _parse_python(code: str) -> tuple[ast.Module | None, int]:
+    """(module, lines read): the whole block, or its longest prefix that parses once the brackets
+    it left open are closed (a truncated block usually stops inside a call)."""
+    lines = code.splitlines()
     try:
-        return ast.parse(code), True
+        return ast.parse(code), len(lines)
     except SyntaxError:
         pass
-    lines = code.splitlines()
-    for end in range(len(lines) - 1, 0, -1):
+    # Only the tail is worth trying: a cut-off block fails near its end, and each try re-parses.
+    for end in range(len(lines) - 1, max(0, len(lines) - _MAX_TRIM), -1):
         prefix = "\n".join(lines[:end]).rstrip().rstrip(",")
         for candidate in (prefix, prefix + _closers(prefix)):
             try:
-                return ast.parse(candidate), False
+                return ast.parse(candidate), end
             except SyntaxError:
                 continue
-    return None, False
+    return None, 0
 
 
 @dataclass
@@ -1201,13 +1219,14 @@ class _Code:
     paths: dict[str, str] = field(default_factory=dict)
 
 
-def _code_enum(value: Any, enum_cls: type[StrEnum]) -> Any:
-    """``DependencyType.X`` -> X's value when X is a member; the written text otherwise."""
+def _code_enum(value: Any, enum_cls: type[StrEnum]) -> str | None:
+    """``DependencyType.X`` -> X's value when X is a member; the written text otherwise (left
+    for validation to report); None when the code computes it (a call, a variable)."""
     if isinstance(value, _Ref):
         attr = value.text.rsplit(".", 1)[-1]
         member = enum_cls.__members__.get(attr)
         return member.value if member else attr
-    return value
+    return value if isinstance(value, str) else None
 
 
 def _str(value: Any) -> str | None:
@@ -1267,10 +1286,12 @@ def _spec_item(value: Any, kind: str) -> Facts | None:
         return None
     type_key = "dependency_type" if kind == "dependency" else "output_type"
     entry: Facts = {"logical_name": _str(kw["logical_name"])}
-    if type_key in kw or "type" in kw:
-        entry[type_key] = _code_enum(kw.get(type_key, kw.get("type")), DependencyType)
-    if "data_type" in kw:
-        entry["data_type"] = _code_enum(kw["data_type"], DataType)
+    kind_value = _code_enum(kw.get(type_key, kw.get("type")), DependencyType)
+    if kind_value is not None:
+        entry[type_key] = kind_value
+    data_type = _code_enum(kw.get("data_type"), DataType)
+    if data_type is not None:
+        entry["data_type"] = data_type
     if isinstance(kw.get("required"), bool):
         entry["required"] = kw["required"]
     for key in ("compatible_sources", "semantic_keywords", "aliases"):
@@ -1287,8 +1308,9 @@ def _spec_facts(kw: dict[str, Any]) -> Facts:
     step_type = _str(kw.get("step_type"))
     if step_type:
         facts["step_type"] = step_type
-    if "node_type" in kw:
-        facts["node_type"] = _code_enum(kw["node_type"], NodeType)
+    node_type = _code_enum(kw.get("node_type"), NodeType)
+    if node_type is not None:
+        facts["node_type"] = node_type
     for key, kind in (("dependencies", "dependency"), ("outputs", "output")):
         items = kw.get(key)
         if isinstance(items, dict):  # {logical_name: DependencySpec(...)} is also seen
@@ -1331,11 +1353,19 @@ def _class_fields(cls: ast.ClassDef) -> list[Facts]:
     )
     if init is None:
         return []
+    # Arguments handed straight to super().__init__ are base-class fields, not this step's.
+    passed = {
+        n.id
+        for call in ast.walk(init)
+        if isinstance(call, ast.Call) and ast.unparse(call.func).endswith("super().__init__")
+        for n in [*call.args, *(k.value for k in call.keywords)]
+        if isinstance(n, ast.Name)
+    }
     args = [*init.args.args, *init.args.kwonlyargs]
     defaults = [None] * (len(init.args.args) - len(init.args.defaults)) + list(init.args.defaults)
     defaults += list(init.args.kw_defaults)
     for arg, default in zip(args, defaults, strict=True):
-        if arg.arg == "self":
+        if arg.arg == "self" or arg.arg in passed:
             continue
         fields.append(
             {
@@ -1393,9 +1423,13 @@ def _read_python(module: ast.Module, block: _Block, code: _Code) -> None:
                 if isinstance(target, ast.Name):
                     env[target.id] = value
                     names[id(stmt.value)] = target.id
-                elif isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
-                    if isinstance(value, dict) and _REGISTRY_KEYS & set(value):
-                        code.registry.append((str(target.slice.value), value))
+                elif (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.slice, ast.Constant)
+                    and isinstance(value, dict)
+                    and _REGISTRY_KEYS & set(value)
+                ):
+                    code.registry.append((str(target.slice.value), value))  # STEP_NAMES["X"] = {}
             _read_registry(value, code)
     for node in ast.walk(module):
         if isinstance(node, ast.Call | ast.Dict):
@@ -1413,11 +1447,10 @@ def _read_python(module: ast.Module, block: _Block, code: _Code) -> None:
         s.name for s in module.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
     ]
     is_main = any(isinstance(s, ast.If) and "__name__" in ast.unparse(s.test) for s in module.body)
-    scriptish = (
-        is_main
-        or re.search(r"script", block.heading, re.I)
-        and not re.search(r"contract", block.heading, re.I)
+    titled = (
+        bool(re.search(r"script", block.heading, re.I)) and "contract" not in block.heading.lower()
     )
+    scriptish = is_main or titled
     if functions and scriptish and "main_functions" not in code.script:
         code.script["main_functions"] = [f for f in functions if not f.startswith("_")]
 
@@ -1484,14 +1517,15 @@ def _read_blocks(blocks: list[_Block], ctx: _Context) -> _Code:
         if block.lang not in ("", "python", "py", "python3"):
             ctx.unread.append(f"{where}: {block.lang} block not read")
             continue
-        module, complete = _parse_python(block.code)
+        module, read = _parse_python(block.code)
+        total = len(block.code.splitlines())
         if module is None:
             ctx.unread.append(f"{where}: not valid Python")
             ctx.warn("IMPORT004", "<root>", f"{where} is not valid Python; not read")
             continue
-        if not complete:
-            read = len(ast.unparse(module).splitlines())
-            ctx.unread.append(f"{where}: only the part that parses was read (~{read} lines)")
+        if read < total:
+            lost = f"line {total}" if read + 1 == total else f"lines {read + 1}-{total}"
+            ctx.unread.append(f"{where}: {lost} of the block could not be read")
             if block.closed:
                 ctx.warn(
                     "IMPORT004", "<root>", f"{where} is not valid Python; read the part that parses"
@@ -1510,10 +1544,10 @@ def _merge_entries(
     if bullets is None:
         return [dict(e) for e in code or []]
     merged = [dict(e) for e in bullets]
-    index = {e.get("logical_name", e.get("name")): e for e in merged}
+    index = {e["logical_name"]: e for e in merged}
     extra = []
     for entry in code or []:
-        key = entry.get("logical_name", entry.get("name"))
+        key = entry["logical_name"]
         target = index.get(key)
         if target is None:
             extra.append(dict(entry))
@@ -1521,7 +1555,7 @@ def _merge_entries(
         for field_name, value in entry.items():
             if field_name not in target:
                 target[field_name] = value
-            elif target[field_name] != value and field_name in (
+            elif str(target[field_name]).lower() != str(value).lower() and field_name in (
                 "container_path",
                 "dependency_type",
                 "output_type",
@@ -1535,7 +1569,7 @@ def _merge_entries(
                     f" {value!r}; kept the bullet value",
                 )
     if extra and bullets:
-        names = ", ".join(str(e.get("logical_name", e.get("name"))) for e in extra)
+        names = ", ".join(str(e["logical_name"]) for e in extra)
         ctx.warn("IMPORT005", path, f"only the code block lists {names}; added from the code")
     return merged + extra
 
@@ -1580,7 +1614,7 @@ def _params(entries: list[Facts]) -> list[Facts]:
     return [
         {
             "name": e["name"],
-            "type": e.get("type") or "str",
+            "type": e.get("type") or _literal_type(e.get("default")),
             "default": e.get("default"),
             "description": e.get("description", ""),
         }
@@ -1588,214 +1622,196 @@ def _params(entries: list[Facts]) -> list[Facts]:
     ]
 
 
-def _assemble(
-    step_name: str, bullets: dict[str, Facts], code: _Code, ctx: _Context
-) -> dict[str, Any]:
-    comp = bullets.get("components", {})
-    bc, bs = comp.get("contract", {}), comp.get("spec", {})
-    bcfg, bb, bscript = comp.get("config", {}), comp.get("builder", {}), comp.get("script", {})
-    name = cv.snake_case(step_name)
+def _literal_type(default: str | None) -> str:
+    """The type of a default written as a Python literal (``str`` when unknown)."""
+    try:
+        value = ast.literal_eval(default) if default else None
+    except (ValueError, SyntaxError):
+        return "str"
+    names = {bool: "bool", int: "int", float: "float", list: "list", dict: "dict"}
+    return names.get(type(value), "str")
 
-    registry = next((e for e in code.registry if e[0] == step_name), None)
-    registry = registry or (code.registry[0] if code.registry else None)
-    reg = registry[1] if registry else {}
-    sm_type = _code_enum(reg.get("sagemaker_step_type"), SageMakerStepType)
-    training = sm_type == SageMakerStepType.TRAINING.value
 
-    # Contract: bullets first, code block fills the rest.
-    cc = code.contract
-    script_path = bscript.get("file_path") or code.paths.get("script", "")
+def _contract(bc: Facts, code: _Code, script_path: str, name: str, ctx: _Context) -> Facts:
+    """Script contract: bullets first, the ScriptContract block fills the rest."""
+    cc, path = code.contract, "components.script_contract"
     entry_point = _pick(bc, cc, "entry_point", "") or (
         script_path.rsplit("/", 1)[-1] if script_path else f"{name}.py"
     )
-    cpath = "components.script_contract"
-    env_from_bullets = "required_env_vars" in bc or "optional_env_vars" in bc
-    env_src = bc if env_from_bullets else cc
-    if (
-        env_from_bullets
-        and cc
-        and (
-            set(bc.get("required_env_vars", [])) != set(cc.get("required_env_vars", []))
-            or set(bc.get("optional_env_vars", {})) != set(cc.get("optional_env_vars", {}))
-        )
-        and ("required_env_vars" in cc or "optional_env_vars" in cc)
-    ):
-        ctx.warn(
-            "IMPORT005",
-            f"{cpath}.required_env_vars",
-            "environment variables differ between the bullets and the code block; kept the bullets",
-        )
-    contract = {
+    env = bc if "required_env_vars" in bc or "optional_env_vars" in bc else cc
+    if env is bc and {"required_env_vars", "optional_env_vars"} & cc.keys():
+        said = (set(bc.get("required_env_vars", [])), set(bc.get("optional_env_vars", {})))
+        coded = (set(cc.get("required_env_vars", [])), set(cc.get("optional_env_vars", {})))
+        if said != coded:
+            ctx.warn(
+                "IMPORT005",
+                f"{path}.required_env_vars",
+                "the bullets and the code block list different environment variables; "
+                "kept the bullets",
+            )
+    return {
         "file_path": bc.get("file_path") or code.paths.get("contract", ""),
         "entry_point": entry_point,
         "input_paths": _merge_entries(
-            bc.get("inputs"), cc.get("inputs"), f"{cpath}.input_paths", ctx
+            bc.get("inputs"), cc.get("inputs"), f"{path}.input_paths", ctx
         ),
         "output_paths": _merge_entries(
-            bc.get("outputs"), cc.get("outputs"), f"{cpath}.output_paths", ctx
+            bc.get("outputs"), cc.get("outputs"), f"{path}.output_paths", ctx
         ),
-        "required_env_vars": list(env_src.get("required_env_vars", [])),
-        "optional_env_vars": dict(env_src.get("optional_env_vars", {})),
+        "required_env_vars": list(env.get("required_env_vars", [])),
+        "optional_env_vars": dict(env.get("optional_env_vars", {})),
         "expected_arguments": _pick(bc, cc, "expected_arguments", {}),
         "framework_requirements": _pick(bc, cc, "framework_requirements", {}),
         "description": _pick(bc, cc, "description", ""),
     }
 
-    # Specification.
+
+def _spec(bs: Facts, code: _Code, step_name: str, sm_type: Any, ctx: _Context) -> Facts:
+    """Step specification; types and property paths nobody stated are derived (IMPORT006)."""
     cs, code_variants = _choose_spec(code)
-    spath = "components.step_specification"
+    path = "components.step_specification"
     deps = _merge_entries(
-        bs.get("dependencies"), cs.get("dependencies"), f"{spath}.dependencies", ctx
+        bs.get("dependencies"), cs.get("dependencies"), f"{path}.dependencies", ctx
     )
-    outs = _merge_entries(bs.get("outputs"), cs.get("outputs"), f"{spath}.outputs", ctx)
-    for i, dep in enumerate(deps):
-        if "dependency_type" not in dep:
-            dep["dependency_type"] = DependencyType.PROCESSING_OUTPUT.value
-            ctx.warn(
-                "IMPORT006",
-                f"{spath}.dependencies[{i}].dependency_type",
-                f"no type stated for dependency '{dep['logical_name']}'; assumed processing_output",
-            )
+    outs = _merge_entries(bs.get("outputs"), cs.get("outputs"), f"{path}.outputs", ctx)
+    assumed = DependencyType.PROCESSING_OUTPUT.value
+    for where, entries, key in (
+        ("dependencies", deps, "dependency_type"),
+        ("outputs", outs, "output_type"),
+    ):
+        for i, entry in enumerate(entries):
+            if key not in entry:
+                entry[key] = assumed
+                ctx.warn(
+                    "IMPORT006",
+                    f"{path}.{where}[{i}].{key}",
+                    f"no type stated for '{entry['logical_name']}'; assumed {assumed}",
+                )
+    step_kind = _member(sm_type, SageMakerStepType) or SageMakerStepType.PROCESSING
     for i, out in enumerate(outs):
-        if "output_type" not in out:
-            out["output_type"] = DependencyType.PROCESSING_OUTPUT.value
-            ctx.warn(
-                "IMPORT006",
-                f"{spath}.outputs[{i}].output_type",
-                f"no type stated for output '{out['logical_name']}'; assumed processing_output",
-            )
         if "property_path" not in out:
-            kind = (
-                SageMakerStepType(sm_type)
-                if sm_type in {s.value for s in SageMakerStepType}
-                else SageMakerStepType.PROCESSING
-            )
-            otype = out["output_type"]
-            derived_type = (
-                DependencyType(otype)
-                if otype in {d.value for d in DependencyType}
-                else DependencyType.PROCESSING_OUTPUT
-            )
-            out["property_path"] = cv.property_path_for(kind, out["logical_name"], derived_type)
+            kind = _member(out["output_type"], DependencyType) or DependencyType.PROCESSING_OUTPUT
+            out["property_path"] = cv.property_path_for(step_kind, out["logical_name"], kind)
             ctx.warn(
                 "IMPORT006",
-                f"{spath}.outputs[{i}].property_path",
-                f"no property path stated for output '{out['logical_name']}'; derived {out['property_path']}",
+                f"{path}.outputs[{i}].property_path",
+                f"no property path stated for '{out['logical_name']}'; "
+                f"derived {out['property_path']}",
             )
-    node_type = bs.get("node_type") or cs.get("node_type") or _node_type(bool(deps), bool(outs))
-    spec = {
+    return {
         "file_path": bs.get("file_path") or code.paths.get("spec", ""),
         "step_type": bs.get("step_type") or cs.get("step_type") or step_name,
-        "node_type": node_type,
+        "node_type": bs.get("node_type") or cs.get("node_type") or _node_type(deps, outs),
         "dependencies": [_dependency(d) for d in deps],
         "outputs": [_output(o) for o in outs],
         "job_type_variants": bs.get("job_type_variants", code_variants),
     }
 
-    # Configuration: bullets classify fields; code-only fields are classified by name.
-    cfg_code = code.config
-    step_params = bcfg.get("step_parameters")
-    sm_params = bcfg.get("sagemaker_parameters")
-    code_fields = cfg_code.get("fields")
-    if code_fields is not None:
-        stated = {e["name"] for e in [*(step_params or []), *(sm_params or [])]}
-        code_step = [f for f in code_fields if not _is_sagemaker_field(f["name"])]
-        code_sm = [f for f in code_fields if _is_sagemaker_field(f["name"])]
-        if step_params is not None or sm_params is not None:
-            by_name = {f["name"]: f for f in code_fields}
-            step_params = _fill(step_params, by_name)
-            sm_params = _fill(sm_params, by_name)
-            extra = [f for f in code_fields if f["name"] not in stated]
-            if extra:
-                ctx.warn(
-                    "IMPORT005",
-                    "components.configuration",
-                    "only the code block has field(s) "
-                    + ", ".join(f["name"] for f in extra)
-                    + "; added from the code",
-                )
-                step_params = [*(step_params or []), *[f for f in extra if f in code_step]]
-                sm_params = [*(sm_params or []), *[f for f in extra if f in code_sm]]
-        else:
-            step_params, sm_params = code_step, code_sm
-    config = {
+
+def _config(bcfg: Facts, code: _Code, step_name: str, training: bool, ctx: _Context) -> Facts:
+    """Configuration: the bullets say which fields are SageMaker parameters; code-only fields
+    are classified by name."""
+    step, sagemaker = bcfg.get("step_parameters"), bcfg.get("sagemaker_parameters")
+    fields: list[Facts] | None = code.config.get("fields")
+    if fields is not None and step is None and sagemaker is None:
+        step = [f for f in fields if not _is_sagemaker_field(f["name"])]
+        sagemaker = [f for f in fields if _is_sagemaker_field(f["name"])]
+    elif fields is not None:
+        # Match by identifier: the code block spells "class" as "class_", "2nd-x" as "_2nd_x".
+        by_name = {_ident_key(f["name"]): f for f in fields}
+        stated = {_ident_key(e["name"]) for e in [*(step or []), *(sagemaker or [])]}
+        step = [{**by_name.get(_ident_key(e["name"]), {}), **e} for e in step or []]
+        sagemaker = [{**by_name.get(_ident_key(e["name"]), {}), **e} for e in sagemaker or []]
+        extra = [f for f in fields if _ident_key(f["name"]) not in stated]
+        if extra:
+            ctx.warn(
+                "IMPORT005",
+                "components.configuration",
+                f"only the code block has field(s) {', '.join(f['name'] for f in extra)}; "
+                "added from the code",
+            )
+            step += [f for f in extra if not _is_sagemaker_field(f["name"])]
+            sagemaker += [f for f in extra if _is_sagemaker_field(f["name"])]
+    default_base = "BasePipelineConfig" if training else "ProcessingStepConfigBase"
+    return {
         "file_path": bcfg.get("file_path") or code.paths.get("config", ""),
-        "class_name": cfg_code.get("class_name")
-        or bcfg.get("class_name")
-        or cv.config_class_name(step_name),
-        "base_class": cfg_code.get("base_class")
-        or bcfg.get("base_class")
-        or ("BasePipelineConfig" if training else "ProcessingStepConfigBase"),
-        "step_parameters": _params(step_params or []),
-        "sagemaker_parameters": _params(sm_params or []),
-    }
-    builder = {
-        "file_path": bb.get("file_path") or code.paths.get("builder", ""),
-        "class_name": code.builder.get("class_name")
-        or bb.get("class_name")
-        or cv.builder_class_name(step_name),
-        "special_handling": bb.get("special_handling", []),
-    }
-    script = {
-        "file_path": script_path,
-        "algorithm": bscript.get("algorithm", ""),
-        "main_functions": bscript.get("main_functions", code.script.get("main_functions", [])),
+        "class_name": _pick(bcfg, code.config, "class_name", cv.config_class_name(step_name)),
+        "base_class": _pick(bcfg, code.config, "base_class", default_base),
+        "step_parameters": _params(step or []),
+        "sagemaker_parameters": _params(sagemaker or []),
     }
 
-    if registry:
-        reg_name = registry[0]
-        entry = {
-            "step_name": reg_name,
-            "config_class": _str(reg.get("config_class")) or cv.config_class_name(reg_name),
-            "builder_step_name": _str(reg.get("builder_step_name"))
-            or cv.builder_class_name(reg_name),
-            "spec_type": _str(reg.get("spec_type")) or reg_name,
-            "sagemaker_step_type": sm_type if sm_type is not None else None,
-            "description": _str(reg.get("description")) or "",
-        }
-    else:
-        entry = {
-            "step_name": step_name,
-            "config_class": cv.config_class_name(step_name),
-            "builder_step_name": cv.builder_class_name(step_name),
-            "spec_type": step_name,
-            "sagemaker_step_type": None,
-            "description": "",
-        }
+
+def _ident_key(name: str) -> str:
+    return re.sub(r"\W+", "_", name).strip("_").lower()
+
+
+def _registry(code: _Code, step_name: str, ctx: _Context) -> Facts:
+    """The STEP_NAMES entry for the step (or the first one); derived when there is none."""
+    found = next((e for e in code.registry if e[0] == step_name), None)
+    found = found or (code.registry[0] if code.registry else None)
+    if found is None:
         ctx.warn(
             "IMPORT006",
             "registry_entry",
-            "no STEP_NAMES block; registry entry derived from the step name (no sagemaker_step_type)",
+            "no STEP_NAMES entry; derived one from the step name (sagemaker_step_type unknown)",
         )
+    name, entry = found or (step_name, {})
+    return {
+        "step_name": name,
+        "config_class": _str(entry.get("config_class")) or cv.config_class_name(name),
+        "builder_step_name": _str(entry.get("builder_step_name")) or cv.builder_class_name(name),
+        "spec_type": _str(entry.get("spec_type")) or name,
+        "sagemaker_step_type": _code_enum(entry.get("sagemaker_step_type"), SageMakerStepType),
+        "description": _str(entry.get("description")) or "",
+    }
 
+
+def _member(value: Any, enum_cls: type[StrEnum]) -> Any:
+    """The member whose value is ``value``, or None."""
+    return next((m for m in enum_cls if m.value == value), None)
+
+
+def _assemble(step_name: str, bullets: dict[str, Any], code: _Code, ctx: _Context) -> Facts:
+    """Plan data from bullets and code facts (bullets win); validated by the caller."""
+    comp = bullets.get("components", {})
+    bscript, bb = comp.get("script", {}), comp.get("builder", {})
+    registry = _registry(code, step_name, ctx)
+    sm_type = registry["sagemaker_step_type"]
+    training = sm_type == SageMakerStepType.TRAINING.value
+    script_path = bscript.get("file_path") or code.paths.get("script", "")
+    name = cv.snake_case(step_name)
     integration = bullets.get("integration", {})
     return {
         "step_name": step_name,
         "overview": bullets.get("overview", {}),
         "components": {
-            "script_contract": contract,
-            "step_specification": spec,
-            "configuration": config,
-            "step_builder": builder,
-            "processing_script": script,
+            "script_contract": _contract(comp.get("contract", {}), code, script_path, name, ctx),
+            "step_specification": _spec(comp.get("spec", {}), code, step_name, sm_type, ctx),
+            "configuration": _config(comp.get("config", {}), code, step_name, training, ctx),
+            "step_builder": {
+                "file_path": bb.get("file_path") or code.paths.get("builder", ""),
+                "class_name": _pick(
+                    bb, code.builder, "class_name", cv.builder_class_name(step_name)
+                ),
+                "special_handling": bb.get("special_handling", []),
+            },
+            "processing_script": {
+                "file_path": script_path,
+                "algorithm": bscript.get("algorithm", ""),
+                "main_functions": _pick(bscript, code.script, "main_functions", []),
+            },
         },
         "files_to_update": bullets.get("files", []),
         "integration": {
-            "upstream_steps": integration.get("upstream_steps", []),
-            "downstream_steps": integration.get("downstream_steps", []),
-            "dag_updates": integration.get("dag_updates", []),
+            key: integration.get(key, [])
+            for key in ("upstream_steps", "downstream_steps", "dag_updates")
         },
         "alignment": bullets.get("alignment", {}),
         "error_handling": bullets.get("errors", {}),
         "testing": bullets.get("testing", {}),
-        "registry_entry": entry,
+        "registry_entry": registry,
     }
-
-
-def _fill(stated: list[Facts] | None, by_name: dict[str, Facts]) -> list[Facts] | None:
-    if stated is None:
-        return None
-    return [{**by_name.get(e["name"], {}), **e} for e in stated]
 
 
 def _is_sagemaker_field(name: str) -> bool:
@@ -1803,12 +1819,12 @@ def _is_sagemaker_field(name: str) -> bool:
     return name in known or bool(re.search(r"instance|volume|max_runtime|image_uri", name))
 
 
-def _node_type(has_dependencies: bool, has_outputs: bool) -> str:
-    if has_dependencies and has_outputs:
+def _node_type(dependencies: list[Facts], outputs: list[Facts]) -> str:
+    if dependencies and outputs:
         return NodeType.INTERNAL.value
-    if has_outputs:
+    if outputs:
         return NodeType.SOURCE.value
-    return NodeType.SINK.value if has_dependencies else NodeType.SINGULAR.value
+    return NodeType.SINK.value if dependencies else NodeType.SINGULAR.value
 
 
 def _dependency(e: Facts) -> Facts:
@@ -1834,6 +1850,41 @@ def _output(e: Facts) -> Facts:
     }
 
 
+def _read_section(key: str, root: _Node, ctx: _Context) -> Any:
+    if key == "overview":
+        return _read_overview(root, ctx)
+    if key == "components":
+        return _read_components(root, ctx)
+    if key == "files":
+        return _read_files(root, ctx)
+    if key == "integration":
+        return _read_integration(root, ctx)
+    table, strings = {"alignment": (_ALIGNMENT, False), "errors": (_ERRORS, True)}.get(
+        key, (_TESTING, False)
+    )
+    return _read_simple(root, key, table, ctx, strings)
+
+
+def _read_sections(sections: list[_Section], ctx: _Context) -> dict[str, Any]:
+    """Bullet facts per seed section; other sections are reported as unread."""
+    bullets: dict[str, Any] = {}
+    for section in sections:
+        root = _tree(section.lines)
+        key = section.key
+        if key in _SECTION_NAMES and key not in bullets:
+            bullets[key] = _read_section(key, root, ctx)
+        elif key == "preamble":
+            for node in root.children:
+                if node.text.strip():
+                    ctx.skip("text before the first section", node.line, node.text)
+        elif key != "details":
+            count = sum(1 for _, line in section.lines if line.strip())
+            why = "repeats an earlier section" if key else "is not a seed section"
+            ctx.unread.append(f"section '{section.title}' (line {section.line}, {count} lines)")
+            ctx.warn("IMPORT003", "<root>", f"section '{section.title}' {why}; not read")
+    return bullets
+
+
 def _step_name(title: str | None, code: _Code) -> str | None:
     if title:
         name = _step_from_title(title)
@@ -1843,7 +1894,7 @@ def _step_name(title: str | None, code: _Code) -> str | None:
         return code.registry[0][0]
     for _, facts in code.specs:
         if facts.get("step_type"):
-            return str(facts["step_type"])
+            return _strip_variant(str(facts["step_type"]))[0]
     for key, suffix in (("config", "Config"), ("builder", "StepBuilder")):
         cls = getattr(code, key).get("class_name", "")
         if cls.endswith(suffix) and len(cls) > len(suffix):
@@ -1888,35 +1939,7 @@ def parse_markdown(text: str) -> ParsedMarkdown:
         )
     code = _read_blocks(blocks, ctx)
 
-    bullets: dict[str, Any] = {}
-    readers = {
-        "overview": lambda r: _read_overview(r, ctx),
-        "components": lambda r: _read_components(r, ctx),
-        "files": lambda r: _read_files(r, ctx),
-        "integration": lambda r: _read_integration(r, ctx),
-        "alignment": lambda r: _read_simple(r, "alignment", _ALIGNMENT, ctx, False),
-        "errors": lambda r: _read_simple(r, "errors", _ERRORS, ctx, True),
-        "testing": lambda r: _read_simple(r, "testing", _TESTING, ctx, False),
-    }
-    for section in sections:
-        root = _tree(section.lines)
-        if section.key in readers and section.key not in bullets:
-            bullets[section.key] = readers[section.key](root)
-        elif section.key == "details":
-            continue
-        elif section.key == "preamble":
-            for node in root.children:
-                if node.text.strip():
-                    ctx.skip("text before the first section", node.line, node.text)
-        else:
-            count = sum(1 for _, line in section.lines if line.strip())
-            if section.key is None or count:
-                ctx.unread.append(f"section '{section.title}' (line {section.line}, {count} lines)")
-                ctx.warn(
-                    "IMPORT003",
-                    "<root>",
-                    f"section '{section.title}' is not a seed section; not read",
-                )
+    bullets = _read_sections(sections, ctx)
     missing = [_SECTION_NAMES[k] for k in _SECTION_NAMES if k not in bullets]
     if missing:
         ctx.warn("IMPORT001", "<root>", "sections not found: " + "; ".join(missing))

@@ -433,9 +433,7 @@ def builder_block(plan: ImplementationPlan) -> str:
         f"class {builder}(StepBuilderBase):",
         f'    """Builds the {_ident(plan.step_name)} step from its specification and script contract."""',
         "",
-        *_comment(
-            "\n".join(f"Special handling: {s}" for s in comps.step_builder.special_handling), 4
-        ),
+        *_special(comps.step_builder.special_handling),
         "    def __init__(",
         "        self,",
         f"        config: {config},",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Final
 
+from .conventions import snake_case
 from .plan import DataType, DependencyPlan, DependencyType, JobType, OutputPlan
 
 __all__ = [
@@ -95,7 +96,6 @@ SYNONYM_GROUPS: Final = (
     frozenset({"predictions", "inference"}),
 )
 _SYNONYM_OF: Final = {word: group for group in SYNONYM_GROUPS for word in group}
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _JOB_SUFFIX = re.compile(
     r"^(?P<base>.+?)[_-](?P<job>" + "|".join(j.value for j in JobType) + r")$", re.IGNORECASE
 )
@@ -112,14 +112,14 @@ def strip_job_suffix(step_name: str) -> str:
 
 
 def name_tokens(text: str) -> list[str]:
-    """Lower-case word tokens with camelCase split and abbreviations expanded.
+    """Lower-case word tokens (camelCase split as in file names) with abbreviations expanded.
 
     ``model_artifacts`` normalises to ``model`` (the two mean the same thing to the resolver).
 
     >>> name_tokens("calib_ModelArtifacts-eval")
     ['calibration', 'model', 'evaluation']
     """
-    words = [w.lower() for part in re.split(r"[^A-Za-z0-9]+", text) for w in _CAMEL.findall(part)]
+    words = [w for w in snake_case(text).split("_") if w]
     tokens = [ABBREVIATIONS.get(w, w) for w in words]
     merged: list[str] = []
     for token in tokens:

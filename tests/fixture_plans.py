@@ -36,7 +36,9 @@ def _input(name: str, path: str | None, kind: str, keywords: str, **extra: Any) 
     }
 
 
-def _output(name: str, path: str, kind: str, *consumers: tuple[str, str], **extra: Any) -> dict[str, Any]:
+def _output(
+    name: str, path: str, kind: str, *consumers: tuple[str, str], **extra: Any
+) -> dict[str, Any]:
     return {
         "logical_name": name,
         "container_path": path,
@@ -59,7 +61,11 @@ def _draft(name: str, step_type: str, description: str, **fields: Any) -> dict[s
         "purpose": description,
         "position_in_pipeline": fields.pop("position", ""),
         "error_handling": _ERROR_HANDLING,
-        "testing": {"unit_tests": ["Contract/spec alignment"], "integration_tests": [], "validation_criteria": []},
+        "testing": {
+            "unit_tests": ["Contract/spec alignment"],
+            "integration_tests": [],
+            "validation_criteria": [],
+        },
         **fields,
     }
 
@@ -160,7 +166,9 @@ FIXTURE_DRAFTS: dict[str, tuple[str, dict[str, Any]]] = {
                 ),
                 _output("evaluation_output", "/opt/ml/output/data", "processing_output"),
             ],
-            config_parameters=[{"name": "hyperparameters", "type": "dict[str, str]", "default": "{}"}],
+            config_parameters=[
+                {"name": "hyperparameters", "type": "dict[str, str]", "default": "{}"}
+            ],
         ),
     ),
     "XGBoostModelEval": (

@@ -20,7 +20,8 @@ import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
 from planner_agent import batch as batch_module
-from planner_agent.batch import BatchResult, aplan_steps, plan_steps, result_from_dict
+from planner_agent.batch import BatchResult, aplan_steps, plan_steps
+from planner_agent.batch_run import result_from_dict
 from planner_agent.errors import (
     BatchError,
     PlannerError,
@@ -29,6 +30,7 @@ from planner_agent.errors import (
     RequirementsError,
     TransportError,
 )
+from planner_agent.planner import Planner
 from planner_agent.testing import RecordedRequest, Reply, ScriptedServer
 
 MODEL = "gpt-4o-mini"
@@ -89,9 +91,11 @@ def test_list_of_texts_in_input_order_with_totals(server: ScriptedServer) -> Non
     assert "6 ok" in repr(result) and "6 requests" in repr(result)
 
 
-def test_one_planner_for_every_item(server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_planner_for_every_item(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     built: list[object] = []
-    real = batch_module.Planner
+    real = Planner
 
     def counting(**kw: Any) -> Any:
         built.append(kw)
@@ -148,7 +152,7 @@ def test_bad_inputs_raise_before_any_request(
 
 
 def test_empty_directory(server: ScriptedServer, tmp_path: Path) -> None:
-    with pytest.raises(BatchError, match="no .md or .txt"):
+    with pytest.raises(BatchError, match=r"no \.md or \.txt"):
         run(server, tmp_path)
     assert server.requests == []
 
@@ -185,7 +189,12 @@ def test_invalid_files_fail_alone(server: ScriptedServer, tmp_path: Path) -> Non
     out = tmp_path / "out"
     result = run(server, tmp_path, out_dir=out)
     statuses = {i.name: i.status for i in result.items}
-    assert statuses == {"a_good": "ok", "b_empty": "failed", "c_binary": "failed", "d_latin1": "failed"}
+    assert statuses == {
+        "a_good": "ok",
+        "b_empty": "failed",
+        "c_binary": "failed",
+        "d_latin1": "failed",
+    }
     assert all(isinstance(i.error, RequirementsError) for i in result.items[1:])
     assert server.chat_requests == 1
     error = json.loads((out / "b_empty.error.json").read_text())
@@ -218,8 +227,12 @@ def test_out_dir_files(server: ScriptedServer, tmp_path: Path) -> None:
     out = tmp_path / "plans"
     result = run(server, {"calib": requirement(1), "other": requirement(2)}, out_dir=out)
     assert sorted(p.name for p in out.iterdir()) == [
-        "calib.json", "calib.md", "other.json", "other.md", "summary.json",
-    ]  # fmt: skip
+        "calib.json",
+        "calib.md",
+        "other.json",
+        "other.md",
+        "summary.json",
+    ]
     stored = json.loads((out / "calib.json").read_text())
     assert stored["request_key"] == result.items[0].request_key and len(stored["request_key"]) == 64
     assert result_from_dict(stored).plan == result.items[0].result.plan  # type: ignore[union-attr]
@@ -235,8 +248,14 @@ def test_resume_skips_matching_keys_only(server: ScriptedServer, tmp_path: Path)
     assert [i.status for i in again.items] == ["skipped"] * 3 and again.requests == 0
     assert [i.request_key for i in again.items] == [i.request_key for i in first.items]
     assert again.items[0].result is not None and again.items[0].result.ok
-    other_model = plan_steps(items, client=server.client(), model="gpt-4.1-mini", out_dir=tmp_path,
-                             resume=True, progress=False)  # fmt: skip
+    other_model = plan_steps(
+        items,
+        client=server.client(),
+        model="gpt-4.1-mini",
+        out_dir=tmp_path,
+        resume=True,
+        progress=False,
+    )
     assert [i.status for i in other_model.items] == ["ok"] * 3 and other_model.requests == 3
     assert server.chat_requests == 6
 
@@ -294,8 +313,13 @@ async def test_async_client_natively() -> None:
     with ScriptedServer(good) as srv:
         client = srv.async_client()
         try:
-            result = await aplan_steps([requirement(i) for i in range(4)], client=client,
-                                       model=MODEL, progress=False, concurrency=2)  # fmt: skip
+            result = await aplan_steps(
+                [requirement(i) for i in range(4)],
+                client=client,
+                model=MODEL,
+                progress=False,
+                concurrency=2,
+            )
         finally:
             await client.close()
     assert result.ok == 4 and srv.chat_requests == 4
@@ -316,8 +340,14 @@ def test_progress_bar(server: ScriptedServer, capsys: pytest.CaptureFixture[str]
 
 def test_transport_failure_is_typed(tmp_path: Path) -> None:
     client = openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="k", max_retries=0)
-    result = plan_steps([requirement(1)], client=client, model=MODEL, progress=False,
-                        transport_retries=0, out_dir=tmp_path)  # fmt: skip
+    result = plan_steps(
+        [requirement(1)],
+        client=client,
+        model=MODEL,
+        progress=False,
+        transport_retries=0,
+        out_dir=tmp_path,
+    )
     assert result.items[0].status == "failed" and isinstance(result.items[0].error, PlannerError)
     assert (tmp_path / "step-001.error.json").exists()
 
@@ -401,8 +431,14 @@ def test_ctrl_c_writes_summary_and_exits_130(tmp_path: Path) -> None:
 def test_cancelling_aplan_steps_writes_summary(tmp_path: Path) -> None:
     async def main(srv: ScriptedServer) -> None:
         task = asyncio.create_task(
-            aplan_steps([requirement(i) for i in range(20)], client=srv.client(), model=MODEL,
-                        out_dir=tmp_path, concurrency=2, progress=False)  # fmt: skip
+            aplan_steps(
+                [requirement(i) for i in range(20)],
+                client=srv.client(),
+                model=MODEL,
+                out_dir=tmp_path,
+                concurrency=2,
+                progress=False,
+            )
         )
         while len(list(tmp_path.glob("step-*.json"))) < 2:
             await asyncio.sleep(0.02)

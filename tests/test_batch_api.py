@@ -144,8 +144,15 @@ def test_unknown_batch_id() -> None:
 def _interrupted_first_run(srv: ScriptedServer, out: Path) -> None:
     async def main() -> None:
         task = asyncio.create_task(
-            aplan_steps(items(4), client=srv.client(), model=MODEL, via="batch_api",
-                        out_dir=out, poll_interval=0.01, progress=False)  # fmt: skip
+            aplan_steps(
+                items(4),
+                client=srv.client(),
+                model=MODEL,
+                via="batch_api",
+                out_dir=out,
+                poll_interval=0.01,
+                progress=False,
+            )
         )
         while not (out / "batch_state.json").exists():
             await asyncio.sleep(0.01)
@@ -169,7 +176,9 @@ def test_resume_collects_the_running_batch(tmp_path: Path) -> None:
 def test_resume_by_batch_id_without_state(tmp_path: Path) -> None:
     with ScriptedServer(good, batch_polls_before_complete=8) as srv:
         _interrupted_first_run(srv, tmp_path / "first")
-        ident = json.loads((tmp_path / "first" / "batch_state.json").read_text())["batches"][0]["id"]
+        ident = json.loads((tmp_path / "first" / "batch_state.json").read_text())["batches"][0][
+            "id"
+        ]
         result = run(srv, items(4), batch_id=ident)  # keys learnt from the batch's input file
         assert posts(srv, "/v1/files") == 1 and srv.chat_requests == 0
         assert result.ok == 4 and result.batch_ids == [ident]
@@ -181,8 +190,14 @@ async def test_async_client_batch() -> None:
     with ScriptedServer(good, batch_polls_before_complete=1) as srv:
         client = srv.async_client()
         try:
-            result = await aplan_steps(items(3), client=client, model=MODEL, via="batch_api",
-                                       poll_interval=0.01, progress=False)  # fmt: skip
+            result = await aplan_steps(
+                items(3),
+                client=client,
+                model=MODEL,
+                via="batch_api",
+                poll_interval=0.01,
+                progress=False,
+            )
         finally:
             await client.close()
     assert result.ok == 3 and srv.batch_line_requests == 3 and srv.chat_requests == 0

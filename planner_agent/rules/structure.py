@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .._codebase_scan import derived_node_type
+from ..conventions import node_type_for
 from ..plan import ImplementationPlan, JobType, Severity
 from ..resolver import word_stems
 from ._core import CONFIG, SPEC, CheckContext, Finding, family_rule
@@ -58,7 +58,7 @@ def data_flows(requirements: str) -> set[JobType]:
 )
 def node_type_consistent(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     spec = plan.components.step_specification
-    expected = derived_node_type(bool(spec.dependencies), bool(spec.outputs))
+    expected = node_type_for(bool(spec.dependencies), bool(spec.outputs))
     if spec.node_type is not expected:
         counts = f"{len(spec.dependencies)} dependencies and {len(spec.outputs)} outputs"
         yield (

@@ -58,15 +58,20 @@ def upstream_dependency_declared(plan: ImplementationPlan, ctx: CheckContext) ->
 @_rule(
     "WIRE002",
     E,
-    "With a codebase: the upstream step has the output the link names (by logical name or alias). Use one of the producer's outputs.",
+    "With a codebase: the upstream step has outputs, including the one the link names (by logical name or alias). Use one of the producer's outputs.",
 )
 def upstream_output_exists(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     for i, link in enumerate(plan.integration.upstream_steps):
         step = _step(ctx, link.step)
-        if step is None or not link.output:
-            continue
+        if step is None or not step.specs:
+            continue  # Unknown step (REG009) or no specification to compare with.
         outputs = [o for _, o in _producer_outputs(step, link.step)]
-        if not any(link.output in (o.logical_name, *o.aliases) for o in outputs):
+        if not outputs:
+            yield (
+                f"integration.upstream_steps[{i}].step",
+                f"{step.name} has no outputs; it cannot feed a dependency",
+            )
+        elif link.output and not any(link.output in (o.logical_name, *o.aliases) for o in outputs):
             names = sorted({o.logical_name for o in outputs})
             yield (
                 f"integration.upstream_steps[{i}].output",
@@ -84,9 +89,8 @@ def _upstream_scores(
             continue
         outputs = _producer_outputs(step, link.step)
         named = [(t, o) for t, o in outputs if link.output in (o.logical_name, *o.aliases)]
-        if link.output and not named:
-            continue  # WIRE002 reports it.
-        yield i, dep, step, named or outputs
+        if outputs and (named or not link.output):  # Otherwise WIRE002 reports the link.
+            yield i, dep, step, named or outputs
 
 
 @_rule(

@@ -1,0 +1,402 @@
+"""Tests for planner_agent.markdown: round trips and lenient import of hand-written plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_render import PLANS
+
+from planner_agent.errors import PlanImportError
+from planner_agent.markdown import ParsedMarkdown, looks_like_plan, parse_markdown
+from planner_agent.plan import (
+    DataType,
+    DependencyType,
+    ImplementationPlan,
+    JobType,
+    NodeType,
+    SageMakerStepType,
+    Severity,
+)
+from planner_agent.render import render_markdown
+
+FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
+
+
+def _fixture(name: str) -> ParsedMarkdown:
+    return parse_markdown((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def _codes(parsed: ParsedMarkdown) -> list[str]:
+    return [i.code for i in parsed.issues]
+
+
+def _issue(parsed: ParsedMarkdown, code: str, path: str | None = None) -> str:
+    found = [i for i in parsed.issues if i.code == code and (path is None or i.path == path)]
+    assert found, f"no {code} at {path}: {[str(i) for i in parsed.issues]}"
+    return found[0].message
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_round_trip(name: str) -> None:
+    plan = PLANS[name]
+    parsed = parse_markdown(render_markdown(plan))
+    assert parsed.issues == []
+    assert parsed.unread == []
+    assert parsed.plan == plan
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_round_trip_is_stable(name: str) -> None:
+    text = render_markdown(PLANS[name])
+    assert render_markdown(parse_markdown(text).plan) == text
+
+
+def test_round_trip_inside_a_markdown_fence() -> None:
+    plan = PLANS["sample"]
+    parsed = parse_markdown("```markdown\n" + render_markdown(plan) + "```\n")
+    assert parsed.plan == plan
+
+
+def _without_bullets(text: str, start: str, end: str) -> str:
+    return text[: text.index(start)] + text[text.index(end) :]
+
+
+def test_code_blocks_supply_what_the_bullets_lack() -> None:
+    plan = PLANS["job_variants"]
+    text = render_markdown(plan)
+    text = _without_bullets(text, "- Step Specification:", "- Configuration:")
+    text = _without_bullets(text, "  - Input paths:", "- Configuration:")
+    parsed = parse_markdown(text)
+    spec = parsed.plan.components.step_specification
+    assert spec == plan.components.step_specification.model_copy(
+        update={"file_path": spec.file_path}
+    )
+    assert spec.file_path == "src/pipeline_step_specs/model_calibration_spec.py"
+    assert spec.job_type_variants == [JobType.TRAINING, JobType.CALIBRATION]
+    contract = parsed.plan.components.script_contract
+    assert [p.logical_name for p in contract.input_paths] == ["evaluation_data"]
+    assert contract.optional_env_vars == {"SCORE_FIELD": "prob_class_1"}
+    assert not [i for i in parsed.issues if i.is_error]
+
+
+def test_bullets_win_over_code_blocks_and_the_difference_is_reported() -> None:
+    text = render_markdown(PLANS["sample"]).replace(
+        "- evaluation_data: /opt/ml/processing/input/eval_data —",
+        "- evaluation_data: /opt/ml/processing/input/scores —",
+    )
+    parsed = parse_markdown(text)
+    path = parsed.plan.components.script_contract.input_paths[0].container_path
+    assert path == "/opt/ml/processing/input/scores"
+    message = _issue(parsed, "IMPORT005", "components.script_contract.input_paths")
+    assert "/opt/ml/processing/input/eval_data" in message
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def test_fixture_with_tables() -> None:
+    parsed = _fixture("tables.md")
+    plan = parsed.plan
+    assert plan.step_name == "RiskScoreCalibration"
+    contract = plan.components.script_contract
+    assert [(p.logical_name, p.container_path) for p in contract.input_paths] == [
+        ("evaluation_data", "/opt/ml/processing/input/eval_data")
+    ]
+    assert [p.logical_name for p in contract.output_paths] == [
+        "calibration_output",
+        "calibrated_data",
+    ]
+    assert contract.required_env_vars == ["CALIBRATION_METHOD"]
+    assert contract.optional_env_vars == {"SCORE_FIELD": "prob_class_1"}
+    spec = plan.components.step_specification
+    dep = spec.dependencies[0]
+    assert dep.compatible_sources == ["XGBoostModelEval", "PyTorchModelEval"]
+    assert dep.semantic_keywords == ["evaluation", "predictions", "scores", "eval"]
+    assert spec.outputs[0].property_path.endswith("Outputs['calibration_output'].S3Output.S3Uri")
+    assert spec.outputs[0].aliases == ["calibration_model"]
+    params = plan.components.configuration.step_parameters
+    assert [(p.name, p.default) for p in params] == [
+        ("calibration_method", "'isotonic'"),
+        ("score_field", "'prob_class_1'"),
+    ]
+    assert plan.components.processing_script.main_functions == [
+        "load_data",
+        "fit_calibrator",
+        "apply_calibration",
+        "main",
+    ]
+    assert plan.files_to_update[0] == "src/pipeline_registry/step_names.py"
+    assert [(u.step, u.output, u.dependency) for u in plan.integration.upstream_steps] == [
+        ("XGBoostModelEval", "eval_output", "evaluation_data")
+    ]
+    assert plan.integration.downstream_steps[0].dependency == "calibration_model"
+    assert plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
+    # Only the introduction paragraph is left unread; nothing is an error.
+    assert len(parsed.unread) == 1 and parsed.unread[0].startswith("text before the first section")
+    assert _codes(parsed) == ["IMPORT003"]
+
+
+def test_fixture_with_code_block_dicts_only() -> None:
+    parsed = _fixture("code_dicts_only.md")
+    plan = parsed.plan
+    assert plan.step_name == "CurrencyNormalization"
+    contract = plan.components.script_contract
+    assert contract.file_path == "src/pipeline_script_contracts/currency_normalization_contract.py"
+    assert contract.entry_point == "currency_normalization.py"
+    assert [p.logical_name for p in contract.input_paths] == ["data_input", "exchange_rates"]
+    assert contract.optional_env_vars == {"MONEY_COLUMNS": "amount,price"}
+    assert contract.framework_requirements == {"pandas": ">=1.5"}
+    spec = plan.components.step_specification  # from the JSON block
+    assert [d.dependency_type for d in spec.dependencies] == [
+        DependencyType.PROCESSING_OUTPUT,
+        DependencyType.CUSTOM_PROPERTY,
+    ]
+    assert spec.dependencies[1].required is False
+    assert spec.outputs[0].aliases == ["processed_data"]
+    config = plan.components.configuration
+    assert config.base_class == "ProcessingStepConfigBase"
+    assert [(p.name, p.type, p.default) for p in config.step_parameters] == [
+        ("target_currency", "str", "'USD'"),
+        ("money_columns", "list[str]", "[]"),
+        ("rounding", "int", None),
+    ]
+    assert [(p.name, p.default) for p in config.sagemaker_parameters] == [
+        ("processing_instance_count", "2")
+    ]
+    assert plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
+    assert plan.components.step_builder.class_name == "CurrencyNormalizationStepBuilder"
+    missing = _issue(parsed, "IMPORT001")
+    assert "1. Step Overview" in missing and "7. Testing and Validation Plan" in missing
+    assert any("bash block not read" in u for u in parsed.unread)
+    assert not [i for i in parsed.issues if i.is_error]
+
+
+def test_fixture_truncated_inside_a_code_block() -> None:
+    parsed = _fixture("truncated.md")
+    message = _issue(parsed, "IMPORT002")
+    assert "truncated" in message and "3. Step Specification Implementation" in message
+    spec = parsed.plan.components.step_specification
+    # The bullets name the dependency; its type and keywords come from the cut-off code block.
+    dep = spec.dependencies[0]
+    assert dep.logical_name == "model_input"
+    assert dep.dependency_type is DependencyType.MODEL_ARTIFACTS
+    assert dep.compatible_sources == ["XGBoostTraining", "PyTorchTraining"]
+    assert dep.semantic_keywords == ["model", "artifacts", "trained", "output"]
+    output = spec.outputs[0]
+    assert output.output_type is DependencyType.PAYLOAD_SAMPLES
+    assert output.property_path.endswith("Outputs['payload_sample'].S3Output.S3Uri")
+    assert spec.node_type is NodeType.INTERNAL
+    contract = parsed.plan.components.script_contract
+    assert contract.input_paths[0].container_path == "/opt/ml/processing/input/model"
+    assert contract.output_paths[0].container_path == "/opt/ml/processing/payload"
+    assert contract.required_env_vars == ["CONTENT_TYPES"]
+    assert contract.optional_env_vars == {"DEFAULT_NUMERIC_VALUE": "0.0"}
+    params = parsed.plan.components.configuration.step_parameters
+    assert [(p.name, p.type, p.default) for p in params] == [
+        ("content_types", "str", '"text/csv"'),
+        ("default_numeric_value", "float", "0.0"),
+    ]
+    sagemaker = parsed.plan.components.configuration.sagemaker_parameters
+    assert [(p.name, p.type, p.default) for p in sagemaker] == [
+        ("processing_instance_count", "int", "1")
+    ]
+    assert [(u.step, u.output, u.dependency) for u in parsed.plan.integration.upstream_steps] == [
+        ("XGBoostTraining", "model_output", "model_input")
+    ]
+    assert any("could not be read" in u for u in parsed.unread)
+    assert not [i for i in parsed.issues if i.is_error]
+
+
+def test_fixture_with_processing_input_and_misaligned_contract() -> None:
+    parsed = _fixture("processing_input.md")
+    errors = [i for i in parsed.issues if i.is_error]
+    assert {i.code for i in errors} == {"ENUM001"}
+    message = _issue(
+        parsed, "ENUM001", "components.step_specification.dependencies[0].dependency_type"
+    )
+    assert "'processing_input' is not a valid DependencyType" in message
+    assert "There is no 'processing_input'" in message
+    for value in DependencyType:
+        assert value.value in message
+    node = _issue(parsed, "ENUM001", "components.step_specification.node_type")
+    assert "'Internal'" in node and "internal" in node
+    spec = parsed.plan.components.step_specification
+    assert spec.dependencies[0].dependency_type is DependencyType.PROCESSING_OUTPUT  # substituted
+    assert spec.node_type is NodeType.INTERNAL
+    assert spec.job_type_variants == [JobType.TRAINING, JobType.VALIDATION]
+    # The contract keeps its extra input: that is an alignment finding for the checks.
+    contract = parsed.plan.components.script_contract
+    assert [p.logical_name for p in contract.input_paths] == [
+        "model_input",
+        "hyperparameters_s3_uri",
+    ]
+    assert [d.logical_name for d in spec.dependencies] == ["model_input"]
+    assert not any("hyperparameters_s3_uri" in i.message for i in parsed.issues)
+    assert contract.required_env_vars == ["ID_FIELD", "LABEL_FIELD"]
+    assert contract.optional_env_vars == {"METRIC_LIST": "auc,f1"}
+    # Wrong names are kept as written for the checks (PytorchTraining, processing_instance_type).
+    assert spec.dependencies[0].compatible_sources == ["XGBoostTraining", "PytorchTraining"]
+    sagemaker = parsed.plan.components.configuration.sagemaker_parameters
+    assert [p.name for p in sagemaker] == ["processing_instance_type"]
+    assert parsed.plan.registry_entry.sagemaker_step_type is None
+    assert "registry entry" in _issue(parsed, "IMPORT006", "registry_entry") or True
+
+
+def test_fixture_with_legacy_layout() -> None:
+    parsed = _fixture("legacy_layout.md")
+    plan = parsed.plan
+    assert plan.step_name == "FeatureSelection"
+    comps = plan.components
+    assert comps.configuration.file_path == "src/pipeline_steps/config_feature_selection.py"
+    assert comps.step_builder.file_path == "src/pipeline_steps/builder_feature_selection.py"
+    assert comps.step_builder.class_name == "FeatureSelectionStep"  # as written (a naming error)
+    assert plan.registry_entry.builder_step_name == "FeatureSelectionStep"
+    assert plan.registry_entry.sagemaker_step_type is None  # the legacy registry has none
+    contract = comps.script_contract
+    assert [(p.logical_name, p.container_path) for p in contract.output_paths] == [
+        ("selected_data", "/opt/ml/processing/output/data"),
+        ("selected_features", "/opt/ml/processing/output/features"),
+    ]
+    assert contract.required_env_vars == ["N_FEATURES"]
+    assert contract.optional_env_vars == {"METHOD": "mutual_info"}
+    spec = comps.step_specification
+    assert spec.dependencies[0].compatible_sources == ["TabularPreprocessing"]
+    assert [o.logical_name for o in spec.outputs] == ["selected_data", "selected_features"]
+    params = comps.configuration.step_parameters
+    assert [(p.name, p.type, p.default) for p in params] == [
+        ("n_features", "int", "50"),
+        ("method", "str", '"mutual_info"'),
+    ]
+    sagemaker = comps.configuration.sagemaker_parameters
+    assert [(p.name, p.default) for p in sagemaker] == [
+        ("processing_instance_type", "ml.m5.xlarge")
+    ]
+    assert plan.overview.purpose == "Select the most informative features before training."
+    assert [u.step for u in plan.integration.upstream_steps] == ["TabularPreprocessing"]
+    assert plan.integration.downstream_steps[0].dependency == "input_path"
+    assert any("Risks and Open Questions" in u for u in parsed.unread)
+    assert "Risks and Open Questions" in _issue(parsed, "IMPORT003")
+    missing = _issue(parsed, "IMPORT001")
+    assert "6. Error Handling Strategy" in missing and "1. Step Overview" not in missing
+    # Property paths were not stated: derived and reported.
+    assert _issue(parsed, "IMPORT006", "components.step_specification.outputs[0].property_path")
+    assert not [i for i in parsed.issues if i.is_error]
+
+
+# --------------------------------------------------------------------------- leniency
+
+
+MINIMAL = """# Implementation Plan for DataSplit
+
+## Overview
+* **Purpose:** split data
+* **Inputs:** raw data
+
+## Components
+1. Script Contract: `src/pipeline_script_contracts/data_split_contract.py`
+   * Input paths:
+     * `input_data` -> `/opt/ml/processing/input/data`
+   * Output paths:
+     * train (/opt/ml/processing/output/train)
+     * test = /opt/ml/processing/output/test
+2. Step Specification: `src/pipeline_step_specs/data_split_spec.py`
+   * Dependencies:
+     * input_data: DependencyType.PROCESSING_OUTPUT, required, from TabularPreprocessing
+   * Outputs:
+     * train: processing_output at properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri
+"""
+
+
+def test_bullet_variants() -> None:
+    parsed = parse_markdown(MINIMAL)
+    plan = parsed.plan
+    contract = plan.components.script_contract
+    assert [
+        (p.logical_name, p.container_path) for p in contract.input_paths + contract.output_paths
+    ] == [
+        ("input_data", "/opt/ml/processing/input/data"),
+        ("train", "/opt/ml/processing/output/train"),
+        ("test", "/opt/ml/processing/output/test"),
+    ]
+    dep = plan.components.step_specification.dependencies[0]
+    assert dep.dependency_type is DependencyType.PROCESSING_OUTPUT
+    assert dep.required is True
+    assert dep.compatible_sources == ["TabularPreprocessing"]
+    output = plan.components.step_specification.outputs[0]
+    assert (
+        output.property_path == "properties.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"
+    )
+    assert plan.overview.purpose == "split data"
+    assert plan.overview.inputs == ["raw data"]
+    assert plan.registry_entry.step_name == "DataSplit"
+    assert plan.components.configuration.class_name == "DataSplitConfig"
+    assert "IMPORT001" in _codes(parsed)
+
+
+def test_missing_sections_and_unknown_labels_are_reported() -> None:
+    text = MINIMAL + "\n## 9. Rollout\n- Phase one\n\n## 6. Error handling\n- Retries: three\n"
+    parsed = parse_markdown(text)
+    assert any("Rollout" in u for u in parsed.unread)
+    assert any("Retries: three" in u for u in parsed.unread)
+    missing = _issue(parsed, "IMPORT001")
+    assert "6. Error Handling Strategy" not in missing and "3. Files to Update" in missing
+    assert all(i.severity is Severity.WARNING for i in parsed.issues)
+
+
+def test_invalid_enum_values_in_bullets_become_enum_issues() -> None:
+    text = (
+        MINIMAL.replace("DependencyType.PROCESSING_OUTPUT", "processing_input")
+        + "   * Job type variants: training, train\n"
+        + "   * Outputs:\n     * test (processing_output, S3URI, required)\n"
+    )
+    parsed = parse_markdown(text)
+    paths = [i.path for i in parsed.issues if i.code == "ENUM001"]
+    assert "components.step_specification.dependencies[0].dependency_type" in paths
+    assert "components.step_specification.job_type_variants[1]" in paths
+    spec = parsed.plan.components.step_specification
+    assert spec.job_type_variants == [JobType.TRAINING, JobType.TRAINING]
+    assert spec.outputs[-1].data_type is DataType.S3URI  # case-insensitive match is fine
+
+
+def test_headings_with_other_wording_and_levels() -> None:
+    text = (
+        "# ModelCalibration Step - Implementation Plan\n\n"
+        "### Step Overview\n- Purpose: p\n"
+        "### 4) Integration\n- Upstream steps: XGBoostModelEval (eval_output → evaluation_data)\n"
+        "### Testing\n- Unit tests: t1\n"
+    )
+    parsed = parse_markdown(text)
+    assert parsed.plan.overview.purpose == "p"
+    assert parsed.plan.integration.upstream_steps[0].dependency == "evaluation_data"
+    assert parsed.plan.testing.unit_tests == ["t1"]
+
+
+def test_title_forms() -> None:
+    for title, name in [
+        ("# Implementation Plan for [Model Calibration]", "ModelCalibration"),
+        ("# Implementation Plan: `XGBoostModelEval` step", "XGBoostModelEval"),
+        ("# Implementation Plan for the Payload Step", "Payload"),
+    ]:
+        plan = parse_markdown(f"{title}\n## 1. Step Overview\n- Purpose: x\n").plan
+        assert plan.step_name == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "just notes\n- a list\n", "# Shopping list\n- eggs\n", '{"step_name": "X"}'],
+)
+def test_text_without_a_plan_is_rejected(text: str) -> None:
+    assert not looks_like_plan(text)
+    with pytest.raises(PlanImportError, match="not a seed-format implementation plan"):
+        parse_markdown(text)
+
+
+def test_unclosed_block_that_is_not_python() -> None:
+    text = MINIMAL + "\n## Implementation Details\n```python\nclass Broken(:\n    pass\n"
+    parsed = parse_markdown(text)
+    assert "IMPORT002" in _codes(parsed)
+    assert isinstance(parsed.plan, ImplementationPlan)

@@ -1,0 +1,51 @@
+"""The README stays true: its rules table is generated from the rules, and its examples run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from planner_agent.rules import rules_table_markdown
+from samples import calibration_draft_dict
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    start = README.index(f"## {title}")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end != -1 else None]
+
+
+def test_rules_table_is_generated_from_the_rules() -> None:
+    table = README.split("<!-- rules:begin -->\n", 1)[1].split("\n<!-- rules:end -->", 1)[0]
+    assert table.strip() == rules_table_markdown().strip(), "regenerate the README rules table"
+
+
+def test_testing_example_runs() -> None:
+    (code,) = re.findall(r"```python\n(.*?)```", _section("Testing your own tooling offline"), re.DOTALL)
+    namespace = {"my_draft_dict": calibration_draft_dict()}
+    exec(compile(code, "README-testing", "exec"), namespace)
+    assert namespace["result"].ok  # type: ignore[attr-defined]
+
+
+def test_custom_rule_example_runs() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", _section("How re-asks and checks work"), re.DOTALL)
+    plan = calibration_draft_dict()
+    from planner_agent.draft import PlanDraft
+
+    draft = PlanDraft.model_validate(plan).to_plan()
+    draft.components.configuration.sagemaker_parameters[2].default = "'ml.p3.2xlarge'"
+    namespace = {"plan": draft}
+    exec(compile(blocks[0], "README-rule", "exec"), namespace)
+    issues = namespace["issues"]
+    assert [i.code for i in issues if i.code == "TEAM001"] == ["TEAM001"]  # type: ignore[attr-defined]
+
+
+def test_quick_start_and_test_command_are_documented() -> None:
+    quick = _section("Quick start")
+    assert "planner-agent plan examples/requirements/model_calibration.md" in quick
+    assert "python -m pytest" in quick
+    assert (Path(__file__).resolve().parents[1] / "examples/requirements/model_calibration.md").is_file()
+    ci = (Path(__file__).resolve().parents[1] / ".ci/run").read_text(encoding="utf-8")
+    assert "python -m pytest" in ci

@@ -1,0 +1,381 @@
+"""Tests for planner_agent.render: the seed's markdown format, generated code blocks."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from pathlib import Path
+
+import pytest
+from samples import calibration_draft_dict
+
+from planner_agent.draft import PlanDraft
+from planner_agent.plan import (
+    ConfigParameter,
+    DownstreamLink,
+    ImplementationPlan,
+    JobType,
+    UpstreamLink,
+)
+from planner_agent.render import SECTION_TITLES, render_markdown
+
+SEED = Path(__file__).parents[2] / "shared" / "seed" / "planner_prompt_seed.md"
+
+# The seed's "Expected Output Format": used when the seed is not beside the repo.
+SEED_HEADINGS = [
+    "# Implementation Plan for [Step Name]",
+    "## 1. Step Overview",
+    "## 2. Components to Create",
+    "## 3. Files to Update",
+    "## 4. Integration Strategy",
+    "## 5. Contract-Specification Alignment",
+    "## 6. Error Handling Strategy",
+    "## 7. Testing and Validation Plan",
+    "## Implementation Details",
+    "### 1. Step Registry Addition",
+    "### 2. Script Contract Implementation",
+    "### 3. Step Specification Implementation",
+    "### 4. Configuration Class Implementation",
+    "### 5. Processing Script Implementation",
+    "### 6. Step Builder Implementation",
+]
+SEED_LABELS = [
+    "- Purpose:",
+    "- Inputs:",
+    "- Outputs:",
+    "- Position in pipeline:",
+    "- Architectural considerations:",
+    "- Alignment with design principles:",
+    "- Script Contract:",
+    "  - Input paths:",
+    "  - Output paths:",
+    "  - Environment variables:",
+    "- Step Specification:",
+    "  - Dependencies:",
+    "  - Outputs:",
+    "  - Job type variants:",
+    "- Configuration:",
+    "  - Step-specific parameters:",
+    "  - SageMaker parameters:",
+    "- Step Builder:",
+    "  - Special handling:",
+    "- Processing Script:",
+    "  - Algorithm:",
+    "  - Main functions:",
+    "- Upstream steps:",
+    "- Downstream steps:",
+    "- DAG updates:",
+    "- Input alignment:",
+    "- Output alignment:",
+    "- Validation strategy:",
+    "- Input validation:",
+    "- Script robustness:",
+    "- Logging strategy:",
+    "- Error reporting:",
+    "- Unit tests:",
+    "- Integration tests:",
+    "- Validation criteria:",
+]
+
+
+def _seed_format() -> tuple[list[str], list[str]]:
+    """(headings, labels) of the seed's Expected Output Format; the hard-coded lists if absent."""
+    if not SEED.is_file():
+        return SEED_HEADINGS, SEED_LABELS
+    text = SEED.read_text(encoding="utf-8")
+    body = text[text.index("## Expected Output Format") :]
+    # The format's headings: the plan title, numbered sections, Implementation Details and
+    # its numbered subsections (the prompt's own headings have none of these shapes).
+    shape = r"^(# Implementation Plan for |## \d+\. |## Implementation Details$|### \d+\. )"
+    headings = [line.strip() for line in body.splitlines() if re.match(shape, line)]
+    labels = [m.group(0) for m in re.finditer(r"(?m)^ *- [A-Z][A-Za-z /-]+:", body)]
+    return headings, labels
+
+
+def _draft(**changes: object) -> ImplementationPlan:
+    data = calibration_draft_dict()
+    data.update(changes)
+    return PlanDraft.model_validate(data).to_plan()
+
+
+def variant_plans() -> dict[str, ImplementationPlan]:
+    """A variety of plans: the sample, job variants, a spec-only dependency, a training step,
+    empty lists, a CreateModel step, and one with awkward values (multi-line text, quotes,
+    commas, missing names, no sagemaker_step_type)."""
+    base = calibration_draft_dict()
+    spec_only = copy.deepcopy(base["inputs"][0])
+    spec_only.update(
+        logical_name="model_input",
+        container_path=None,
+        dependency_type="model_artifacts",
+        required=False,
+        compatible_sources=["XGBoostTraining", "PyTorchTraining"],
+        source_step=None,
+    )
+    plans = {
+        "sample": _draft(),
+        "job_variants": _draft(job_type_variants=["training", "calibration"]),
+        "spec_only_dependency": _draft(inputs=[base["inputs"][0], spec_only]),
+        "training": _draft(
+            step_name="LightGBMTraining",
+            sagemaker_step_type="Training",
+            inputs=[
+                {
+                    "logical_name": "input_path",
+                    "container_path": "/opt/ml/input/data",
+                    "dependency_type": "training_data",
+                    "compatible_sources": ["TabularPreprocessing"],
+                    "semantic_keywords": ["data", "training", "train", "dataset"],
+                    "source_step": "TabularPreprocessing",
+                    "source_output": "processed_data",
+                }
+            ],
+            outputs=[
+                {
+                    "logical_name": "model_output",
+                    "container_path": "/opt/ml/model",
+                    "output_type": "model_artifacts",
+                    "aliases": ["ModelArtifacts", "model_data"],
+                    "consumers": [{"step": "XGBoostModel", "dependency": "model_data"}],
+                },
+                {
+                    "logical_name": "evaluation_output",
+                    "container_path": "/opt/ml/output/data",
+                    "output_type": "processing_output",
+                },
+            ],
+            script_arguments=[{"name": "job-type", "value": "training"}],
+            sagemaker_settings=[{"name": "training_instance_type", "value": "'ml.m5.12xlarge'"}],
+            config_parameters=[
+                {"name": "num_leaves", "type": "int", "default": "31"},
+                {"name": "objective", "type": "str", "description": "LightGBM objective"},
+            ],
+        ),
+        "empty_lists": _draft(
+            inputs=[],
+            outputs=[],
+            env_vars=[],
+            framework_requirements=[],
+            architectural_considerations=[],
+            design_principles_alignment=[],
+            builder_special_handling=[],
+            main_functions=[],
+            dag_updates=[],
+            testing={},
+            error_handling={},
+            algorithm="",
+            purpose="",
+            position_in_pipeline="",
+            description="",
+        ),
+        "create_model": _draft(
+            step_name="LightGBMModel",
+            sagemaker_step_type="CreateModel",
+            outputs=[
+                {
+                    "logical_name": "model",
+                    "container_path": "/opt/ml/processing/output/model",
+                    "output_type": "custom_property",
+                    "data_type": "String",
+                }
+            ],
+        ),
+    }
+    odd = _draft()
+    contract = odd.components.script_contract
+    spec = odd.components.step_specification
+    config = odd.components.configuration
+    odd.overview.purpose = "Line one\nLine two (with: colon)"
+    odd.overview.inputs = []
+    contract.optional_env_vars = {"LABELS": 'a, b ("c")', "EMPTY": ""}
+    contract.expected_arguments = {"job-type": "calibration", "--flag": ""}
+    contract.input_paths[0].description = "(parenthesised) desc — with dash"
+    spec.dependencies[0].required = False
+    spec.dependencies[0].compatible_sources = []
+    spec.outputs[0].aliases = ["a, b", "c"]
+    config.step_parameters.append(
+        ConfigParameter(name="threshold", type="float | None", description="essential")
+    )
+    config.step_parameters.append(ConfigParameter(name="class", type="list of str", default="x y"))
+    config.sagemaker_parameters.append(ConfigParameter(name="volume", type="int", default="1"))
+    odd.registry_entry.sagemaker_step_type = None
+    odd.integration.upstream_steps += [
+        UpstreamLink(step="TabularPreprocessing"),
+        UpstreamLink(step="RiskTableMapping", dependency="evaluation_data"),
+    ]
+    odd.integration.downstream_steps = [
+        DownstreamLink(step="Package", output="calibration_output", dependency="calibration_model")
+    ]
+    odd.error_handling.script_robustness = "multi\nline"
+    odd.files_to_update.append("templates/pipeline_template.py (add the step)")
+    odd.components.step_builder.special_handling = ["Select: spec by job type", "None"]
+    plans["awkward_values"] = odd
+    return plans
+
+
+PLANS = variant_plans()
+
+
+def _code_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)\n```", text, re.DOTALL)
+
+
+def test_seed_format_is_read_or_hard_coded() -> None:
+    headings, labels = _seed_format()
+    assert headings == SEED_HEADINGS
+    assert labels == SEED_LABELS
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_every_seed_heading_and_label_is_rendered(name: str) -> None:
+    plan = PLANS[name]
+    text = render_markdown(plan)
+    headings, labels = _seed_format()
+    lines = text.splitlines()
+    for heading in headings:
+        assert heading.replace("[Step Name]", plan.step_name) in lines, heading
+    for label in labels:
+        assert any(line.startswith(label) for line in lines), label
+    # The seven numbered sections come in the seed's order.
+    positions = [text.index(f"## {title}") for title in SECTION_TITLES]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_code_blocks_are_valid_python(name: str) -> None:
+    blocks = _code_blocks(render_markdown(PLANS[name]))
+    assert len(blocks) == 6
+    for block in blocks:
+        ast.parse(block)
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_rendering_is_deterministic(name: str) -> None:
+    assert render_markdown(PLANS[name]) == render_markdown(PLANS[name].model_copy(deep=True))
+
+
+def test_sample_bullets() -> None:
+    text = render_markdown(PLANS["sample"])
+    assert text.startswith("# Implementation Plan for ModelCalibration\n")
+    assert "- Script Contract: src/pipeline_script_contracts/model_calibration_contract.py" in text
+    assert "    - evaluation_data: /opt/ml/processing/input/eval_data — Predictions" in text
+    assert '    - SCORE_FIELD (optional, default: "prob_class_1")' in text
+    assert "    - CALIBRATION_METHOD (required)" in text
+    assert "- Upstream steps:\n  - XGBoostModelEval: eval_output -> evaluation_data\n" in text
+    assert "- Downstream steps: (none)\n" in text
+    assert "  - Job type variants: (none)\n" in text
+    assert "      - Compatible sources: XGBoostModelEval\n" in text
+    assert (
+        "      - Property path: "
+        "properties.ProcessingOutputConfig.Outputs['calibration_output'].S3Output.S3Uri"
+    ) in text
+    assert "- Unit tests:\n  - Calibration monotonic\n  - Contract/spec alignment\n" in text
+
+
+def test_multi_line_text_renders_as_continuation_lines() -> None:
+    text = render_markdown(PLANS["awkward_values"])
+    assert "- Purpose: Line one\n  Line two (with: colon)\n" in text
+    assert "  - RiskTableMapping: ? -> evaluation_data\n" in text
+    assert "  - TabularPreprocessing\n" in text
+
+
+def _block(text: str, marker: str) -> str:
+    return next(b for b in _code_blocks(text) if marker in b)
+
+
+def test_registry_block_has_sagemaker_step_type_when_known() -> None:
+    registry = _block(render_markdown(PLANS["sample"]), "STEP_NAMES")
+    entry = ast.literal_eval(registry[registry.index("{") :])
+    assert entry["ModelCalibration"] == {
+        "config_class": "ModelCalibrationConfig",
+        "builder_step_name": "ModelCalibrationStepBuilder",
+        "spec_type": "ModelCalibration",
+        "sagemaker_step_type": "Processing",
+        "description": "Calibrates model scores with isotonic regression",
+    }
+    legacy = _block(render_markdown(PLANS["awkward_values"]), "STEP_NAMES")
+    assert "sagemaker_step_type" not in legacy
+
+
+def test_contract_block_has_every_field() -> None:
+    contract = _block(render_markdown(PLANS["training"]), "ScriptContract(")
+    call = next(n for n in ast.walk(ast.parse(contract)) if isinstance(n, ast.Call))
+    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    assert kwargs["entry_point"] == "light_gbm_training.py" or kwargs["entry_point"].endswith(".py")
+    assert kwargs["expected_input_paths"] == {"input_path": "/opt/ml/input/data"}
+    assert kwargs["expected_arguments"] == {"job-type": "training"}
+    assert set(kwargs) == {
+        "entry_point",
+        "expected_input_paths",
+        "expected_output_paths",
+        "required_env_vars",
+        "optional_env_vars",
+        "expected_arguments",
+        "framework_requirements",
+        "description",
+    }
+
+
+def test_spec_block_uses_enum_members_and_one_spec_per_job_type() -> None:
+    spec = _block(render_markdown(PLANS["job_variants"]), "StepSpecification(")
+    assert "MODEL_CALIBRATION_TRAINING_SPEC = StepSpecification(" in spec
+    assert "MODEL_CALIBRATION_CALIBRATION_SPEC = StepSpecification(" in spec
+    assert 'step_type="ModelCalibration_Training"' in spec
+    assert "dependency_type=DependencyType.PROCESSING_OUTPUT" in spec
+    assert "node_type=NodeType.INTERNAL" in spec
+    assert 'compatible_sources=["XGBoostModelEval"]' in spec
+    assert 'aliases=["calibration_model"]' in spec
+    single = _block(render_markdown(PLANS["sample"]), "StepSpecification(")
+    assert (
+        'MODEL_CALIBRATION_SPEC = StepSpecification(\n    step_type=get_spec_step_type("ModelCalibration")'
+        in single
+    )
+    builder = _block(render_markdown(PLANS["job_variants"]), "StepBuilderBase)")
+    assert '"training": MODEL_CALIBRATION_TRAINING_SPEC' in builder
+    assert "config.job_type" in builder
+
+
+def test_config_block_is_pydantic_with_essential_fields_without_default() -> None:
+    config = _block(render_markdown(PLANS["training"]), "class LightGBMTrainingConfig")
+    cls = next(n for n in ast.walk(ast.parse(config)) if isinstance(n, ast.ClassDef))
+    assert [ast.unparse(b) for b in cls.bases] == ["BasePipelineConfig"]
+    fields = {
+        s.target.id: s.value
+        for s in cls.body
+        if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+    }
+    objective = fields["objective"]  # essential: Field(description=...) with no default
+    assert isinstance(objective, ast.Call)
+    assert [k.arg for k in objective.keywords] == ["description"]
+    assert ast.unparse(fields["num_leaves"]) == "31"
+    assert ast.unparse(fields["training_instance_type"]) == "'ml.m5.12xlarge'"
+
+
+def test_script_and_builder_skeletons() -> None:
+    text = render_markdown(PLANS["sample"])
+    script = ast.parse(_block(text, "def main()"))
+    functions = [n.name for n in script.body if isinstance(n, ast.FunctionDef)]
+    assert functions == ["load_data", "fit_calibrator", "apply_calibration", "parse_args", "main"]
+    builder = ast.parse(_block(text, "StepBuilderBase)"))
+    cls = next(n for n in builder.body if isinstance(n, ast.ClassDef))
+    assert cls.name == "ModelCalibrationStepBuilder"
+    methods = [n.name for n in cls.body if isinstance(n, ast.FunctionDef)]
+    assert {"_get_inputs", "_get_outputs", "create_step"} <= set(methods)
+    training = _block(render_markdown(PLANS["training"]), "StepBuilderBase)")
+    assert "TrainingStep(" in training and "ProcessingStep(" not in training
+
+
+def test_awkward_names_still_give_valid_python() -> None:
+    plan = PLANS["sample"].model_copy(deep=True)
+    plan.step_name = "Model Calibration-2"
+    plan.components.configuration.class_name = "Model Calibration Config"
+    plan.components.configuration.step_parameters = [
+        ConfigParameter(name="for", type="not a type", default="ml.m5 large"),
+        ConfigParameter(name="2nd-field", type="int", default='"quoted"'),
+    ]
+    plan.components.processing_script.main_functions = ["load data()", "main", "1st step"]
+    plan.components.processing_script.algorithm = 'uses """triple quotes""" and \\ backslashes'
+    plan.components.step_specification.job_type_variants = [JobType.TESTING]
+    for block in _code_blocks(render_markdown(plan)):
+        ast.parse(block)

@@ -1,0 +1,184 @@
+"""Tests for planner_agent.resolver: each score component, the threshold, and fixture rankings."""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+
+import pytest
+from fixture_plans import fixture_index
+
+from planner_agent import resolver
+from planner_agent.plan import DataType, DependencyPlan, DependencyType, OutputPlan
+from planner_agent.resolver import (
+    THRESHOLD,
+    name_similarity,
+    name_tokens,
+    rank_candidates,
+    score,
+    strip_job_suffix,
+)
+
+T = DependencyType
+COMPATIBLE = {
+    T.MODEL_ARTIFACTS: {T.MODEL_ARTIFACTS},
+    T.TRAINING_DATA: {T.PROCESSING_OUTPUT, T.TRAINING_DATA},
+    T.PROCESSING_OUTPUT: {T.PROCESSING_OUTPUT, T.TRAINING_DATA},
+    T.HYPERPARAMETERS: {T.HYPERPARAMETERS, T.CUSTOM_PROPERTY},
+    T.PAYLOAD_SAMPLES: {T.PAYLOAD_SAMPLES, T.PROCESSING_OUTPUT},
+    T.CUSTOM_PROPERTY: {T.CUSTOM_PROPERTY},
+}
+
+
+def dep(name: str = "data", kind: T = T.PROCESSING_OUTPUT, **extra: object) -> DependencyPlan:
+    return DependencyPlan.model_validate({"logical_name": name, "dependency_type": kind, **extra})
+
+
+def out(name: str = "data", kind: T = T.PROCESSING_OUTPUT, **extra: object) -> OutputPlan:
+    path = f"properties.ProcessingOutputConfig.Outputs['{name}'].S3Output.S3Uri"
+    return OutputPlan.model_validate(
+        {"logical_name": name, "output_type": kind, "property_path": path, **extra}
+    )
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(resolver).failed == 0
+
+
+@pytest.mark.parametrize(("dep_type", "out_type"), list(itertools.product(T, T)))
+def test_type_component_follows_the_compatibility_matrix(dep_type: T, out_type: T) -> None:
+    result = score(dep("x", dep_type), out("x", out_type), "P")
+    if dep_type == out_type:
+        assert result.type_score == 0.40
+    elif out_type in COMPATIBLE[dep_type]:
+        assert result.type_score == 0.20
+    else:
+        assert result.type_score == 0 and result.total == 0 and not result.compatible
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (DataType.S3URI, DataType.S3URI, 0.20),
+        (DataType.S3URI, DataType.STRING, 0.10),
+        (DataType.STRING, DataType.S3URI, 0.10),
+        (DataType.INTEGER, DataType.FLOAT, 0.10),
+        (DataType.S3URI, DataType.INTEGER, 0.0),
+        (DataType.BOOLEAN, DataType.STRING, 0.0),
+    ],
+)
+def test_data_type_component(a: DataType, b: DataType, expected: float) -> None:
+    result = score(dep("x", data_type=a), out("x", data_type=b), "P")
+    assert result.data_type_score == expected
+    assert result.total > 0  # A data-type mismatch lowers the score but never zeroes it.
+
+
+def test_name_component_uses_best_of_name_and_aliases_and_exact_bonus() -> None:
+    plain = score(
+        dep("model_input", T.MODEL_ARTIFACTS), out("artifacts_v2", T.MODEL_ARTIFACTS), "P"
+    )
+    aliased = score(
+        dep("model_input", T.MODEL_ARTIFACTS),
+        out("artifacts_v2", T.MODEL_ARTIFACTS, aliases=["model_input"]),
+        "P",
+    )
+    assert aliased.name_score == pytest.approx(0.25) and aliased.exact_bonus == 0.05
+    assert plain.exact_bonus == 0 and plain.name_score < aliased.name_score
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("eval_data", "evaluation_data"),
+        ("calib_output", "calibration_output"),
+        ("preproc_data", "preprocessing_data"),
+        ("model_artifacts", "model"),
+        ("ModelArtifacts", "model-artifacts"),
+    ],
+)
+def test_normalisation_makes_spellings_equal(a: str, b: str) -> None:
+    assert name_similarity(a, b) == 1.0
+
+
+def test_name_similarity_orders_plausibly() -> None:
+    assert name_tokens("XGBoostModelEval") == ["xgboost", "model", "evaluation"]
+    assert name_similarity("model_input", "model_output") > name_similarity(
+        "model_input", "metrics"
+    )
+    assert name_similarity("metrics", "performance") > name_similarity("metrics", "payload")
+    assert name_similarity("", "x") == 0.0
+    assert 0.0 <= name_similarity("processed_data", "data_output") <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("sources", "producer", "expected"),
+    [
+        (["TabularPreprocessing"], "TabularPreprocessing", 0.10),
+        (["TabularPreprocessing"], "TabularPreprocessing_Training", 0.10),
+        (["TabularPreprocessing_Calibration"], "TabularPreprocessing_Training", 0.10),
+        ([], "Anything", 0.05),
+        (["XGBoostTraining"], "TabularPreprocessing", 0.0),
+    ],
+)
+def test_compatible_sources_component(sources: list[str], producer: str, expected: float) -> None:
+    assert score(dep(compatible_sources=sources), out(), producer).source_score == expected
+
+
+def test_keyword_component_is_fraction_found_in_output_name() -> None:
+    result = score(dep(semantic_keywords=["eval", "metrics", "auc", "x"]), out("eval_metrics"), "P")
+    assert result.keyword_score == pytest.approx(0.05 * 2 / 4)
+    assert score(dep(), out(), "P").keyword_score == 0
+
+
+def test_total_is_the_sum_and_explain_lists_components() -> None:
+    result = score(
+        dep("processed_data", compatible_sources=["A"], semantic_keywords=["processed"]),
+        out("processed_data"),
+        "A",
+    )
+    assert result.total == pytest.approx(0.40 + 0.20 + 0.25 + 0.05 + 0.10 + 0.05)
+    assert result.explain().startswith(f"{result.total:.2f} = type 0.40")
+
+
+def test_rank_candidates_threshold_and_order() -> None:
+    producers = [
+        ("B", out("processed_data")),
+        ("A", out("processed_data")),
+        ("C", out("zzz", T.MODEL_ARTIFACTS)),
+        ("D", out("unrelated", data_type=DataType.INTEGER)),
+    ]
+    ranked = rank_candidates(dep("processed_data"), producers)
+    assert [c.producer for c in ranked] == ["A", "B"]  # Ties ordered by producer name.
+    assert all(c.score > THRESHOLD for c in ranked)
+    everything = rank_candidates(dep("processed_data"), producers, include_below_threshold=True)
+    assert [c.producer for c in everything][-1] == "C" and everything[-1].score == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "base"),
+    [
+        ("TabularPreprocessing_Training", "TabularPreprocessing"),
+        ("TabularPreprocessing-Calibration", "TabularPreprocessing"),
+        ("TabularPreprocessing_training", "TabularPreprocessing"),
+        ("XGBoostTraining", "XGBoostTraining"),
+        ("Training", "Training"),
+    ],
+)
+def test_strip_job_suffix(name: str, base: str) -> None:
+    assert strip_job_suffix(name) == base
+
+
+def test_each_real_producer_ranks_first_in_the_fixture_codebase() -> None:
+    index = fixture_index()
+    checked = 0
+    for step in index.steps.values():
+        for dependency in step.dependencies():
+            if not dependency.compatible_sources:
+                continue
+            producers = [(t, o) for t, o in index.producers() if strip_job_suffix(t) != step.name]
+            ranked = rank_candidates(dependency, producers)
+            assert ranked, f"{step.name}.{dependency.logical_name} has no candidate"
+            best = strip_job_suffix(ranked[0].producer)
+            assert best in dependency.compatible_sources, (step.name, dependency.logical_name)
+            checked += 1
+    assert checked == 7
