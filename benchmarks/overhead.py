@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict  # noqa: E402
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
-from planner_agent import Planner  # noqa: E402
-from planner_agent.parse import parse_reply  # noqa: E402
-from planner_agent.render import render_markdown  # noqa: E402
+from planner_agent import Planner
+from planner_agent.parse import parse_reply
+from planner_agent.render import render_markdown
 
 
 def main() -> None:
@@ -35,7 +35,13 @@ def main() -> None:
     reply = json.dumps(calibration_draft_dict())
     planner.prompt(CALIBRATION_REQUIREMENTS)  # load encodings and static prompt once
 
-    stages: dict[str, list[float]] = {"prompt": [], "parse": [], "check": [], "render": [], "total": []}
+    stages: dict[str, list[float]] = {
+        "prompt": [],
+        "parse": [],
+        "check": [],
+        "render": [],
+        "total": [],
+    }
     for i in range(args.runs):
         requirements = f"{CALIBRATION_REQUIREMENTS} (variant {i})"  # defeat any per-text caching
         t0 = time.perf_counter()
@@ -58,7 +64,9 @@ def main() -> None:
         p95 = values[int(len(values) * 0.95) - 1]
         print(f"  {name:<7} median {statistics.median(values):7.2f}   p95 {p95:7.2f}")
     median_total = statistics.median(stages["total"])
-    print(f"median total {median_total:.2f} ms (target < 20 ms): {'OK' if median_total < 20 else 'MISSED'}")
+    print(
+        f"median total {median_total:.2f} ms (target < 20 ms): {'OK' if median_total < 20 else 'MISSED'}"
+    )
 
     structured = planner.counter.count(reply)
     rendered = planner.counter.count(render_markdown(parse_reply(reply, "json_schema").plan))  # type: ignore[arg-type]

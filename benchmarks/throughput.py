@@ -39,8 +39,9 @@ def serve(latency: float) -> None:
     from planner_agent import testing
     from planner_agent.testing import Reply, ScriptedServer
 
-    if os.environ.get("BACKLOG"):
-        testing._HTTPServer.request_queue_size = int(os.environ["BACKLOG"])
+    # socketserver's listen backlog of 5 drops bursts of simultaneous connects (an AsyncOpenAI
+    # client opens C at once): SYN retries and resets then cost seconds. --backlog 5 shows it.
+    testing._HTTPServer.request_queue_size = int(os.environ.get("BENCH_BACKLOG", "128"))
     reply = Reply.json(calibration_draft_dict(), delay=latency)
     with ScriptedServer(lambda _: reply) as server:
         print(server.base_url, flush=True)
@@ -72,37 +73,46 @@ def client(base_url: str, kind: str) -> Any:
     return cls(base_url=base_url, api_key="bench", max_retries=0)
 
 
+async def batch(base_url: str, kind: str, items: list[str], concurrency: int, **kw: Any) -> Any:
+    from planner_agent.batch import aplan_steps
+
+    api = client(base_url, kind)
+    try:
+        return await aplan_steps(
+            items, client=api, model=MODEL, concurrency=concurrency, progress=False, **kw
+        )
+    finally:
+        closed = api.close()
+        if asyncio.iscoroutine(closed):
+            await closed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--client", choices=("sync", "async", "both"), default="both")
+    parser.add_argument("--backlog", type=int, default=128, help="the server's listen backlog")
     parser.add_argument("--serve", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:
         serve(args.serve)
         return
 
-    from planner_agent.batch import aplan_steps
-
     n, c, latency = args.n, args.concurrency, args.latency
     ideal = n * latency / c
     waves = math.ceil(n / c) * latency  # no schedule can beat whole waves of C requests
     print(f"N={n} C={c} L={latency}s: ideal N*L/C = {ideal:.3f}s, whole waves = {waves:.3f}s")
     kinds = ("sync", "async") if args.client == "both" else (args.client,)
+    os.environ["BENCH_BACKLOG"] = str(args.backlog)
     with Server(latency) as base_url:
         for kind in kinds:
-            # Warm-up: imports, encodings, connections; then one planner per batch as in real use.
-            asyncio.run(aplan_steps(requirements(4), client=client(base_url, kind), model=MODEL, progress=False))
+            # Warm-up: imports and encodings; then one planner per batch, as in real use.
+            asyncio.run(batch(base_url, kind, requirements(4), c))
             items = requirements(n)
-
-            async def run(kind: str = kind) -> Any:
-                return await aplan_steps(items, client=client(base_url, kind), model=MODEL,
-                                         concurrency=c, progress=False)  # fmt: skip
-
             cpu, wall = time.process_time(), time.perf_counter()
-            result = asyncio.run(run())
+            result = asyncio.run(batch(base_url, kind, items, c))
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             assert result.ok == n, result
             print(

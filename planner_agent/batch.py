@@ -273,11 +273,17 @@ async def aplan_steps(
     poll_interval: float = 5.0,
     **planner_kwargs: Any,
 ) -> BatchResult:
-    """Async `plan_steps`. On cancellation, writes summary.json of what finished and re-raises."""
+    """`plan_steps` for asyncio code; use an ``AsyncOpenAI`` client to stay on this loop.
+
+    On cancellation it stops scheduling, cancels the items in flight, writes summary.json of
+    what finished and re-raises.
+    """
     if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
         raise ConfigurationError(f"concurrency must be a positive integer; got {concurrency!r}.")
     if via not in ("requests", "batch_api"):
         raise ConfigurationError(f"via must be 'requests' or 'batch_api'; got {via!r}.")
+    if not poll_interval > 0:
+        raise ConfigurationError(f"poll_interval must be positive; got {poll_interval!r}.")
     if batch_id is not None and via != "batch_api":
         raise BatchError("batch_id= resumes an OpenAI Batch API batch: it needs via='batch_api'.")
     if resume and out_dir is None:
@@ -302,8 +308,17 @@ async def aplan_steps(
     planner = Planner(**planner_kwargs)  # one planner: knowledge, index and prefix built once
     from .batch_run import BatchRun  # the engine imports this module's result types
 
-    run = BatchRun(planner, entries, concurrency=concurrency, out=out, cache=cache_dir,
-                   resume=resume, progress=progress, via=via, started=started)  # fmt: skip
+    run = BatchRun(
+        planner,
+        entries,
+        concurrency=concurrency,
+        out=out,
+        cache=cache_dir,
+        resume=resume,
+        progress=progress,
+        via=via,
+        started=started,
+    )
     try:
         if via == "batch_api":
             from .batch_api import run_batch_api
@@ -319,16 +334,45 @@ async def aplan_steps(
     return run.close()
 
 
-def plan_steps(requirements: Requirements, **kwargs: Any) -> BatchResult:
-    """Plan every item of ``requirements`` with one `Planner` (blocking; works in notebooks).
+def plan_steps(
+    requirements: Requirements,
+    *,
+    concurrency: int = 8,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    cache: str | Path | bool | None = None,
+    progress: bool | None = None,
+    via: Literal["requests", "batch_api"] = "requests",
+    batch_id: str | Sequence[str] | None = None,
+    poll_interval: float = 5.0,
+    **planner_kwargs: Any,
+) -> BatchResult:
+    """Plan every item of ``requirements`` with one `Planner`; blocking, and fine in notebooks.
 
-    ``requirements`` is a list of texts/paths, a mapping name -> text/path, or a directory of
-    .md/.txt files. Keywords are those of `aplan_steps` (``concurrency``, ``out_dir``,
-    ``resume``, ``cache``, ``progress``, ``via``, ``batch_id``, ``poll_interval``) and of
-    `Planner` (``client``, ``model``, ``mode``, ``max_attempts``, ``knowledge``, ...).
+    Args:
+        requirements: a list of texts/paths (names ``step-001``... for texts, file stems for
+            paths), a mapping name -> text/path, or a directory of .md/.txt files (by name).
+        concurrency: items in flight at once; they share one rate gate, so a 429 storm backs
+            off the whole batch.
+        out_dir: write ``<name>.json``/``<name>.md`` (or ``<name>.error.json``) per item and
+            ``summary.json``, each atomically.
+        resume: skip items whose ``<name>.json`` in ``out_dir`` has the same request key.
+        cache: a directory (``True``: ``~/.cache/planner_agent/results``) of checked results
+            keyed on the request key; a hit makes no request.
+        progress: a tqdm bar; ``None`` shows it on a terminal or in a notebook.
+        via: ``"requests"``, or ``"batch_api"`` for the OpenAI Batch API (half price, slow).
+        batch_id: collect an already submitted Batch API batch (or several) instead.
+        poll_interval: first seconds between Batch API polls (backs off to 10x, at most 60 s).
+        **planner_kwargs: `Planner` keywords (``client``, ``model``, ``mode``, ``knowledge``...).
+
     Ctrl-C stops the batch, writes summary.json of what finished and raises KeyboardInterrupt.
+    Bad inputs raise `BatchError` before any request; one item's failure never stops the rest.
     """
-    return _run_sync(lambda: aplan_steps(requirements, **kwargs))
+    options: dict[str, Any] = {
+        "concurrency": concurrency, "out_dir": out_dir, "resume": resume, "cache": cache,
+        "progress": progress, "via": via, "batch_id": batch_id, "poll_interval": poll_interval,
+    }  # fmt: skip
+    return _run_sync(lambda: aplan_steps(requirements, **options, **planner_kwargs))
 
 
 def _run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:

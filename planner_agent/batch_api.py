@@ -98,8 +98,6 @@ async def run_batch_api(
     """
     max_requests = max_requests or MAX_FILE_REQUESTS
     max_bytes = max_bytes or MAX_FILE_BYTES
-    if poll_interval <= 0:
-        raise BatchError(f"poll_interval must be positive; got {poll_interval!r}.")
     pending = [job for job in run.jobs if run.prepare(job)]
     if not pending:  # all resumed, cached or failed up front: no batch to submit or collect
         return

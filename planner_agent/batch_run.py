@@ -28,7 +28,7 @@ import openai
 import pydantic
 
 from .batch import BatchItem, BatchResult, Status
-from .errors import BatchError, PlanIssuesError, PlannerError
+from .errors import APIKeyError, BatchError, PlanIssuesError, PlannerError
 from .errors import UnsupportedResponseFormatError as FormatRejected
 from .llm import Reply, acomplete, complete
 from .plan import ImplementationPlan, PlanIssue
@@ -232,8 +232,7 @@ class BatchRun:
         self.started = started
         self.bar = _progress_bar(progress, len(self.jobs))
         self.threads = Threads(concurrency)
-        self._lock = threading.Lock()
-        planner._builder(self.mode)  # built here, not raced for by the worker threads
+        self._rejected: APIKeyError | None = None
         self._done = self._failed = self._tokens = 0
 
     def key(self, request: Mapping[str, Any]) -> str:
@@ -254,6 +253,8 @@ class BatchRun:
             job.key = self.key(self.planner._request(first))
         except PlannerError as exc:
             return None, exc, "failed"
+        except Exception as exc:  # e.g. an unreadable file: this item fails, the others go on
+            return None, _unexpected(exc, job.name), "failed"
         if self.resume and self.out is not None:
             prior = _load_result(self.out / f"{job.name}.json", job.key)
             if prior is not None:
@@ -284,22 +285,21 @@ class BatchRun:
                         if result is not None:
                             return result, None, None
                 except FormatRejected as exc:
-                    with self._lock:  # concurrent rejections: only the first moves the mode on
-                        if job.run.mode == self.planner.mode:
-                            self.planner._fall_back(exc)
+                    if job.run.mode == self.planner.mode:  # concurrent rejections: move on once
+                        self.planner._fall_back(exc)
                     job.run = self.planner._start(job.text)
         except PlanIssuesError as exc:
             return exc.result, exc, None
         except PlannerError as exc:
             return None, exc, None
         except Exception as exc:  # a bug must not sink the other items
-            error = PlannerError(f"Unexpected {exc!r} while planning {job.name}")
-            error.__cause__ = exc
-            return None, error, None
+            return None, _unexpected(exc, job.name), None
 
     async def plan_job(self, job: _Job, reply: Reply | None = None, *, fresh: bool = True) -> None:
         """Plan one item to its outcome: ``fresh`` examines it first (resume, cache, key)."""
         outcome = self.examine(job) if fresh else None
+        if outcome is None and self._rejected is not None:
+            outcome = None, self._rejected, None  # the key was refused: asking again cannot help
         if outcome is None:
             steps = self.steps(job, reply)
             try:
@@ -307,8 +307,10 @@ class BatchRun:
                 while True:
                     try:
                         answer = await self._send(request)
-                    except PlannerError as exc:
+                    except Exception as exc:  # typed errors and bugs alike end in the outcome
                         job.requests += 1 + getattr(exc, "retries", 0)
+                        if isinstance(exc, APIKeyError):
+                            self._rejected = exc
                         request = steps.throw(exc)
                         continue
                     job.requests += 1 + answer.retries
@@ -321,7 +323,7 @@ class BatchRun:
         """One request with the planner's retry policy and shared rate gate.
 
         Only the blocking call of a sync client goes to a thread: the CPU-bound parts stay on
-        the loop thread, as 32 threads contending for the GIL measured 20% slower.
+        the loop thread (dozens of threads contending for the GIL measured slower).
         """
         client, p = self.planner.connection.client, self.planner
         if isinstance(client, openai.AsyncOpenAI):
@@ -368,7 +370,7 @@ class BatchRun:
         item = BatchItem(job.name, job.source, status, result, error, job.key, spent, job.requests)
         try:
             self._write(item)
-        except OSError as exc:
+        except Exception as exc:  # disk full, permissions: this item fails, the others go on
             item.status = "failed"
             item.error = BatchError(f"Could not write the outputs of {job.name}: {exc}")
         self.items[job.index] = item
@@ -387,15 +389,14 @@ class BatchRun:
         return self.cache / key[:2] / f"{key}.json"
 
     def _write(self, item: BatchItem) -> None:
-        if item.status == "skipped" or (self.out is None and self.cache is None):
+        to_cache = self.cache is not None and item.status == "ok" and item.request_key
+        if item.status == "skipped" or (self.out is None and not to_cache):
             return  # nothing to write (serializing a result costs a millisecond)
         payload = None
         if item.result is not None and item.status != "failed":
-            payload = json.dumps(
-                {**item.result.to_dict(), "request_key": item.request_key, "name": item.name},
-                indent=2,
-            )
-        if self.cache and payload and item.status == "ok" and item.request_key:
+            data = {**item.result.to_dict(), "request_key": item.request_key, "name": item.name}
+            payload = json.dumps(data, indent=2)
+        if to_cache and payload is not None and item.request_key is not None:
             path = self._cache_path(item.request_key)
             path.parent.mkdir(exist_ok=True)
             atomic_write(path, payload)
@@ -449,6 +450,12 @@ class BatchRun:
             extra["pending"] = [job.name for job, item in pending if item is None]
             atomic_write(self.out / "summary.json", json.dumps(result.summary(**extra), indent=2))
         return result
+
+
+def _unexpected(exc: Exception, name: str) -> PlannerError:
+    error = PlannerError(f"Unexpected {type(exc).__name__} while planning {name}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _cost(planner: Planner, u: Usage) -> float | None:

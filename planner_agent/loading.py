@@ -35,13 +35,12 @@ from .plan import (
     NodeType,
     PlanIssue,
     SageMakerStepType,
-    Severity,
 )
+from .rules import enum_issue
 
 __all__ = [
     "LoadedPlan",
     "closest_enum_value",
-    "enum_issue",
     "json_path",
     "load_plan",
     "validate_with_enum_repair",
@@ -57,7 +56,10 @@ _ENUMS: tuple[type[StrEnum], ...] = (
     JobType,
     DataType,
 )
-_EXPECTED = "a markdown implementation plan ('# Implementation Plan for <Step>' and the seed sections) or plan JSON"
+_MARKDOWN = (
+    "a markdown implementation plan ('# Implementation Plan for <Step>' and the seed sections)"
+)
+_EXPECTED = f"{_MARKDOWN} or plan JSON"
 
 
 @dataclass(frozen=True)
@@ -100,30 +102,12 @@ def closest_enum_value(value: object, enum_cls: type[StrEnum]) -> StrEnum:
     return next(m for m in enum_cls if m.value.lower() == best[0]) if best else next(iter(enum_cls))
 
 
-def enum_issue(path: str, value: object, enum_cls: type[StrEnum]) -> PlanIssue:
-    """The ``ENUM001`` error for a value ``enum_cls`` does not have, naming the valid values.
-
-    >>> enum_issue("x", "processing_input", DependencyType).message.split(";")[0]
-    "'processing_input' is not a valid DependencyType"
-    """
-    valid = ", ".join(m.value for m in enum_cls)
+def _enum_issue(path: str, value: object, enum_cls: type[StrEnum]) -> PlanIssue:
+    """The rules' ``ENUM001`` issue, plus which value was substituted to build the plan."""
+    issue = enum_issue(path, value, enum_cls)
     substitute = closest_enum_value(value, enum_cls).value
-    hint = ""
-    if enum_cls is DependencyType:
-        # The single most common invention in LLM plans; say so explicitly.
-        hint = (
-            " There is no 'processing_input': a dependency is typed by what its producer"
-            " outputs (usually 'processing_output')."
-        )
-    return PlanIssue(
-        code="ENUM001",
-        severity=Severity.ERROR,
-        path=path,
-        message=(
-            f"{str(value)!r} is not a valid {enum_cls.__name__}; valid values: {valid}.{hint}"
-            f" Read as {substitute!r} so the plan could be loaded; write a valid value."
-        ),
-    )
+    note = f"; read as {substitute!r} so the plan could be loaded"
+    return issue.model_copy(update={"message": issue.message + note})
 
 
 def _enum_for(error: Any) -> type[StrEnum] | None:
@@ -164,7 +148,7 @@ def validate_with_enum_repair(
             for error, cls in fixable:
                 assert cls is not None  # checked above; narrows for mypy
                 loc = tuple(error["loc"])
-                issues.append(enum_issue(json_path(loc), error["input"], cls))
+                issues.append(_enum_issue(json_path(loc), error["input"], cls))
                 _set_at(data, loc, closest_enum_value(error["input"], cls).value)
     return model.model_validate(data), issues
 
@@ -204,8 +188,13 @@ def _plan_from_json(data: Any, name: str) -> tuple[ImplementationPlan, list[Plan
 
 def _read_file(path: Path) -> str:
     name = str(path)
-    if not path.exists():
-        raise PlanImportError(f"plan file not found: {name}; expected {_EXPECTED}")
+    try:
+        exists = path.exists()
+    except OSError:  # e.g. a name too long for the file system: it cannot be a plan file
+        exists = False
+    if not exists:
+        shown = name if len(name) <= 120 else name[:117] + "..."
+        raise PlanImportError(f"plan file not found: {shown}; expected {_EXPECTED}")
     if path.is_dir():
         raise PlanImportError(f"{name} is a directory; expected a plan file: {_EXPECTED}")
     try:
@@ -287,7 +276,7 @@ def load_plan(source: str | Path, *, format: PlanFormat = "auto") -> LoadedPlan:
         if embedded is not None:
             plan, issues = _plan_from_json(embedded, name)
             return LoadedPlan(plan=plan, issues=issues, format="json")
-        raise PlanImportError(f"{name} is neither {_EXPECTED.replace(' or ', ' nor ', 1)}")
+        raise PlanImportError(f"{name} is neither {_MARKDOWN} nor plan JSON")
     try:
         parsed = parse_markdown(text)
     except PlanImportError as exc:

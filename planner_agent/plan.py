@@ -36,6 +36,7 @@ __all__ = [
     "PlanIssue",
     "ProcessingScriptPlan",
     "RegistryEntry",
+    "ResolverCandidate",
     "SageMakerStepType",
     "ScriptContractPlan",
     "Severity",
@@ -234,12 +235,26 @@ class DownstreamLink(_Model):
     dependency: str = ""
 
 
+class ResolverCandidate(_Model):
+    """An existing producer output the dependency resolver would match to one of our dependencies."""
+
+    dependency: str
+    step: str
+    output: str
+    score: float
+
+
 class Integration(_Model):
-    """Section 4: where the step sits in the DAG."""
+    """Section 4: where the step sits in the DAG.
+
+    ``resolver_candidates`` (filled when a codebase is known) lists, per dependency, the best
+    existing producers by resolver score, best first.
+    """
 
     upstream_steps: list[UpstreamLink] = Field(default_factory=list)
     downstream_steps: list[DownstreamLink] = Field(default_factory=list)
     dag_updates: list[str] = Field(default_factory=list)
+    resolver_candidates: list[ResolverCandidate] = Field(default_factory=list)
 
 
 class Alignment(_Model):

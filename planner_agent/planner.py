@@ -12,7 +12,7 @@ import concurrent.futures
 import os
 import time
 from collections.abc import Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -46,6 +46,7 @@ from .profiles import (
 )
 from .prompt import Prompt, PromptBuilder, PromptLayout
 from .requirements import load_requirements
+from .resolver import resolver_candidates
 from .result import Attempt, PlanResult, Usage
 from .rules import Rule, check_plan
 from .tokens import TokenCounter
@@ -336,6 +337,8 @@ class Planner:
             return self._result(run)
         parsed = parse_reply(reply.text, run.mode, self.layout)
         issues: list[PlanIssue] = []
+        if parsed.plan is not None and self.codebase is not None:
+            parsed = replace(parsed, plan=self._with_candidates(parsed.plan))
         if parsed.plan is not None:
             issues = sorted(
                 {*parsed.issues, *self.check(parsed.plan, text)},
@@ -372,6 +375,13 @@ class Planner:
         run.messages.append({"role": "assistant", "content": reply.text})
         run.messages.append({"role": "user", "content": _reask(errors, run.mode)})
         return None
+
+    def _with_candidates(self, plan: ImplementationPlan) -> ImplementationPlan:
+        """Show the resolver's best existing producers for each dependency in section 4."""
+        assert self.codebase is not None
+        found = resolver_candidates(plan, self.codebase.producers())
+        integration = plan.integration.model_copy(update={"resolver_candidates": found})
+        return plan.model_copy(update={"integration": integration})
 
     def _result(self, run: _Run) -> PlanResult:
         assert run.best is not None

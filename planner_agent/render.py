@@ -13,6 +13,7 @@ as indented continuation lines, and the "Implementation Details" code blocks com
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from . import render_code
@@ -23,6 +24,7 @@ from .plan import (
     DownstreamLink,
     ImplementationPlan,
     OutputPlan,
+    ResolverCandidate,
     UpstreamLink,
 )
 
@@ -175,9 +177,11 @@ def _components(plan: ImplementationPlan) -> list[str]:
 
 def _quote(value: str) -> str:
     """A default as a JSON string, so quotes, commas and parentheses survive the round trip."""
-    import json
-
     return json.dumps(value, ensure_ascii=False)
+
+
+def _candidate(c: ResolverCandidate) -> str:
+    return f"{c.dependency} <- {c.step}.{c.output} (score {c.score:.2f})"
 
 
 def _sections(plan: ImplementationPlan) -> list[list[str]]:
@@ -191,6 +195,12 @@ def _sections(plan: ImplementationPlan) -> list[list[str]]:
             *_list("Upstream steps", [_link(u) for u in i.upstream_steps]),
             *_list("Downstream steps", [_link(d) for d in i.downstream_steps]),
             *_list("DAG updates", i.dag_updates),
+            # Only plans checked against a codebase carry candidates; others keep the seed's labels.
+            *(
+                _list("Resolver candidates", [_candidate(c) for c in i.resolver_candidates])
+                if i.resolver_candidates
+                else []
+            ),
         ],
         [
             *_list("Input alignment", a.input_alignment),

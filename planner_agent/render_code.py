@@ -120,7 +120,11 @@ def _spec_constants(plan: ImplementationPlan) -> list[tuple[JobType | None, str,
 
 
 def registry_block(plan: ImplementationPlan) -> str:
-    """The ``STEP_NAMES`` entry, with ``sagemaker_step_type`` when the plan states one."""
+    """The ``STEP_NAMES`` entry, with ``sagemaker_step_type`` when the plan states one.
+
+    >>> registry_block(plan).splitlines()[1]  # doctest: +SKIP
+    'STEP_NAMES = {'
+    """
     entry = plan.registry_entry
     fields: dict[str, object] = {
         "config_class": entry.config_class,
@@ -142,7 +146,11 @@ def registry_block(plan: ImplementationPlan) -> str:
 
 
 def contract_block(plan: ImplementationPlan) -> str:
-    """``<SCRIPT>_CONTRACT = ScriptContract(...)`` with every contract field."""
+    """``<SCRIPT>_CONTRACT = ScriptContract(...)`` with every contract field.
+
+    >>> contract_block(plan).splitlines()[3]  # doctest: +SKIP
+    'MODEL_CALIBRATION_CONTRACT = ScriptContract('
+    """
     c = plan.components.script_contract
     _, constant, _, _ = _names(plan)
     kwargs: dict[str, object] = {
@@ -167,7 +175,11 @@ def contract_block(plan: ImplementationPlan) -> str:
 
 
 def spec_block(plan: ImplementationPlan) -> str:
-    """The StepSpecification; one constant per job-type variant, sharing dependencies and outputs."""
+    """The StepSpecification; one constant per job-type variant, sharing dependencies and outputs.
+
+    >>> "MODEL_CALIBRATION_TRAINING_SPEC = StepSpecification(" in spec_block(plan)  # doctest: +SKIP
+    True
+    """
     spec = plan.components.step_specification
     name, contract, _, _ = _names(plan)
     contract_module = _module(plan.components.script_contract.file_path, f"{name}_contract")
@@ -269,7 +281,11 @@ def _field(p: ConfigParameter) -> str:
 
 
 def config_block(plan: ImplementationPlan) -> str:
-    """The Pydantic v2 config class: essential fields without default, system fields with one."""
+    """The Pydantic v2 config class: essential fields without default, system fields with one.
+
+    >>> "class ModelCalibrationConfig(ProcessingStepConfigBase):" in config_block(plan)  # doctest: +SKIP
+    True
+    """
     cfg = plan.components.configuration
     name, contract, config, _ = _names(plan)
     base = _ident(cfg.base_class, "BasePipelineConfig")
@@ -319,7 +335,11 @@ def _function_names(plan: ImplementationPlan) -> list[str]:
 
 
 def script_block(plan: ImplementationPlan) -> str:
-    """The processing script skeleton: contract constants, the main functions, ``main()``."""
+    """The processing script skeleton: contract constants, the main functions, ``main()``.
+
+    >>> "def fit_calibrator(*args, **kwargs):" in script_block(plan)  # doctest: +SKIP
+    True
+    """
     script = plan.components.processing_script
     contract = plan.components.script_contract
     step = _ident(plan.step_name, "Step")
@@ -387,7 +407,11 @@ def script_block(plan: ImplementationPlan) -> str:
 
 
 def builder_block(plan: ImplementationPlan) -> str:
-    """The step builder: spec selection, ``_get_inputs``, ``_get_outputs``, ``create_step``."""
+    """The step builder: spec selection, ``_get_inputs``, ``_get_outputs``, ``create_step``.
+
+    >>> "def create_step(self, **kwargs: Any) -> ProcessingStep:" in builder_block(plan)  # doctest: +SKIP
+    True
+    """
     comps = plan.components
     name, _, config, builder = _names(plan)
     training = plan.registry_entry.sagemaker_step_type is SageMakerStepType.TRAINING

@@ -22,7 +22,15 @@ from difflib import SequenceMatcher
 from typing import Final
 
 from .conventions import snake_case
-from .plan import DataType, DependencyPlan, DependencyType, JobType, OutputPlan
+from .plan import (
+    DataType,
+    DependencyPlan,
+    DependencyType,
+    ImplementationPlan,
+    JobType,
+    OutputPlan,
+    ResolverCandidate,
+)
 
 __all__ = [
     "THRESHOLD",
@@ -31,6 +39,7 @@ __all__ = [
     "name_similarity",
     "name_tokens",
     "rank_candidates",
+    "resolver_candidates",
     "score",
     "strip_job_suffix",
     "word_stems",
@@ -273,3 +282,25 @@ def rank_candidates(
     if not include_below_threshold:
         candidates = [c for c in candidates if c.score > THRESHOLD]
     return sorted(candidates, key=lambda c: (-c.score, c.producer, c.output.logical_name))
+
+
+def resolver_candidates(
+    plan: ImplementationPlan, producers: Iterable[tuple[str, OutputPlan]], *, top: int = 3
+) -> list[ResolverCandidate]:
+    """The ``top`` producer outputs above the threshold for each of ``plan``'s dependencies.
+
+    The plan's own step is never its own producer.
+    """
+    pool = [(p, o) for p, o in producers if strip_job_suffix(p) != plan.step_name]
+    found: list[ResolverCandidate] = []
+    for dependency in plan.components.step_specification.dependencies:
+        for candidate in rank_candidates(dependency, pool)[:top]:
+            found.append(
+                ResolverCandidate(
+                    dependency=dependency.logical_name,
+                    step=candidate.producer,
+                    output=candidate.output.logical_name,
+                    score=round(candidate.score, 4),
+                )
+            )
+    return found

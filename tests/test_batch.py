@@ -23,6 +23,7 @@ from planner_agent import batch as batch_module
 from planner_agent.batch import BatchResult, aplan_steps, plan_steps
 from planner_agent.batch_run import result_from_dict
 from planner_agent.errors import (
+    APIKeyError,
     BatchError,
     PlannerError,
     PlanningError,
@@ -220,6 +221,27 @@ def test_one_failure_never_stops_the_others() -> None:
     assert isinstance(result.items[3].error, TransportError)
     assert result.items[2].usage.prompt_tokens > 0  # a failed item's spend still counts
     assert result.failed == 3 and result.ok == 2
+
+
+def test_rejected_key_stops_sending() -> None:
+    with ScriptedServer([Reply.error(401, "bad key")]) as srv:
+        result = run(srv, [requirement(i) for i in range(4)], concurrency=1)
+        assert srv.chat_requests == 1  # the other items fail without asking again
+    assert all(isinstance(i.error, APIKeyError) for i in result.items)
+    assert [i.requests for i in result.items] == [1, 0, 0, 0]
+
+
+def test_concurrent_format_rejections_fall_back_one_step() -> None:
+    def script(request: RecordedRequest) -> Reply:
+        if (request.response_format or {}).get("type") == "json_schema":
+            time.sleep(0.05)  # all four in flight when the first rejection arrives
+            return Reply.error(400, "response_format json_schema is not supported")
+        return Reply.json(calibration_draft_dict())
+
+    with ScriptedServer(script) as srv:
+        result = run(srv, [requirement(i) for i in range(4)], concurrency=4)
+    assert [i.result.mode for i in result.items if i.result] == ["json_object"] * 4
+    assert len({i.request_key for i in result.items}) == 4
 
 
 # -- outputs, resume, cache ----------------------------------------------------------------------

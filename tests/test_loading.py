@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import doctest
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from samples import calibration_draft, calibration_draft_dict
 
+from planner_agent import loading
 from planner_agent.errors import PlanImportError
 from planner_agent.loading import (
     LoadedPlan,
     closest_enum_value,
-    enum_issue,
     load_plan,
     validate_with_enum_repair,
 )
@@ -118,7 +120,8 @@ def test_json_with_invalid_enums_gives_enum_issues_and_a_plan() -> None:
     }
     assert all(i.code == "ENUM001" and i.severity is Severity.ERROR for i in loaded.issues)
     dep = by_path["components.step_specification.dependencies[0].dependency_type"].message
-    assert "There is no 'processing_input'" in dep and "model_artifacts" in dep
+    assert re.search(r"no [`']processing_input[`']", dep) and "model_artifacts" in dep
+    assert "read as 'processing_output'" in dep
     spec = loaded.plan.components.step_specification
     assert spec.dependencies[0].dependency_type is DependencyType.PROCESSING_OUTPUT
     assert spec.node_type is NodeType.INTERNAL
@@ -155,11 +158,18 @@ def test_enum_helpers() -> None:
     assert closest_enum_value("model artifacts", DependencyType) is DependencyType.MODEL_ARTIFACTS
     assert closest_enum_value("Sink", NodeType) is NodeType.SINK
     assert closest_enum_value(3, NodeType) in NodeType
-    issue = enum_issue("a.b", "Trainning", SageMakerStepType)
-    assert issue.code == "ENUM001" and issue.path == "a.b" and issue.is_error
+    data = PLAN.to_dict()
+    data["registry_entry"]["sagemaker_step_type"] = "Trainning"
+    _, [issue] = validate_with_enum_repair(ImplementationPlan, data)
+    assert issue.code == "ENUM001" and issue.path == "registry_entry.sagemaker_step_type"
+    assert issue.is_error
     assert "'Trainning' is not a valid SageMakerStepType" in issue.message
-    assert "Read as 'Training'" in issue.message
+    assert issue.message.endswith("read as 'Training' so the plan could be loaded")
     assert "processing_input" not in issue.message
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(loading).failed == 0
 
 
 def test_validate_with_enum_repair_leaves_valid_data_alone() -> None:
@@ -176,6 +186,11 @@ def test_missing_file(tmp_path: Path) -> None:
         load_plan(missing)
     with pytest.raises(PlanImportError, match=r"plan file not found: nope\.md"):
         load_plan("nope.md")
+
+
+def test_long_single_line_text_is_treated_as_a_missing_file() -> None:
+    with pytest.raises(PlanImportError, match=r"plan file not found: x{100}"):
+        load_plan("x" * 5000)
 
 
 def test_directory(tmp_path: Path) -> None:

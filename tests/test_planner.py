@@ -338,3 +338,39 @@ def test_responder_sees_requirements_last() -> None:
     with ScriptedServer(responder) as server:
         plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
     assert seen[0].startswith("## Requirements for the New Step")
+
+
+@pytest.mark.parametrize("mode", ["json_schema", "json_object", "markdown"])
+def test_plan_responder_serves_valid_plans_in_every_mode(mode: str) -> None:
+    from planner_agent.testing import plan_responder
+
+    with ScriptedServer(plan_responder()) as server:
+        result = plan_step("# ScoreBinning\nBin calibrated scores.", client=server.client(), model=MODEL, mode=mode)  # type: ignore[arg-type]
+    assert result.plan.step_name == "ScoreBinning"
+    assert result.ok and result.mode == mode
+
+
+FIXTURE_CODEBASE = Path(__file__).resolve().parent / "fixtures" / "codebase"
+
+
+def test_codebase_wires_prompt_and_shows_resolver_candidates() -> None:
+    with ScriptedServer([good()]) as server:
+        planner = Planner(client=server.client(), model=MODEL, codebase=FIXTURE_CODEBASE)
+        result = planner.plan("Calibrate the scores of the XGBoostModelEval evaluation predictions.")
+        system = server.requests[0].messages[0]["content"]
+    assert "## Existing Steps in This Codebase" in system and "XGBoostModelEval" in system
+    assert result.prompt_tokens["codebase"] > 0
+    candidates = result.plan.integration.resolver_candidates
+    assert candidates and candidates[0].step == "XGBoostModelEval" and candidates[0].output == "eval_output"
+    assert all(c.score > 0.5 for c in candidates)
+    assert "- Resolver candidates:" in result.to_markdown()
+    assert result.ok, result.issues
+
+
+def test_codebase_collision_is_an_error_fed_back() -> None:
+    draft = calibration_draft_dict()
+    draft["step_name"] = "XGBoostTraining"  # already registered in the fixture codebase
+    with ScriptedServer([Reply.json(draft), good()]) as server:
+        result = Planner(client=server.client(), model=MODEL, codebase=FIXTURE_CODEBASE).plan(CALIBRATION_REQUIREMENTS)
+        reask = server.requests[1].messages[-1]["content"]
+    assert "REG008" in reask and result.ok and len(result.attempts) == 2

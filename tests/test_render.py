@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 import copy
+import doctest
 import re
 from pathlib import Path
 
 import pytest
 from samples import calibration_draft_dict
 
+from planner_agent import render, render_code
 from planner_agent.draft import PlanDraft
 from planner_agent.plan import (
     ConfigParameter,
@@ -302,7 +304,7 @@ def test_contract_block_has_every_field() -> None:
     contract = _block(render_markdown(PLANS["training"]), "ScriptContract(")
     call = next(n for n in ast.walk(ast.parse(contract)) if isinstance(n, ast.Call))
     kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-    assert kwargs["entry_point"] == "light_gbm_training.py" or kwargs["entry_point"].endswith(".py")
+    assert kwargs["entry_point"] == "lightgbm_training.py"
     assert kwargs["expected_input_paths"] == {"input_path": "/opt/ml/input/data"}
     assert kwargs["expected_arguments"] == {"job-type": "training"}
     assert set(kwargs) == {
@@ -364,6 +366,11 @@ def test_script_and_builder_skeletons() -> None:
     assert {"_get_inputs", "_get_outputs", "create_step"} <= set(methods)
     training = _block(render_markdown(PLANS["training"]), "StepBuilderBase)")
     assert "TrainingStep(" in training and "ProcessingStep(" not in training
+
+
+def test_doctests() -> None:
+    for module in (render, render_code):
+        assert doctest.testmod(module).failed == 0
 
 
 def test_awkward_names_still_give_valid_python() -> None:
