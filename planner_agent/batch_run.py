@@ -96,9 +96,9 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def _clean_temps(folder: Path) -> None:
+def _clean_temps(folder: Path, pattern: str = f".*{_TMP}") -> None:
     """Remove temp files left by dead processes (a SIGKILL mid-write); live writers keep theirs."""
-    for tmp in folder.glob(f".*{_TMP}"):
+    for tmp in folder.glob(pattern):
         try:
             pid = int(tmp.name[: -len(_TMP)].rsplit(".", 2)[1])
             if pid != os.getpid():
@@ -217,6 +217,8 @@ class BatchRun:
         self.out, self.cache, self.resume, self.via = out, cache, resume, via
         if out is not None:
             _clean_temps(out)
+        if cache is not None:
+            _clean_temps(cache, f"*/.*{_TMP}")
         self.items: list[BatchItem | None] = [None] * len(self.jobs)
         self.mode = planner.mode  # keys name the configuration asked for, not a later fallback
         self.schema = schema = planner.schema()

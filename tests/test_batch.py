@@ -263,6 +263,19 @@ def test_out_dir_files(server: ScriptedServer, tmp_path: Path) -> None:
     assert oct((out / "calib.json").stat().st_mode & 0o777) != oct(0o600)
 
 
+def test_temp_files_of_dead_writers_are_removed(server: ScriptedServer, tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    stale = tmp_path / f".step-001.json.{dead}.abcd1234.pa-tmp"
+    stale.write_text('{"half": ')
+    run(server, [requirement(1)], out_dir=tmp_path)
+    assert not stale.exists() and temp_files(tmp_path) == []
+
+
 def test_resume_skips_matching_keys_only(server: ScriptedServer, tmp_path: Path) -> None:
     items = [requirement(i) for i in range(3)]
     first = run(server, items, out_dir=tmp_path)
@@ -377,13 +390,20 @@ def test_transport_failure_is_typed(tmp_path: Path) -> None:
 # -- killed and interrupted runs (subprocesses) --------------------------------------------------
 SCRIPT = textwrap.dedent(
     """
-    import sys, openai
+    import asyncio, sys, openai
     from planner_agent.batch import plan_steps
-    base_url, reqs, out = sys.argv[1:4]
+    base_url, reqs, out, where = sys.argv[1:5]
     client = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0)
-    try:
+
+    def run():
         plan_steps(reqs, client=client, model="gpt-4o-mini", out_dir=out, concurrency=2,
                    resume=True, progress=False)
+
+    async def cell():  # like a notebook cell: a loop is running, Ctrl-C raises in the main thread
+        run()
+
+    try:
+        run() if where == "script" else asyncio.new_event_loop().run_until_complete(cell())
     except KeyboardInterrupt:
         sys.exit(130)
     """
@@ -394,14 +414,16 @@ def _slow(_: RecordedRequest) -> Reply:
     return Reply.json(calibration_draft_dict(), delay=0.3)
 
 
-def _start(tmp_path: Path, base_url: str, n: int = 12) -> tuple[subprocess.Popen[bytes], Path]:
+def _start(
+    tmp_path: Path, base_url: str, n: int = 12, where: str = "script"
+) -> tuple[subprocess.Popen[bytes], Path]:
     reqs, out = tmp_path / "reqs", tmp_path / "out"
     reqs.mkdir(exist_ok=True)
     for i in range(n):
         (reqs / f"item-{i:02d}.md").write_text(requirement(i))
     script = tmp_path / "run.py"
     script.write_text(SCRIPT)
-    proc = subprocess.Popen([sys.executable, str(script), base_url, str(reqs), str(out)])
+    proc = subprocess.Popen([sys.executable, str(script), base_url, str(reqs), str(out), where])
     return proc, out
 
 
@@ -434,9 +456,10 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     assert summary["resumed"] == len(finished) and summary["ok"] == 12 - len(finished)
 
 
-def test_ctrl_c_writes_summary_and_exits_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["script", "loop"])
+def test_ctrl_c_writes_summary_and_exits_130(tmp_path: Path, where: str) -> None:
     with ScriptedServer(_slow) as srv:
-        proc, out = _start(tmp_path, srv.base_url, n=40)
+        proc, out = _start(tmp_path, srv.base_url, n=40, where=where)
         _wait_for_outputs(out, 2, proc)
         started = time.monotonic()
         proc.send_signal(signal.SIGINT)

@@ -96,3 +96,50 @@ def test_help_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
             main([*command, "--help"])
         assert info.value.code == 0
         assert "usage: planner-agent" in capsys.readouterr().out
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_check_clean_plan_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from planner_agent.render import render_markdown
+    from samples import calibration_draft
+
+    plan_md = tmp_path / "plan.md"
+    plan_md.write_text(render_markdown(calibration_draft().to_plan()), encoding="utf-8")
+    plan_json = tmp_path / "plan.json"
+    plan_json.write_text(calibration_draft().to_plan().to_json(), encoding="utf-8")
+    for path in (plan_md, plan_json):
+        assert main(["check", str(path)]) == 0
+        assert f"{path}: 0 error(s)" in capsys.readouterr().out
+
+
+def test_check_reports_errors_grouped_with_fix_hints(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", str(FIXTURES / "markdown" / "processing_input.md"), "--codebase", str(FIXTURES / "codebase")])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert out.index("ERRORS") < out.index("WARNINGS")
+    assert "ENUM001" in out and "processing_input" in out and "ALIGN001" in out
+
+
+def test_check_json_format(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(FIXTURES / "markdown" / "truncated.md"), "--format", "json"]) in (0, 2)
+    payload = json.loads(capsys.readouterr().out)
+    assert "IMPORT002" in {i["code"] for i in payload["issues"]}
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [(b"\x00\x01\x02binary", "binary"), (b"just some prose, no plan here", ""), (b"", "empty")],
+)
+def test_check_unreadable_input_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, fragment: str) -> None:
+    path = tmp_path / "plan.md"
+    path.write_bytes(content)
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "PlanImportError" in err and fragment in err
+
+
+def test_check_missing_codebase_is_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", str(FIXTURES / "markdown" / "tables.md"), "--codebase", str(tmp_path / "nope")])
+    assert code == 1 and "CodebaseError" in capsys.readouterr().err
