@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .api import aplan_step, plan_step
+from .batch import BatchItem, BatchResult, aplan_steps, plan_steps
 from .draft import PlanDraft
 from .errors import (
     APIKeyError,
@@ -32,6 +33,7 @@ from .errors import (
     UnsupportedResponseFormatError,
 )
 from .knowledge import Knowledge
+from .loading import LoadedPlan, load_plan
 from .plan import (
     DataType,
     DependencyType,
@@ -43,6 +45,7 @@ from .plan import (
     Severity,
 )
 from .planner import Planner
+from .render import render_markdown
 from .result import Attempt, PlanResult, Usage
 from .rules import Rule, check_plan
 
@@ -55,6 +58,8 @@ __all__ = [
     "APIKeyError",
     "Attempt",
     "BatchError",
+    "BatchItem",
+    "BatchResult",
     "CodebaseError",
     "ConfigurationError",
     "DataType",
@@ -64,6 +69,7 @@ __all__ = [
     "JobType",
     "Knowledge",
     "KnowledgeError",
+    "LoadedPlan",
     "LLMError",
     "LocalModelError",
     "NodeType",
@@ -87,6 +93,10 @@ __all__ = [
     "Usage",
     "__version__",
     "aplan_step",
+    "aplan_steps",
     "check_plan",
+    "load_plan",
     "plan_step",
+    "plan_steps",
+    "render_markdown",
 ]

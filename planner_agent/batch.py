@@ -39,7 +39,12 @@ _RESERVED = frozenset({"summary", "batch_state"})
 
 @dataclass
 class BatchItem:
-    """One item's outcome. ``usage``/``requests`` count only what this run spent on it."""
+    """One item's outcome; ``usage``/``requests`` count only what this run spent on it.
+
+    ``status``: ``ok`` (no error-level issue left), ``errors`` (a plan with error-level issues),
+    ``failed`` (``error`` says why), ``skipped`` (reused from out_dir by ``resume=True``) or
+    ``cached`` (from the result cache).
+    """
 
     name: str
     source: str
@@ -202,7 +207,11 @@ def _collect(requirements: Requirements) -> list[tuple[str, str, Any]]:
             )
         folder = Path(requirements)
         files = sorted(
-            (p for p in folder.iterdir() if p.suffix.lower() in _SUFFIXES and p.is_file()),
+            (
+                p
+                for p in folder.iterdir()
+                if p.suffix.lower() in _SUFFIXES and p.is_file() and not p.name.startswith(".")
+            ),
             key=lambda p: p.name,
         )
         if not files:
@@ -383,30 +392,31 @@ def _run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     # A running loop (a notebook cell): run in a worker thread, and forward Ctrl-C to it.
     loop = asyncio.new_event_loop()
     box: dict[str, Any] = {}
-    ready = threading.Event()
+    started, finished = threading.Event(), threading.Event()
 
     def target() -> None:
         try:
             box["task"] = loop.create_task(factory())
-            ready.set()
+            started.set()
             box["result"] = loop.run_until_complete(box["task"])
         except BaseException as exc:
             box["error"] = exc
         finally:
-            ready.set()
             loop.close()
+            started.set()
+            finished.set()
 
-    thread = threading.Thread(target=target, name="planner-agent-batch", daemon=True)
-    thread.start()
+    threading.Thread(target=target, name="planner-agent-batch", daemon=True).start()
     try:
-        while thread.is_alive():
-            thread.join(0.1)
+        # Not Thread.join: interrupted by Ctrl-C it may mark a live thread as finished (3.11).
+        while not finished.wait(0.1):
+            pass
     except KeyboardInterrupt:
-        ready.wait()
+        started.wait()
         if "task" in box:
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(RuntimeError):  # the loop already closed: nothing to stop
                 loop.call_soon_threadsafe(box["task"].cancel)
-        thread.join()
+        finished.wait()  # until summary.json of what finished is written
         raise
     if "error" in box:
         raise box["error"]

@@ -287,8 +287,7 @@ class BatchRun:
                         if result is not None:
                             return result, None, None
                 except FormatRejected as exc:
-                    if job.run.mode == self.planner.mode:  # concurrent rejections: move on once
-                        self.planner._fall_back(exc)
+                    self.planner._fall_back(exc, job.run)  # once, even for concurrent rejections
                     job.run = self.planner._start(job.text)
         except PlanIssuesError as exc:
             return exc.result, exc, None

@@ -172,6 +172,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         cache=args.cache,
         via=args.via.replace("-", "_"),
         batch_id=args.batch_id,
+        poll_interval=args.poll_interval,
+        progress=args.progress,
         **kwargs,
     )
     print(repr(result), file=sys.stderr)
@@ -234,7 +236,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resume", action="store_true", help="skip items already planned with the same request"
     )
-    p.add_argument("--cache", metavar="DIR", help="on-disk cache of validated results")
+    p.add_argument(
+        "--cache",
+        metavar="DIR",
+        nargs="?",
+        const=True,
+        help="on-disk cache of validated results (no DIR: ~/.cache/planner_agent/results)",
+    )
+    p.add_argument("--poll-interval", type=float, default=5.0, help="Batch API poll seconds")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: only on a terminal)",
+    )
     p.add_argument("--via", choices=["requests", "batch-api"], default="requests")
     p.add_argument("--batch-id", help="resume a running OpenAI batch by id")
     _planner_options(p)

@@ -152,6 +152,7 @@ class Planner:
         self.options = dict(options)
         self.counter = TokenCounter.for_model(self.model)
         self._builders: dict[Mode, PromptBuilder] = {}
+        self._schemas: dict[tuple[bool, bool], dict[str, Any]] = {}
 
     # -- public API ---------------------------------------------------------------------------
     @property
@@ -168,11 +169,15 @@ class Planner:
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema sent to this endpoint (strict / bounded per the profile)."""
-        schema = PlanDraft.model_json_schema()
-        if self.profile.strict:
-            schema = strict_schema(schema)
-        if self.profile.bounded:
-            schema = bounded_schema(schema)
+        key = (self.profile.strict, self.profile.bounded)
+        schema = self._schemas.get(key)
+        if schema is None:  # generating it costs milliseconds: once per dialect
+            schema = PlanDraft.model_json_schema()
+            if self.profile.strict:
+                schema = strict_schema(schema)
+            if self.profile.bounded:
+                schema = bounded_schema(schema)
+            self._schemas[key] = schema
         return schema
 
     def prompt(self, requirements: str | Path) -> Prompt:
@@ -195,7 +200,7 @@ class Planner:
                     if result is not None:
                         return result
             except UnsupportedResponseFormatError as exc:
-                self._fall_back(exc)
+                self._fall_back(exc, run)
 
     async def aplan(self, requirements: str | Path) -> PlanResult:
         """Plan one step from asyncio code (a sync client is driven in a worker thread)."""
@@ -229,14 +234,16 @@ class Planner:
                     if result is not None:
                         return result
             except UnsupportedResponseFormatError as exc:
-                self._fall_back(exc)
+                self._fall_back(exc, run)
 
     def _sync_client(self) -> openai.OpenAI:
         client = self.connection.client
         assert isinstance(client, openai.OpenAI)
         return client
 
-    def _fall_back(self, exc: UnsupportedResponseFormatError) -> None:
+    def _fall_back(self, exc: UnsupportedResponseFormatError, run: _Run) -> None:
+        if run.mode != self.mode:
+            return  # a concurrent run already stepped down: retry in the new mode
         nxt = FALLBACK.get(self.mode)
         if self.requested_mode != "auto" or nxt is None:
             raise exc

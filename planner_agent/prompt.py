@@ -129,7 +129,8 @@ class PromptBuilder:
         self.context_window = context_window
         self.reserve_output = reserve_output
         self._output_text = self._output_instructions(schema)
-        self._static_cache: dict[tuple[tuple[str, str], ...], tuple[str, list[Section]]] = {}
+        # documents -> (system text, its sections, tokens of the system message without priming)
+        self._static_cache: dict[tuple[tuple[str, str], ...], tuple[str, list[Section], int]] = {}
 
     # -- public -------------------------------------------------------------------------------
     def build(self, requirements: str) -> Prompt:
@@ -194,7 +195,7 @@ class PromptBuilder:
             return f"{heading}{_JSON_NOTES}\n\nThe JSON Schema of the object:\n{text}\n"
         return f"{heading}{_JSON_NOTES}\n"
 
-    def _static(self, documents: dict[str, str]) -> tuple[str, list[Section]]:
+    def _static(self, documents: dict[str, str]) -> tuple[str, list[Section], int]:
         key = tuple(sorted(documents.items()))
         cached = self._static_cache.get(key)
         if cached is not None:
@@ -207,8 +208,12 @@ class PromptBuilder:
             digest = f"\n\n## Existing Steps in This Codebase\n\n{self.codebase_digest}\n"
             text += digest
             sections.append(Section("codebase", digest, self.counter.count(digest), True))
-        self._static_cache[key] = (text, sections)
-        return text, sections
+        # count_messages is additive per message plus the reply priming: count the system once.
+        tokens = self.counter.count_messages(
+            [{"role": "system", "content": text}]
+        ) - self.counter.count_messages([])
+        self._static_cache[key] = (text, sections, tokens)
+        return text, sections, tokens
 
     def _fill(
         self, values: dict[str, str], static_slots: Sequence[str]
@@ -282,8 +287,9 @@ class PromptBuilder:
                 text += digest
                 sections.append(Section("codebase", digest, self.counter.count(digest), True))
             messages: tuple[dict[str, str], ...] = ({"role": "user", "content": text},)
+            tokens = self.counter.count_messages(messages)
         else:
-            system, static_sections = self._static(documents)
+            system, static_sections, system_tokens = self._static(documents)
             # Drop the pointer placeholders from the table: they stand for the tail's content.
             sections = [s for s in static_sections if s.name not in ("requirements", "examples")]
             req_text = f"## Requirements for the New Step\n\n{requirements}\n"
@@ -294,10 +300,11 @@ class PromptBuilder:
                 {"role": "system", "content": system},
                 {"role": "user", "content": req_text + ex_text},
             )
+            tokens = system_tokens + self.counter.count_messages(messages[1:])
         return Prompt(
             messages=messages,
             sections=tuple(sections),
-            tokens=self.counter.count_messages(messages),
+            tokens=tokens,
             exact=self.counter.exact,
             counter_label=self.counter.label,
             trimmed=tuple(trimmed),
