@@ -172,7 +172,7 @@ async def _submit(
     ):  # lines go to disk: 1,000s of prompts need not fit in RAM
         for job in jobs:
             assert job.run is not None and job.key is not None
-            body = run.planner._request(job.run)
+            body = run.planner.request(job.run)
             line = json.dumps(
                 {"custom_id": job.name, "method": "POST", "url": _ENDPOINT, "body": body}
             )

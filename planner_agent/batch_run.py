@@ -32,7 +32,7 @@ from .errors import APIKeyError, BatchError, PlanIssuesError, PlannerError
 from .errors import UnsupportedResponseFormatError as FormatRejected
 from .llm import Reply, acomplete, complete
 from .plan import ImplementationPlan, PlanIssue
-from .planner import Planner, _Run
+from .planner import Planner, PlanRun
 from .profiles import cost_usd
 from .requirements import load_requirements
 from .result import Attempt, PlanResult, Usage
@@ -68,7 +68,7 @@ class _Job:
     requirements: Any
     text: str | None = None
     key: str | None = None
-    run: _Run | None = None
+    run: PlanRun | None = None
     requests: int = 0
     batch_usage: Usage = field(default_factory=Usage)  # tokens billed at the Batch API discount
 
@@ -247,12 +247,12 @@ class BatchRun:
         """Load, build the first request and its key; the outcome if no request is needed."""
         try:
             job.text = _load(job.requirements)
-            job.run = self.planner._start(job.text)
-            first = job.run
-            if first.mode != self.mode:
-                prompt = self.planner._builder(self.mode).build(job.text)
-                first = _Run(prompt, self.mode, [dict(m) for m in prompt.messages])
-            job.key = self.key(self.planner._request(first))
+            job.run = self.planner.start(job.text)
+            # The key is of the request in the mode asked for, so an auto fallback keeps keys.
+            first = (
+                job.run if job.run.mode == self.mode else self.planner.start(job.text, self.mode)
+            )
+            job.key = self.key(self.planner.request(first))
         except PlannerError as exc:
             return None, exc, "failed"
         except Exception as exc:  # e.g. an unreadable file: this item fails, the others go on
@@ -276,19 +276,19 @@ class BatchRun:
         """
         assert job.text is not None
         try:
-            job.run = job.run or self.planner._start(job.text)
+            job.run = job.run or self.planner.start(job.text)
             while True:
                 try:
                     while True:
                         if reply is None:
-                            reply = yield self.planner._request(job.run)
-                        result = self.planner._handle(job.run, job.text, reply)
+                            reply = yield self.planner.request(job.run)
+                        result = self.planner.receive(job.run, job.text, reply)
                         reply = None
                         if result is not None:
                             return result, None, None
                 except FormatRejected as exc:
-                    self.planner._fall_back(exc, job.run)  # once, even for concurrent rejections
-                    job.run = self.planner._start(job.text)
+                    self.planner.fall_back(exc, job.run)  # once, even for concurrent rejections
+                    job.run = self.planner.start(job.text)
         except PlanIssuesError as exc:
             return exc.result, exc, None
         except PlannerError as exc:

@@ -218,6 +218,7 @@ def _sections(
 
 def _parse_table(rows: list[str]) -> list[dict[str, str]]:
     """Table lines -> one {header: cell} dict per body row."""
+
     def cells(row: str) -> list[str]:
         row = row.strip()
         row = row[1:] if row.startswith("|") else row

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from .markdown_blocks import SECTION_NAMES, Node
 from .markdown_context import Context, Facts
@@ -142,9 +143,8 @@ def _read_component(
             facts[key] = {p[0]: (p[1] if len(p) > 1 else "") for p in pairs}
         elif kind == "spec" and key in ("dependencies", "outputs"):
             entry_kind = "dependency" if key == "dependencies" else "output"
-            facts[key] = read_entries(
-                node, value, lambda t, f, k=entry_kind: spec_entry(t, f, k), ctx, where, path
-            )
+            parse = partial(spec_entry, kind=entry_kind)
+            facts[key] = read_entries(node, value, parse, ctx, where, path)
         elif kind == "spec" and key == "job_type_variants":
             facts[key] = [enum_text(n, JobType) for n in name_list(node, value)]
         elif kind == "spec" and key == "node_type":

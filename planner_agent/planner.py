@@ -54,7 +54,7 @@ from .tokens import TokenCounter
 if TYPE_CHECKING:
     from .codebase import CodebaseIndex
 
-__all__ = ["Planner"]
+__all__ = ["PlanRun", "Planner"]
 
 T = TypeVar("T")
 ModeOption = Literal["auto", "json_schema", "json_object", "markdown"]
@@ -63,8 +63,13 @@ _DEFAULT_MAX_TOKENS = 8192
 
 
 @dataclass
-class _Run:
-    """State of one planning run: the growing conversation and the attempts so far."""
+class PlanRun:
+    """State of one planning run: the growing conversation and the attempts so far.
+
+    With `Planner.start`, `Planner.request` and `Planner.receive` it is the sans-IO seam of the
+    loop: a caller with its own transport (the batch runner, the Batch API) sends each request
+    and hands back the reply until ``receive`` returns a result.
+    """
 
     prompt: Prompt
     mode: Mode
@@ -190,17 +195,17 @@ class Planner:
         if self.connection.is_async:
             return _run_coroutine(self._aplan(text))
         while True:
-            run = self._start(text)
+            run = self.start(text)
             try:
                 while True:
                     reply = complete(
-                        self._sync_client(), self._request(run), self.retry_policy, self.rate_gate
+                        self._sync_client(), self.request(run), self.retry_policy, self.rate_gate
                     )
-                    result = self._handle(run, text, reply)
+                    result = self.receive(run, text, reply)
                     if result is not None:
                         return result
             except UnsupportedResponseFormatError as exc:
-                self._fall_back(exc, run)
+                self.fall_back(exc, run)
 
     async def aplan(self, requirements: str | Path) -> PlanResult:
         """Plan one step from asyncio code (a sync client is driven in a worker thread)."""
@@ -219,10 +224,10 @@ class Planner:
     # -- the loop -----------------------------------------------------------------------------
     async def _aplan(self, text: str) -> PlanResult:
         while True:
-            run = self._start(text)
+            run = self.start(text)
             try:
                 while True:
-                    request = self._request(run)
+                    request = self.request(run)
                     client = self.connection.client
                     if isinstance(client, openai.AsyncOpenAI):
                         reply = await acomplete(client, request, self.retry_policy, self.rate_gate)
@@ -230,18 +235,19 @@ class Planner:
                         reply = await asyncio.to_thread(
                             complete, client, request, self.retry_policy, self.rate_gate
                         )
-                    result = self._handle(run, text, reply)
+                    result = self.receive(run, text, reply)
                     if result is not None:
                         return result
             except UnsupportedResponseFormatError as exc:
-                self._fall_back(exc, run)
+                self.fall_back(exc, run)
 
     def _sync_client(self) -> openai.OpenAI:
         client = self.connection.client
         assert isinstance(client, openai.OpenAI)
         return client
 
-    def _fall_back(self, exc: UnsupportedResponseFormatError, run: _Run) -> None:
+    def fall_back(self, exc: UnsupportedResponseFormatError, run: PlanRun) -> None:
+        """Step ``mode=\"auto\"`` down after a rejected response_format (else re-raise ``exc``)."""
         if run.mode != self.mode:
             return  # a concurrent run already stepped down: retry in the new mode
         nxt = FALLBACK.get(self.mode)
@@ -273,12 +279,15 @@ class Planner:
             self._builders[mode] = builder
         return builder
 
-    def _start(self, text: str) -> _Run:
-        prompt = self._builder(self.mode).build(text)
+    def start(self, text: str, mode: Mode | None = None) -> PlanRun:
+        """Begin a run for requirements ``text`` (already loaded) in ``mode`` (default: current)."""
+        mode = mode or self.mode
+        prompt = self._builder(mode).build(text)
         # A copy: the re-ask loop appends to it, never to the prompt's own tuple.
-        return _Run(prompt=prompt, mode=self.mode, messages=[dict(m) for m in prompt.messages])
+        return PlanRun(prompt=prompt, mode=mode, messages=[dict(m) for m in prompt.messages])
 
-    def _request(self, run: _Run) -> dict[str, Any]:
+    def request(self, run: PlanRun) -> dict[str, Any]:
+        """The chat-completion request for the run's next attempt."""
         request: dict[str, Any] = {
             "model": self.model,
             "messages": [dict(m) for m in run.messages],
@@ -303,7 +312,8 @@ class Planner:
         request.update(self.options)
         return request
 
-    def _handle(self, run: _Run, text: str, reply: Reply) -> PlanResult | None:
+    def receive(self, run: PlanRun, text: str, reply: Reply) -> PlanResult | None:
+        """Take the reply to the last request: a result, or None after queuing a re-ask."""
         number = len(run.attempts) + 1
         if reply.refusal or reply.finish_reason == "content_filter":
             run.attempts.append(
@@ -390,7 +400,7 @@ class Planner:
         integration = plan.integration.model_copy(update={"resolver_candidates": found})
         return plan.model_copy(update={"integration": integration})
 
-    def _result(self, run: _Run) -> PlanResult:
+    def _result(self, run: PlanRun) -> PlanResult:
         assert run.best is not None
         plan, issues = run.best
         usage = sum((a.usage for a in run.attempts), Usage())
