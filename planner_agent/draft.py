@@ -366,7 +366,6 @@ class PlanDraft(_Draft):
         )
 
 
-
 def _describe(name: str, path: str | None, description: str) -> str:
     where = f" ({path})" if path else ""
     return f"{name}{where}: {description}" if description else f"{name}{where}"

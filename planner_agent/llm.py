@@ -136,7 +136,7 @@ def _translate(exc: BaseException, retries: int, base_url: str) -> Exception:
             status_code=exc.status_code,
         )
     if isinstance(exc, openai.APIStatusError):
-        what = "after %d retries" % retries if retries else "(not retryable)"
+        what = f"after {retries} retries" if retries else "(not retryable)"
         return TransportError(
             f"Request to {base_url} failed with HTTP {exc.status_code} {what}: {exc.message}",
             status_code=exc.status_code,

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
 from planner_agent.cli import main
 from planner_agent.testing import Reply, ScriptedServer
-from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
 MODEL = "gpt-4o-mini"
 
@@ -27,7 +27,9 @@ def _env(monkeypatch: pytest.MonkeyPatch, server: ScriptedServer) -> None:
     monkeypatch.setenv("PLANNER_MODEL", MODEL)
 
 
-def test_plan_prints_markdown_and_summary(req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_prints_markdown_and_summary(
+    req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with ScriptedServer([Reply.json(calibration_draft_dict())]) as server:
         _env(monkeypatch, server)
         code = main(["plan", str(req)])
@@ -38,7 +40,9 @@ def test_plan_prints_markdown_and_summary(req: Path, monkeypatch: pytest.MonkeyP
     assert "sk-test-cli-key-123456" not in out + err
 
 
-def test_plan_writes_json_and_exit_2_on_errors(req: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_writes_json_and_exit_2_on_errors(
+    req: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = calibration_draft_dict()
     bad["step_name"] = "model_calibration"
     with ScriptedServer([Reply.json(bad)]) as server:
@@ -51,7 +55,9 @@ def test_plan_writes_json_and_exit_2_on_errors(req: Path, tmp_path: Path, monkey
     assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_failure_is_one_line_exit_1(req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_failure_is_one_line_exit_1(
+    req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with ScriptedServer([Reply.error(401, "bad key")]) as server:
         _env(monkeypatch, server)
         code = main(["plan", str(req)])
@@ -75,7 +81,9 @@ def test_bad_max_attempts_is_clear(req: Path, capsys: pytest.CaptureFixture[str]
     assert "max_attempts must be a positive integer" in capsys.readouterr().err
 
 
-def test_prompt_calls_nothing_and_prints_table(req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prompt_calls_nothing_and_prints_table(
+    req: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PLANNER_MODEL"):
         monkeypatch.delenv(name, raising=False)
     assert main(["prompt", str(req)]) == 0
@@ -102,8 +110,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def test_check_clean_plan_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from planner_agent.render import render_markdown
     from samples import calibration_draft
+
+    from planner_agent.render import render_markdown
 
     plan_md = tmp_path / "plan.md"
     plan_md.write_text(render_markdown(calibration_draft().to_plan()), encoding="utf-8")
@@ -115,7 +124,14 @@ def test_check_clean_plan_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_check_reports_errors_grouped_with_fix_hints(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", str(FIXTURES / "markdown" / "processing_input.md"), "--codebase", str(FIXTURES / "codebase")])
+    code = main(
+        [
+            "check",
+            str(FIXTURES / "markdown" / "processing_input.md"),
+            "--codebase",
+            str(FIXTURES / "codebase"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 2
     assert out.index("ERRORS") < out.index("WARNINGS")
@@ -123,7 +139,10 @@ def test_check_reports_errors_grouped_with_fix_hints(capsys: pytest.CaptureFixtu
 
 
 def test_check_json_format(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(FIXTURES / "markdown" / "truncated.md"), "--format", "json"]) in (0, 2)
+    assert main(["check", str(FIXTURES / "markdown" / "truncated.md"), "--format", "json"]) in (
+        0,
+        2,
+    )
     payload = json.loads(capsys.readouterr().out)
     assert "IMPORT002" in {i["code"] for i in payload["issues"]}
 
@@ -132,7 +151,9 @@ def test_check_json_format(capsys: pytest.CaptureFixture[str]) -> None:
     ("content", "fragment"),
     [(b"\x00\x01\x02binary", "binary"), (b"just some prose, no plan here", ""), (b"", "empty")],
 )
-def test_check_unreadable_input_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, fragment: str) -> None:
+def test_check_unreadable_input_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, fragment: str
+) -> None:
     path = tmp_path / "plan.md"
     path.write_bytes(content)
     assert main(["check", str(path)]) == 1
@@ -140,6 +161,10 @@ def test_check_unreadable_input_exit_1(tmp_path: Path, capsys: pytest.CaptureFix
     assert "PlanImportError" in err and fragment in err
 
 
-def test_check_missing_codebase_is_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", str(FIXTURES / "markdown" / "tables.md"), "--codebase", str(tmp_path / "nope")])
+def test_check_missing_codebase_is_clear(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["check", str(FIXTURES / "markdown" / "tables.md"), "--codebase", str(tmp_path / "nope")]
+    )
     assert code == 1 and "CodebaseError" in capsys.readouterr().err

@@ -8,14 +8,15 @@ import time
 from pathlib import Path
 
 import pytest
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft, calibration_draft_dict
 
 from planner_agent import (
     APIKeyError,
     ConfigurationError,
     IncompleteOutputError,
+    PlanIssuesError,
     Planner,
     PlanningError,
-    PlanIssuesError,
     PlanRefusedError,
     PromptTooLargeError,
     RequirementsError,
@@ -24,7 +25,6 @@ from planner_agent import (
     plan_step,
 )
 from planner_agent.testing import RecordedRequest, Reply, ScriptedServer, Usage
-from samples import CALIBRATION_REQUIREMENTS, calibration_draft, calibration_draft_dict
 
 MODEL = "gpt-4o-mini"
 
@@ -71,7 +71,9 @@ def test_happy_path_json_schema() -> None:
 
 def test_happy_path_json_object_puts_schema_in_prompt() -> None:
     with ScriptedServer([good()]) as server:
-        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_object")
+        result = plan_step(
+            CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_object"
+        )
         body = server.requests[0].body
     assert result.ok and result.mode == "json_object"
     assert body is not None and body["response_format"] == {"type": "json_object"}
@@ -83,7 +85,9 @@ def test_happy_path_markdown_mode() -> None:
     from planner_agent.render import render_markdown
 
     with ScriptedServer([Reply(render_markdown(markdown))]) as server:
-        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="markdown")
+        result = plan_step(
+            CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="markdown"
+        )
         body = server.requests[0].body
     assert body is not None and "response_format" not in body
     assert result.mode == "markdown"
@@ -96,7 +100,9 @@ def test_happy_path_markdown_mode() -> None:
 def test_reply_in_code_fence_is_read() -> None:
     fenced = "Here is the plan:\n```json\n" + json.dumps(calibration_draft_dict()) + "\n```\n"
     with ScriptedServer([Reply(fenced)]) as server:
-        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_object")
+        result = plan_step(
+            CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_object"
+        )
     assert result.ok and len(result.attempts) == 1
 
 
@@ -122,7 +128,9 @@ def test_reask_lists_precise_errors_and_keeps_caller_messages() -> None:
 
 def test_check_errors_feed_reask_then_ok_false_after_max_attempts() -> None:
     with ScriptedServer([with_bad_property_name(), with_bad_property_name()]) as server:
-        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_attempts=2)
+        result = plan_step(
+            CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_attempts=2
+        )
         reask = server.requests[1].messages[-1]["content"]
     assert not result.ok and len(result.attempts) == 2
     assert any(i.path == "step_name" for i in result.errors)
@@ -130,16 +138,26 @@ def test_check_errors_feed_reask_then_ok_false_after_max_attempts() -> None:
 
 
 def test_strict_raises_with_result() -> None:
-    with ScriptedServer([with_bad_property_name()]) as server:
-        with pytest.raises(PlanIssuesError) as info:
-            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_attempts=1, strict=True)
+    with (
+        ScriptedServer([with_bad_property_name()]) as server,
+        pytest.raises(PlanIssuesError) as info,
+    ):
+        plan_step(
+            CALIBRATION_REQUIREMENTS,
+            client=server.client(),
+            model=MODEL,
+            max_attempts=1,
+            strict=True,
+        )
     assert not info.value.result.ok
 
 
 def test_malformed_json_exhausts_attempts() -> None:
-    with ScriptedServer([Reply("{not json"), Reply("still not json")]) as server:
-        with pytest.raises(PlanningError) as info:
-            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_attempts=2)
+    with (
+        ScriptedServer([Reply("{not json"), Reply("still not json")]) as server,
+        pytest.raises(PlanningError) as info,
+    ):
+        plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, max_attempts=2)
     assert len(info.value.attempts) == 2
     assert "not valid JSON" in info.value.attempts[0].errors[0]
     assert info.value.usage.completion_tokens > 0
@@ -185,9 +203,9 @@ def test_auto_falls_back_when_response_format_rejected() -> None:
 
 
 def test_explicit_mode_does_not_fall_back() -> None:
-    with ScriptedServer([Reply.error(400, "response_format json_schema is not supported")]) as server:
-        with pytest.raises(TransportError):
-            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_schema")
+    rejecting = ScriptedServer([Reply.error(400, "response_format json_schema is not supported")])
+    with rejecting as server, pytest.raises(TransportError):
+        plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, mode="json_schema")
 
 
 def test_truncation_is_incomplete_output_not_validation() -> None:
@@ -222,10 +240,14 @@ def test_rejected_api_key_names_variable_and_hides_key() -> None:
 def test_async_client_and_aplan() -> None:
     async def main() -> None:
         with ScriptedServer([good(), good()]) as server:
-            result = await aplan_step(CALIBRATION_REQUIREMENTS, client=server.async_client(), model=MODEL)
+            result = await aplan_step(
+                CALIBRATION_REQUIREMENTS, client=server.async_client(), model=MODEL
+            )
             assert result.ok
             # a sync client from async code is driven in a worker thread
-            result = await Planner(client=server.client(), model=MODEL).aplan(CALIBRATION_REQUIREMENTS)
+            result = await Planner(client=server.client(), model=MODEL).aplan(
+                CALIBRATION_REQUIREMENTS
+            )
             assert result.ok
 
     asyncio.run(main())
@@ -296,10 +318,16 @@ def test_budget_trimming_drops_examples_first_and_reports() -> None:
 def test_prompts_share_a_cacheable_prefix() -> None:
     planner = Planner(model=MODEL)
     a = planner.prompt(CALIBRATION_REQUIREMENTS)
-    b = planner.prompt("A TabularPreprocessing-like step that splits tabular training data by date.")
+    b = planner.prompt(
+        "A TabularPreprocessing-like step that splits tabular training data by date."
+    )
     assert a.messages[0] == b.messages[0]  # byte-identical static system message
     common = 0
-    for x, y in zip(a.static_prefix + a.messages[-1]["content"], b.static_prefix + b.messages[-1]["content"], strict=False):
+    for x, y in zip(
+        a.static_prefix + a.messages[-1]["content"],
+        b.static_prefix + b.messages[-1]["content"],
+        strict=False,
+    ):
         if x != y:
             break
         common += 1
@@ -319,13 +347,23 @@ def test_seed_layout_keeps_requirements_in_their_slot() -> None:
 
 
 def test_nothing_configured_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PLANNER_MODEL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "PLANNER_MODEL",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_ENDPOINT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PLANNER_LOCAL", "0")  # the [local] extra may be installed: keep it off
     with pytest.raises(ConfigurationError) as info:
         plan_step(CALIBRATION_REQUIREMENTS)
     message = str(info.value)
-    assert "OPENAI_API_KEY" in message and "OPENAI_BASE_URL" in message and "planner-agent[local]" in message
+    assert (
+        "OPENAI_API_KEY" in message
+        and "OPENAI_BASE_URL" in message
+        and "planner-agent[local]" in message
+    )
 
 
 def test_responder_sees_requirements_last() -> None:
@@ -345,7 +383,9 @@ def test_plan_responder_serves_valid_plans_in_every_mode(mode: str) -> None:
     from planner_agent.testing import plan_responder
 
     with ScriptedServer(plan_responder()) as server:
-        result = plan_step("# ScoreBinning\nBin calibrated scores.", client=server.client(), model=MODEL, mode=mode)  # type: ignore[arg-type]
+        result = plan_step(
+            "# ScoreBinning\nBin calibrated scores.", client=server.client(), model=MODEL, mode=mode
+        )  # type: ignore[arg-type]
     assert result.plan.step_name == "ScoreBinning"
     assert result.ok and result.mode == mode
 
@@ -356,12 +396,18 @@ FIXTURE_CODEBASE = Path(__file__).resolve().parent / "fixtures" / "codebase"
 def test_codebase_wires_prompt_and_shows_resolver_candidates() -> None:
     with ScriptedServer([good()]) as server:
         planner = Planner(client=server.client(), model=MODEL, codebase=FIXTURE_CODEBASE)
-        result = planner.plan("Calibrate the scores of the XGBoostModelEval evaluation predictions.")
+        result = planner.plan(
+            "Calibrate the scores of the XGBoostModelEval evaluation predictions."
+        )
         system = server.requests[0].messages[0]["content"]
     assert "## Existing Steps in This Codebase" in system and "XGBoostModelEval" in system
     assert result.prompt_tokens["codebase"] > 0
     candidates = result.plan.integration.resolver_candidates
-    assert candidates and candidates[0].step == "XGBoostModelEval" and candidates[0].output == "eval_output"
+    assert (
+        candidates
+        and candidates[0].step == "XGBoostModelEval"
+        and candidates[0].output == "eval_output"
+    )
     assert all(c.score > 0.5 for c in candidates)
     assert "- Resolver candidates:" in result.to_markdown()
     assert result.ok, result.issues
@@ -371,6 +417,8 @@ def test_codebase_collision_is_an_error_fed_back() -> None:
     draft = calibration_draft_dict()
     draft["step_name"] = "XGBoostTraining"  # already registered in the fixture codebase
     with ScriptedServer([Reply.json(draft), good()]) as server:
-        result = Planner(client=server.client(), model=MODEL, codebase=FIXTURE_CODEBASE).plan(CALIBRATION_REQUIREMENTS)
+        result = Planner(client=server.client(), model=MODEL, codebase=FIXTURE_CODEBASE).plan(
+            CALIBRATION_REQUIREMENTS
+        )
         reask = server.requests[1].messages[-1]["content"]
     assert "REG008" in reask and result.ok and len(result.attempts) == 2

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from planner_agent.rules import rules_table_markdown
 from samples import calibration_draft_dict
+
+from planner_agent.rules import rules_table_markdown
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -23,7 +24,9 @@ def test_rules_table_is_generated_from_the_rules() -> None:
 
 
 def test_testing_example_runs() -> None:
-    (code,) = re.findall(r"```python\n(.*?)```", _section("Testing your own tooling offline"), re.DOTALL)
+    (code,) = re.findall(
+        r"```python\n(.*?)```", _section("Testing your own tooling offline"), re.DOTALL
+    )
     namespace = {"my_draft_dict": calibration_draft_dict()}
     exec(compile(code, "README-testing", "exec"), namespace)
     assert namespace["result"].ok  # type: ignore[attr-defined]
@@ -46,6 +49,8 @@ def test_quick_start_and_test_command_are_documented() -> None:
     quick = _section("Quick start")
     assert "planner-agent plan examples/requirements/model_calibration.md" in quick
     assert "python -m pytest" in quick
-    assert (Path(__file__).resolve().parents[1] / "examples/requirements/model_calibration.md").is_file()
+    assert (
+        Path(__file__).resolve().parents[1] / "examples/requirements/model_calibration.md"
+    ).is_file()
     ci = (Path(__file__).resolve().parents[1] / ".ci/run").read_text(encoding="utf-8")
     assert "python -m pytest" in ci

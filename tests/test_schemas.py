@@ -64,7 +64,14 @@ def test_enums_are_exact() -> None:
     plan = schema_documents()["implementation_plan.schema.json"]
     dep = plan["$defs"]["DependencyType"]["enum"]
     assert sorted(dep) == sorted(
-        ["model_artifacts", "processing_output", "training_data", "hyperparameters", "payload_samples", "custom_property"]
+        [
+            "model_artifacts",
+            "processing_output",
+            "training_data",
+            "hyperparameters",
+            "payload_samples",
+            "custom_property",
+        ]
     )
     enums = [n["enum"] for n in _walk(plan) if "enum" in n]
     assert enums and not any("processing_input" in e for e in enums)

@@ -15,7 +15,16 @@ REPO = Path(__file__).resolve().parents[1]
 def test_wheel_installs_and_finds_prompts(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -31,7 +40,16 @@ def test_wheel_installs_and_finds_prompts(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
     subprocess.run(
-        [str(bindir / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        [
+            str(bindir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
         check=True,
         timeout=120,
     )
@@ -41,14 +59,22 @@ def test_wheel_installs_and_finds_prompts(tmp_path: Path) -> None:
     env.pop("OPENAI_API_KEY", None)
     work = tmp_path / "elsewhere"
     work.mkdir()
-    (work / "req.md").write_text("Calibrate XGBoost scores with isotonic regression.", encoding="utf-8")
+    (work / "req.md").write_text(
+        "Calibrate XGBoost scores with isotonic regression.", encoding="utf-8"
+    )
     probe = (
         "import planner_agent, pathlib; from planner_agent.knowledge import prompts_dir, Knowledge; "
         "k = Knowledge.default(); print(pathlib.Path(planner_agent.__file__).parent); print(prompts_dir()); "
         "print(len(k.examples))"
     )
     out = subprocess.run(
-        [str(bindir / "python"), "-c", probe], cwd=work, env=env, check=True, capture_output=True, text=True, timeout=120
+        [str(bindir / "python"), "-c", probe],
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     ).stdout.splitlines()
     package_dir, prompts, examples = out
     assert str(venv) in package_dir and str(REPO) not in package_dir
