@@ -16,14 +16,20 @@ alignment finding for the checks, not a parse error. Invalid enum values become 
 errors with the closest valid value substituted. What could not be read is listed in
 ``unread`` and reported as ``IMPORT`` warnings:
 
-======== ==========================================================================
+========= =============================================================================
 IMPORT001 a seed section is missing
 IMPORT002 the plan output appears truncated (a code block is not closed)
 IMPORT003 a line, bullet, table or section was not understood (see ``unread``)
 IMPORT004 a code block is not valid Python/JSON; only the part that parses was read
 IMPORT005 bullets and code blocks disagree; the bullet value was kept
-IMPORT006 a value was not stated and was derived (registry entry, types, paths)
-======== ==========================================================================
+IMPORT006 a value was not stated and was derived (registry entry, types, paths, scores)
+========= =============================================================================
+
+The reading is done by private modules: ``markdown_blocks`` splits the text into sections,
+bullet trees and code blocks; ``markdown_sections`` (with ``markdown_components``,
+``markdown_entries``, ``markdown_labels`` and ``markdown_text``) reads the bullets;
+``markdown_code`` (with ``markdown_ast``) reads the code blocks; ``markdown_facts`` combines
+both into the plan's data, which is validated here.
 
 >>> parsed = parse_markdown(open("plan.md").read())  # doctest: +SKIP
 >>> parsed.plan.components.script_contract.input_paths[0].logical_name  # doctest: +SKIP

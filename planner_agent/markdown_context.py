@@ -24,11 +24,13 @@ class Context:
         self.unread: list[str] = []
 
     def warn(self, code: str, path: str, message: str) -> None:
+        """Add an ``IMPORT`` warning at ``path`` (a JSON path into the plan, or ``<root>``)."""
         self.issues.append(
             PlanIssue(code=code, severity=Severity.WARNING, path=path, message=message)
         )
 
     def skip(self, where: str, line: int, text: str, path: str = "") -> None:
+        """List ``text`` (at ``line`` of ``where``) as unread and warn ``IMPORT003``."""
         shown = " ".join(text.split())
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
         self.unread.append(f"{where}, line {line}: {shown}")

@@ -133,25 +133,8 @@ def _qualifiers(text: str, fields: Facts) -> str:
 def spec_entry(text: str, fields: dict[str, Any], kind: str) -> Facts | None:
     """A dependency or output: ``name (type, data type, required) — description``."""
     fields = dict(fields)
-    if text:
-        named = _named(text)
-        if named is None:
-            return None
-        name, rest, desc = named
-        if rest.startswith("("):
-            close = rest.find(")")
-            inner, after = (rest[1:close], rest[close + 1 :]) if close > 0 else (rest[1:], "")
-            leftover = _qualifiers(inner, fields)
-            after = _qualifiers(after.strip().lstrip(":-").strip(), fields)
-            desc = desc or after or leftover
-        elif rest.startswith((":", "-", "=")):
-            leftover = _qualifiers(rest.lstrip(":-=").strip(), fields)
-            desc = desc or leftover
-        elif rest:
-            return None
-        fields.setdefault("name", name)
-        if desc:
-            fields.setdefault("description", desc)
+    if text and not _spec_text(text, fields):
+        return None
     if not fields.get("name"):
         return None
     entry: Facts = {"logical_name": fields["name"]}
@@ -172,6 +155,29 @@ def spec_entry(text: str, fields: dict[str, Any], kind: str) -> Facts | None:
     if kind == "output" and fields.get("property_path"):
         entry["property_path"] = fields["property_path"]
     return entry
+
+
+def _spec_text(text: str, fields: Facts) -> bool:
+    """Read ``name (qualifiers): qualifiers — description`` into ``fields``; False if it is not."""
+    named = _named(text)
+    if named is None:
+        return False
+    name, rest, desc = named
+    if rest.startswith("("):
+        close = rest.find(")")
+        inner, after = (rest[1:close], rest[close + 1 :]) if close > 0 else (rest[1:], "")
+        leftover = _qualifiers(inner, fields)
+        after = _qualifiers(after.strip().lstrip(":-").strip(), fields)
+        desc = desc or after or leftover
+    elif rest.startswith((":", "-", "=")):
+        leftover = _qualifiers(rest.lstrip(":-=").strip(), fields)
+        desc = desc or leftover
+    elif rest:
+        return False
+    fields.setdefault("name", name)
+    if desc:
+        fields.setdefault("description", desc)
+    return True
 
 
 def env_entries(node: Node, value: str, group: bool | None) -> tuple[list[str], dict[str, str]]:

@@ -2,9 +2,10 @@
 
 Private to `planner_agent.markdown`. Bullets win where both state a field; code blocks fill
 what the bullets leave out, and a disagreement is reported (``IMPORT005``). Values no one
-stated are derived from the conventions and reported (``IMPORT006``): dependency and output
-types, property paths, the registry entry, class names and base classes, the node type.
-`assemble` returns the data for `ImplementationPlan`, which the caller validates.
+stated are derived from the conventions (class names, base classes, the node type); the
+derived dependency and output types, property paths, registry entry and resolver scores are
+reported (``IMPORT006``). `assemble` returns the data for `ImplementationPlan`, which the
+caller validates.
 
 >>> _literal_type("0.5"), _literal_type("'x'"), _literal_type(None)
 ('float', 'str', 'str')
@@ -70,7 +71,7 @@ def _pick(bullets: Facts, code: Facts, key: str, default: Any) -> Any:
     return code.get(key, default)
 
 
-def strip_variant(step_type: str) -> tuple[str, str | None]:
+def _strip_variant(step_type: str) -> tuple[str, str | None]:
     """``ModelCalibration_Training`` -> (``ModelCalibration``, ``training``)."""
     base, _, suffix = step_type.rpartition("_")
     if base and suffix.lower() in {j.value for j in JobType}:
@@ -88,7 +89,7 @@ def _choose_spec(code: Code) -> tuple[Facts, list[str]]:
     variants: list[str] = []
     base: Facts | None = None
     for name, facts in code.specs:
-        step_type, job = strip_variant(facts.get("step_type", ""))
+        step_type, job = _strip_variant(facts.get("step_type", ""))
         job = job or _variant_from_constant(name)
         if job:
             variants.append(job)
@@ -296,8 +297,10 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
         },
         "files_to_update": bullets.get("files", []),
         "integration": {
-            key: integration.get(key, [])
-            for key in ("upstream_steps", "downstream_steps", "dag_updates")
+            "upstream_steps": integration.get("upstream_steps", []),
+            "downstream_steps": integration.get("downstream_steps", []),
+            "dag_updates": integration.get("dag_updates", []),
+            "resolver_candidates": _candidates(integration.get("resolver_candidates", []), ctx),
         },
         "alignment": bullets.get("alignment", {}),
         "error_handling": bullets.get("errors", {}),
@@ -309,6 +312,20 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
 def _is_sagemaker_field(name: str) -> bool:
     known = cv.BASE_CONFIG_FIELDS | cv.PROCESSING_CONFIG_FIELDS | cv.TRAINING_CONFIG_FIELDS
     return name in known or bool(re.search(r"instance|volume|max_runtime|image_uri", name))
+
+
+def _candidates(candidates: list[Facts], ctx: Context) -> list[Facts]:
+    """Resolver candidates; one without a score gets 0.0 (``IMPORT006``)."""
+    for i, candidate in enumerate(candidates):
+        if "score" not in candidate:
+            candidate["score"] = 0.0
+            ctx.warn(
+                "IMPORT006",
+                f"integration.resolver_candidates[{i}].score",
+                f"no score stated for '{candidate['dependency']}' <- "
+                f"{candidate['step']}.{candidate['output']}; assumed 0.00",
+            )
+    return candidates
 
 
 def _dependency(e: Facts) -> Facts:
@@ -343,7 +360,7 @@ def find_step_name(title: str | None, code: Code) -> str | None:
         return code.registry[0][0]
     for _, facts in code.specs:
         if facts.get("step_type"):
-            return strip_variant(str(facts["step_type"]))[0]
+            return _strip_variant(str(facts["step_type"]))[0]
     for key, suffix in (("config", "Config"), ("builder", "StepBuilder")):
         cls = getattr(code, key).get("class_name", "")
         if cls.endswith(suffix) and len(cls) > len(suffix):

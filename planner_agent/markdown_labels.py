@@ -25,6 +25,7 @@ __all__ = [
     "labelled",
     "name_list",
     "read_entries",
+    "read_rows",
     "row_fields",
     "skip_rows",
     "text_list",
@@ -62,6 +63,7 @@ _COLUMNS: Labels = (
     ("default", r"default|value"),
     ("description", r"descr|purpose|notes?|meaning"),
     ("direction", r"direction|kind|io"),
+    ("score", r"score"),
     ("step", r"step"),
     ("output", r"output"),
     ("dependency", r"dependency|input|consum"),
@@ -185,6 +187,12 @@ def read_entries(
             found.append(entry)
         elif not is_empty(text):
             ctx.skip(where, line, text, path)
+    return found + read_rows(node, parse, ctx, where, path)
+
+
+def read_rows(node: Node, parse: EntryParser, ctx: Context, where: str, path: str) -> list[Facts]:
+    """Entries from the table rows under ``node``, via ``parse``; other rows are reported."""
+    found: list[Facts] = []
     for row in node.rows:
         entry = parse("", row_fields(row))
         if entry:

@@ -20,16 +20,32 @@ from .markdown_labels import (
     joined_text,
     labelled,
     read_entries,
+    read_rows,
     row_fields,
     skip_rows,
     text_list,
 )
-from .markdown_text import Labels, is_empty, normalise, plain_text
+from .markdown_text import Labels, is_empty, normalise, plain_text, split_description
 from .render import MISSING
 
 __all__ = ["read_sections"]
 
 _ARROW = re.compile(r"`?([\w.\-?]+)`?\s*(?:->|→|=>|⟶|-->)\s*`?([\w.\-?]+)`?")
+# "dependency <- Step.output" and "Step.output -> dependency" (the dependency is the plan's own
+# name, whatever it is; the producer is a step name and an output name).
+_FROM_PRODUCER = re.compile(
+    r"(?P<dependency>.+?)\s*(?:<--|<-|←|⟵|<=)\s*(?P<step>[^\s.]+)\.(?P<output>[^\s()]+)"
+)
+_TO_DEPENDENCY = re.compile(
+    r"(?P<step>[^\s.]+)\.(?P<output>[^\s()]+?)\s*(?:-->|->|→|⟶|=>)\s*(?P<dependency>.+)"
+)
+_NUMBER = r"\d+(?:\.\d*)?|\.\d+"
+# A resolver score at the end of a candidate: "(score 0.82)", "(0.82)", ", score: 0.82".
+_SCORE = re.compile(
+    rf"[\s,;]*(?:\(\s*(?:score\b\s*[:=]?\s*)?(?P<paren>{_NUMBER})\s*\)"
+    rf"|score\b\s*[:=]?\s*(?P<bare>{_NUMBER}))\s*$",
+    re.I,
+)
 
 _OVERVIEW: Labels = (
     ("purpose", r"^purpose|^goal|^description"),
@@ -43,6 +59,7 @@ _INTEGRATION: Labels = (
     ("upstream_steps", r"upstream"),
     ("downstream_steps", r"downstream"),
     ("dag_updates", r"dag|pipeline (update|change)"),
+    ("resolver_candidates", r"resolver|candidate"),
 )
 _ALIGNMENT: Labels = (
     ("input_alignment", r"input"),
@@ -90,13 +107,20 @@ def _read_simple(root: Node, key: str, ctx: Context) -> Facts:
 
 
 def _read_integration(root: Node, ctx: Context) -> Facts:
-    """Section 4: upstream/downstream links (bullets or tables) and DAG updates."""
+    """Section 4: upstream/downstream links and resolver candidates (bullets or tables), and
+    DAG updates."""
     facts: Facts = {}
     where, path = SECTION_NAMES["integration"], "integration"
 
     def links(node: Node, ctx: Context, where: str, path: str) -> None:
-        # A table under no label: its header says whether it lists upstream or downstream steps.
+        # A table under no label: its header says whether it lists upstream or downstream steps,
+        # or (with a score column) resolver candidates.
         header = normalise(" ".join(node.rows[0])) if node.rows else ""
+        if "score" in header:
+            key = "resolver_candidates"
+            found = read_rows(node, _candidate_entry, ctx, where, f"{path}.{key}")
+            facts.setdefault(key, []).extend(found)
+            return
         key = "downstream_steps" if "downstream" in header else "upstream_steps"
         if "upstream" not in header and "downstream" not in header:
             skip_rows(node, ctx, where, path)
@@ -110,7 +134,8 @@ def _read_integration(root: Node, ctx: Context) -> Facts:
             facts[label] = text_list(node, value)
         else:
             inline = value if not is_empty(value) else ""
-            facts[label] = read_entries(node, inline, _link_entry, ctx, where, f"{path}.{label}")
+            parse = _candidate_entry if label == "resolver_candidates" else _link_entry
+            facts[label] = read_entries(node, inline, parse, ctx, where, f"{path}.{label}")
     return facts
 
 
@@ -140,6 +165,34 @@ def _link_entry(text: str, fields: dict[str, Any]) -> Facts | None:
         "output": "" if output == MISSING else output,
         "dependency": "" if dependency == MISSING else dependency,
     }
+
+
+def _candidate_entry(text: str, fields: dict[str, Any]) -> Facts | None:
+    """``dependency <- Step.output (score 0.82)`` as `render` writes it; also ``←``, the other
+    way round (``Step.output -> dependency``), ``(0.82)``, ``score: 0.82`` or no score, and
+    table rows with dependency, step (or producer), output and score columns."""
+    if not text:
+        dependency = fields.get("dependency", "")
+        step = fields.get("step") or fields.get("compatible_sources", "")
+        output, score = fields.get("output", ""), fields.get("score", "")
+    else:
+        body = split_description(plain_text(text))[0]
+        found = _SCORE.search(body)
+        score = (found.group("paren") or found.group("bare")) if found else ""
+        body = (body[: found.start()] if found else body).strip()
+        match = _FROM_PRODUCER.fullmatch(body) or _TO_DEPENDENCY.fullmatch(body)
+        if match is None:
+            return None
+        dependency, step, output = match.group("dependency", "step", "output")
+    if not (dependency and step and output):
+        return None
+    entry: Facts = {"dependency": dependency, "step": step, "output": output}
+    if score:  # none stated: derived when the plan is assembled
+        try:
+            entry["score"] = float(score)
+        except ValueError:
+            return None
+    return entry
 
 
 def _read_files(root: Node, ctx: Context) -> list[str]:

@@ -5,12 +5,25 @@ from __future__ import annotations
 import doctest
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from fixture_plans import FIXTURE_DRAFTS, fixture_plan
 from test_render import PLANS
 
-from planner_agent import markdown
+from planner_agent import (
+    markdown,
+    markdown_ast,
+    markdown_blocks,
+    markdown_code,
+    markdown_components,
+    markdown_context,
+    markdown_entries,
+    markdown_facts,
+    markdown_labels,
+    markdown_sections,
+    markdown_text,
+)
 from planner_agent.errors import PlanImportError
 from planner_agent.markdown import ParsedMarkdown, looks_like_plan, parse_markdown
 from planner_agent.plan import (
@@ -19,6 +32,7 @@ from planner_agent.plan import (
     ImplementationPlan,
     JobType,
     NodeType,
+    ResolverCandidate,
     SageMakerStepType,
     Severity,
 )
@@ -420,8 +434,24 @@ def test_repeated_section_is_reported() -> None:
     assert "repeats an earlier section" in _issue(parsed, "IMPORT003")
 
 
-def test_doctests() -> None:
-    assert doctest.testmod(markdown).failed == 0
+MODULES = [
+    markdown,
+    markdown_ast,
+    markdown_blocks,
+    markdown_code,
+    markdown_components,
+    markdown_context,
+    markdown_entries,
+    markdown_facts,
+    markdown_labels,
+    markdown_sections,
+    markdown_text,
+]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_doctests(module: ModuleType) -> None:
+    assert doctest.testmod(module).failed == 0
 
 
 def test_unclosed_block_that_is_not_python() -> None:
@@ -429,3 +459,133 @@ def test_unclosed_block_that_is_not_python() -> None:
     parsed = parse_markdown(text)
     assert "IMPORT002" in _codes(parsed)
     assert isinstance(parsed.plan, ImplementationPlan)
+
+
+# --------------------------------------------------------------------------- resolver candidates
+
+
+def _with_candidates(plan: ImplementationPlan, *scores: float) -> ImplementationPlan:
+    """``plan`` with one resolver candidate per score for its first dependency."""
+    deps = plan.components.step_specification.dependencies
+    dependency = deps[0].logical_name if deps else "evaluation_data"
+    candidates = [
+        ResolverCandidate(dependency=dependency, step=step, output=output, score=score)
+        for (step, output), score in zip(
+            [("XGBoostModelEval", "eval_output"), ("PyTorchModelEval", "eval-output.v2")],
+            scores,
+            strict=False,
+        )
+    ]
+    integration = plan.integration.model_copy(update={"resolver_candidates": candidates})
+    return plan.model_copy(update={"integration": integration})
+
+
+def _integration(plan: ImplementationPlan, candidates: str, *, at_start: bool = False) -> str:
+    """The rendered ``plan`` with ``candidates`` after the DAG updates (or first in section 4)."""
+    text = render_markdown(plan)
+    if at_start:
+        heading = "## 4. Integration Strategy\n"
+        return text.replace(heading, heading + "\n" + candidates + "\n")
+    end = text.index("## 5. ")
+    return text[:end] + candidates + "\n" + text[end:]
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_round_trip_with_resolver_candidates(name: str) -> None:
+    plan = _with_candidates(PLANS[name], 0.82, 0.5)
+    text = render_markdown(plan)
+    assert "- Resolver candidates:" in text
+    parsed = parse_markdown(text)
+    assert (parsed.issues, parsed.unread) == ([], [])
+    assert parsed.plan == plan
+    assert render_markdown(parsed.plan) == text
+
+
+def test_round_trip_of_candidates_with_awkward_names() -> None:
+    candidates = [
+        ResolverCandidate(dependency="model input (raw)", step="Eval", output="a.b-c", score=1.0),
+        ResolverCandidate(dependency="x <- y", step="S_2", output="out", score=0.05),
+    ]
+    plan = PLANS["awkward_values"]
+    plan = plan.model_copy(
+        update={
+            "integration": plan.integration.model_copy(update={"resolver_candidates": candidates})
+        }
+    )
+    parsed = parse_markdown(render_markdown(plan))
+    assert (parsed.plan, parsed.issues, parsed.unread) == (plan, [], [])
+
+
+def test_resolver_scores_round_trip_at_two_decimals() -> None:
+    parsed = parse_markdown(render_markdown(_with_candidates(PLANS["sample"], 0.8267)))
+    assert [c.score for c in parsed.plan.integration.resolver_candidates] == [0.83]
+
+
+def test_resolver_candidate_variants() -> None:
+    text = _integration(
+        PLANS["sample"],
+        "- **Resolver candidates**:\n"
+        "  * `evaluation_data` ← `XGBoostModelEval.eval_output`\n"
+        "  * evaluation_data <- ModelEval.output (0.5)\n"
+        "  * XGBoostModelEval.metrics -> evaluation_data, score: 0.41\n"
+        "  * evaluation_data <-- Other.out (score=1) — the best match\n"
+        "  * evaluation_data comes from somewhere\n",
+    )
+    parsed = parse_markdown(text)
+    assert [
+        (c.dependency, c.step, c.output, c.score)
+        for c in parsed.plan.integration.resolver_candidates
+    ] == [
+        ("evaluation_data", "XGBoostModelEval", "eval_output", 0.0),
+        ("evaluation_data", "ModelEval", "output", 0.5),
+        ("evaluation_data", "XGBoostModelEval", "metrics", 0.41),
+        ("evaluation_data", "Other", "out", 1.0),
+    ]
+    derived = _issue(parsed, "IMPORT006", "integration.resolver_candidates[0].score")
+    assert "no score stated" in derived and "assumed 0.00" in derived
+    assert "comes from somewhere" in _issue(parsed, "IMPORT003", "integration.resolver_candidates")
+    assert parsed.unread == [
+        f"4. Integration Strategy, line {_line(text, 'comes from')}: "
+        "evaluation_data comes from somewhere"
+    ]
+
+
+def test_resolver_candidates_inline_and_empty() -> None:
+    inline = _integration(
+        PLANS["sample"], "- Resolver candidates: a <- S.o (score 0.10), b <- T.p\n"
+    )
+    candidates = parse_markdown(inline).plan.integration.resolver_candidates
+    assert [(c.dependency, c.step, c.output, c.score) for c in candidates] == [
+        ("a", "S", "o", 0.1),
+        ("b", "T", "p", 0.0),
+    ]
+    empty = parse_markdown(_integration(PLANS["sample"], "- Resolver candidates: (none)\n"))
+    assert empty.plan == PLANS["sample"] and empty.issues == []
+
+
+def test_resolver_candidates_from_tables() -> None:
+    table = (
+        "| Dependency | {step} | Output | Score |\n|---|---|---|---|\n"
+        "| evaluation_data | XGBoostModelEval | eval_output | 0.82 |\n"
+        "| evaluation_data | Other | out | high |\n"
+    )
+    expected = [
+        ResolverCandidate(
+            dependency="evaluation_data", step="XGBoostModelEval", output="eval_output", score=0.82
+        )
+    ]
+    labelled = _integration(
+        PLANS["sample"], "- Resolver candidates:\n\n" + table.format(step="Step") + "\n"
+    )
+    unlabelled = _integration(PLANS["sample"], table.format(step="Producer"), at_start=True)
+    for text in (labelled, unlabelled):
+        parsed = parse_markdown(text)
+        assert parsed.plan.integration.resolver_candidates == expected
+        assert parsed.plan.integration.dag_updates == PLANS["sample"].integration.dag_updates
+        message = _issue(parsed, "IMPORT003", "integration.resolver_candidates")
+        assert "Other | out | high" in message
+        assert [i.code for i in parsed.issues] == ["IMPORT003"]
+
+
+def _line(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
