@@ -11,21 +11,23 @@ import pytest
 from fixture_plans import FIXTURE_DRAFTS, fixture_plan
 from test_render import PLANS
 
-from planner_agent import (
-    markdown,
-    markdown_ast,
-    markdown_blocks,
-    markdown_code,
-    markdown_components,
-    markdown_context,
-    markdown_entries,
-    markdown_facts,
-    markdown_labels,
-    markdown_sections,
-    markdown_text,
-)
+from planner_agent import markdown
 from planner_agent.errors import PlanImportError
-from planner_agent.markdown import ParsedMarkdown, looks_like_plan, parse_markdown
+from planner_agent.markdown import (
+    ParsedMarkdown,
+    blocks,
+    code,
+    components,
+    context,
+    entries,
+    facts,
+    labels,
+    literals,
+    looks_like_plan,
+    parse_markdown,
+    sections,
+    text,
+)
 from planner_agent.plan import (
     DataType,
     DependencyType,
@@ -436,16 +438,16 @@ def test_repeated_section_is_reported() -> None:
 
 MODULES = [
     markdown,
-    markdown_ast,
-    markdown_blocks,
-    markdown_code,
-    markdown_components,
-    markdown_context,
-    markdown_entries,
-    markdown_facts,
-    markdown_labels,
-    markdown_sections,
-    markdown_text,
+    blocks,
+    code,
+    components,
+    context,
+    entries,
+    facts,
+    labels,
+    literals,
+    sections,
+    text,
 ]
 
 
@@ -578,8 +580,8 @@ def test_resolver_candidates_from_tables() -> None:
         PLANS["sample"], "- Resolver candidates:\n\n" + table.format(step="Step") + "\n"
     )
     unlabelled = _integration(PLANS["sample"], table.format(step="Producer"), at_start=True)
-    for text in (labelled, unlabelled):
-        parsed = parse_markdown(text)
+    for variant in (labelled, unlabelled):
+        parsed = parse_markdown(variant)
         assert parsed.plan.integration.resolver_candidates == expected
         assert parsed.plan.integration.dag_updates == PLANS["sample"].integration.dag_updates
         message = _issue(parsed, "IMPORT003", "integration.resolver_candidates")

@@ -25,10 +25,10 @@ IMPORT005 bullets and code blocks disagree; the bullet value was kept
 IMPORT006 a value was not stated and was derived (registry entry, types, paths, scores)
 ========= =============================================================================
 
-The reading is done by private modules: ``markdown_blocks`` splits the text into sections,
-bullet trees and code blocks; ``markdown_sections`` (with ``markdown_components``,
-``markdown_entries``, ``markdown_labels`` and ``markdown_text``) reads the bullets;
-``markdown_code`` (with ``markdown_ast``) reads the code blocks; ``markdown_facts`` combines
+The reading is done by private modules: ``blocks`` splits the text into sections,
+bullet trees and code blocks; ``sections`` (with ``components``,
+``entries``, ``labels`` and ``text``) reads the bullets;
+``code`` (with ``markdown.literals``) reads the code blocks; ``facts`` combines
 both into the plan's data, which is validated here.
 
 >>> parsed = parse_markdown(open("plan.md").read())  # doctest: +SKIP
@@ -42,14 +42,14 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from .errors import PlanImportError
-from .loading import json_path, validate_with_enum_repair
-from .markdown_blocks import SECTION_NAMES, has_plan_structure, read_document, unwrap
-from .markdown_code import read_blocks
-from .markdown_context import Context
-from .markdown_facts import assemble, find_step_name
-from .markdown_sections import read_sections
-from .plan import ImplementationPlan, PlanIssue
+from ..errors import PlanImportError
+from ..loading import json_path, validate_with_enum_repair
+from ..plan import ImplementationPlan, PlanIssue
+from .blocks import SECTION_NAMES, has_plan_structure, read_document, unwrap
+from .code import read_blocks
+from .context import Context
+from .facts import assemble, find_step_name
+from .sections import read_sections
 
 __all__ = ["ParsedMarkdown", "looks_like_plan", "parse_markdown"]
 

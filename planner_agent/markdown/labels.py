@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .markdown_blocks import LABEL_LINE, Node
-from .markdown_context import Context, Facts
-from .markdown_text import EM, Labels, is_empty, match_key, plain_text, split_label, split_names
+from .blocks import LABEL_LINE, Node
+from .context import Context, Facts
+from .text import EM, Labels, is_empty, match_key, plain_text, split_label, split_names
 
 __all__ = [
     "EntryParser",

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .markdown_text import Labels, match_key, plain_text
-from .render import SECTION_TITLES
+from ..render import SECTION_TITLES
+from .text import Labels, match_key, plain_text
 
 __all__ = [
     "LABEL_LINE",

@@ -1,4 +1,4 @@
-"""Python code as data, without running it: the static evaluation `markdown_code` reads with.
+"""Python code as data, without running it: the static evaluation `code` reads with.
 
 Private to `planner_agent.markdown`. `parse_python` parses a block, or as much of a truncated
 one as parses; `value_of` turns an expression into data: literals as themselves, names

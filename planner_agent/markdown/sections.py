@@ -2,7 +2,7 @@
 alignment, error handling and testing.
 
 Private to `planner_agent.markdown`. `read_sections` reads each seed section's labelled
-bullets (and tables) into facts keyed like the plan, section 2 through `markdown_components`;
+bullets (and tables) into facts keyed like the plan, section 2 through `components`;
 whatever a section holds that no label of it names, and sections that are not the seed's, are
 reported as unread (``IMPORT003``).
 """
@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import conventions as cv
-from .markdown_blocks import SECTION_NAMES, Node, Section, tree
-from .markdown_components import flatten_headings, read_components
-from .markdown_context import Context, Facts
-from .markdown_labels import (
+from .. import conventions as cv
+from ..render import MISSING
+from .blocks import SECTION_NAMES, Node, Section, tree
+from .components import flatten_headings, read_components
+from .context import Context, Facts
+from .labels import (
     joined_text,
     labelled,
     read_entries,
@@ -25,8 +26,7 @@ from .markdown_labels import (
     skip_rows,
     text_list,
 )
-from .markdown_text import Labels, is_empty, normalise, plain_text, split_description
-from .render import MISSING
+from .text import Labels, is_empty, normalise, plain_text, split_description
 
 __all__ = ["read_sections"]
 

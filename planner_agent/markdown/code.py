@@ -16,7 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .markdown_ast import (
+from ..plan import DataType, DependencyType, NodeType
+from .blocks import Block
+from .context import Context, Facts
+from .literals import (
     as_str,
     call_kwargs,
     code_enum,
@@ -25,10 +28,7 @@ from .markdown_ast import (
     str_list,
     value_of,
 )
-from .markdown_blocks import Block
-from .markdown_context import Context, Facts
-from .markdown_text import PY_PATH
-from .plan import DataType, DependencyType, NodeType
+from .text import PY_PATH
 
 __all__ = ["Code", "read_blocks"]
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .markdown_blocks import Node
-from .markdown_context import Facts
-from .markdown_labels import row_fields
-from .markdown_text import (
+from ..plan import DataType, DependencyType
+from .blocks import Node
+from .context import Facts
+from .labels import row_fields
+from .text import (
     DESC_SEPARATORS,
     EM,
     EN,
@@ -34,7 +35,6 @@ from .markdown_text import (
     split_names,
     unquote,
 )
-from .plan import DataType, DependencyType
 
 __all__ = ["env_entries", "param_entry", "path_entry", "spec_entry"]
 

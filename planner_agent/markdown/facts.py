@@ -18,12 +18,12 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from . import conventions as cv
-from .markdown_ast import as_str, code_enum
-from .markdown_blocks import step_from_title
-from .markdown_code import Code
-from .markdown_context import Context, Facts
-from .plan import DataType, DependencyType, JobType, SageMakerStepType
+from .. import conventions as cv
+from ..plan import DataType, DependencyType, JobType, SageMakerStepType
+from .blocks import step_from_title
+from .code import Code
+from .context import Context, Facts
+from .literals import as_str, code_enum
 
 __all__ = ["assemble", "find_step_name"]
 

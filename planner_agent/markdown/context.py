@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .plan import PlanIssue, Severity
+from ..plan import PlanIssue, Severity
 
 __all__ = ["Context", "Facts"]
 

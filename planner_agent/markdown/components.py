@@ -13,10 +13,11 @@ import re
 from collections.abc import Callable, Iterator
 from functools import partial
 
-from .markdown_blocks import SECTION_NAMES, Node
-from .markdown_context import Context, Facts
-from .markdown_entries import env_entries, param_entry, path_entry, spec_entry
-from .markdown_labels import (
+from ..plan import JobType, NodeType
+from .blocks import SECTION_NAMES, Node
+from .context import Context, Facts
+from .entries import env_entries, param_entry, path_entry, spec_entry
+from .labels import (
     joined_text,
     label_of,
     labelled,
@@ -26,8 +27,7 @@ from .markdown_labels import (
     skip_rows,
     text_list,
 )
-from .markdown_text import PY_PATH, Labels, enum_text, is_empty, normalise, plain_text, split_label
-from .plan import JobType, NodeType
+from .text import PY_PATH, Labels, enum_text, is_empty, normalise, plain_text, split_label
 
 __all__ = ["COMPONENTS", "flatten_headings", "read_components"]
 

@@ -14,7 +14,7 @@ import json
 import re
 from enum import StrEnum
 
-from .render import EMPTY
+from ..render import EMPTY
 
 __all__ = [
     "DESC_SEPARATORS",
