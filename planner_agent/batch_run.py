@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import hashlib
 import importlib.metadata
 import json
@@ -31,13 +30,12 @@ from .batch import BatchItem, BatchResult, Status
 from .errors import APIKeyError, BatchError, PlanIssuesError, PlannerError
 from .errors import UnsupportedResponseFormatError as FormatRejected
 from .llm import Reply, acomplete, complete
-from .plan import ImplementationPlan, PlanIssue
 from .planner import Planner, PlanRun
 from .profiles import cost_usd
 from .requirements import load_requirements
-from .result import Attempt, PlanResult, Usage
+from .result import PlanResult, Usage
 
-__all__ = ["BatchRun", "Threads", "atomic_write", "result_from_dict"]
+__all__ = ["BatchRun", "Threads", "atomic_write"]
 
 T = TypeVar("T")
 Outcome = tuple[PlanResult | None, PlannerError | None, Status | None]  # result, error, status
@@ -112,29 +110,13 @@ def _clean_temps(folder: Path, pattern: str = f".*{_TMP}") -> None:
             tmp.unlink()
 
 
-def result_from_dict(data: Mapping[str, Any]) -> PlanResult:
-    """Rebuild a `PlanResult` from `PlanResult.to_dict` output (KeyError/TypeError if incomplete)."""
-    fields = {f.name for f in dataclasses.fields(PlanResult)}
-    kw = {k: v for k, v in data.items() if k in fields}
-    kw["plan"] = ImplementationPlan.model_validate(data["plan"])
-    kw["issues"] = [PlanIssue.model_validate(i) for i in data["issues"]]
-    usage_keys = ("prompt_tokens", "completion_tokens", "cached_tokens")
-    kw["attempts"] = [
-        Attempt(**{**a, "usage": Usage(*(int(a["usage"][k]) for k in usage_keys)),
-                   "errors": tuple(a["errors"]),
-                   "issues": tuple(PlanIssue.model_validate(i) for i in a["issues"])})
-        for a in data["attempts"]
-    ]  # fmt: skip
-    return PlanResult(**kw)
-
-
 def _load_result(path: Path, key: str | None) -> PlanResult | None:
     """The stored result at ``path`` if it is complete and carries ``key``; None otherwise."""
     try:
         data = json.loads(path.read_text("utf-8"))
         if not isinstance(data, dict) or data.get("request_key") != key:
             return None
-        return result_from_dict(data)
+        return PlanResult.from_dict(data)
     except (OSError, ValueError, KeyError, TypeError, pydantic.ValidationError):
         return None  # missing, truncated or stale: planned again and rewritten
 

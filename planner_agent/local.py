@@ -191,7 +191,11 @@ LOCAL_MODELS: Final[Mapping[str, LocalModelSpec]] = MappingProxyType(
             ),
             size=491_400_064,
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            n_ctx=DEFAULT_N_CTX,
+            # The model's trained context, and the window the Planner assumes for unknown models
+            # (profiles.DEFAULT_CONTEXT_WINDOW): re-asks grow the conversation past 8192 tokens.
+            # The KV cache costs ~12 KB/token (~400 MB at 32768); attention cost follows the
+            # tokens actually used, not n_ctx.
+            n_ctx=32_768,
             license="Apache-2.0 (upstream model)",
             aliases=("qwen2.5-coder-0.5b-instruct", "qwen"),
         ),
@@ -585,20 +589,28 @@ def _cpu_count() -> int:
 
 @contextlib.contextmanager
 def _stderr_to(path: Path) -> Iterator[None]:
-    """Point file descriptor 2 at ``path`` (llama.cpp logs there from C++) for the duration."""
-    with contextlib.suppress(Exception):
-        sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with path.open("ab") as log:
-            os.dup2(log.fileno(), 2)
-            try:
-                yield
-            finally:
-                _settle(path)
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
+    """Point file descriptor 2 at ``path`` (llama.cpp logs there from C++) for the duration.
+
+    Process-wide while it lasts (about a second per start); serialised so that two servers
+    starting at once cannot leave descriptor 2 pointing at a log file.
+    """
+    with _FD2_LOCK:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with path.open("ab") as log:
+                os.dup2(log.fileno(), 2)
+                try:
+                    yield
+                finally:
+                    _settle(path)
+                    os.dup2(saved, 2)
+        finally:
+            os.close(saved)
+
+
+_FD2_LOCK = threading.Lock()
 
 
 def _settle(path: Path, quiet: float = 0.05, limit: float = 1.0) -> None:
@@ -665,6 +677,7 @@ class LocalServer:
             params.cpuparams_batch.n_threads = self.n_threads
             # 1 = errors only: info lines would otherwise reach the user's stderr per request.
             params.verbosity = 3 if self.verbose else 1
+            own_log = self.log_path is None
             if self.log_path is None:
                 fd, name = tempfile.mkstemp(prefix="planner_agent-llama-", suffix=".log")
                 os.close(fd)
@@ -689,6 +702,10 @@ class LocalServer:
             if self.verbose:
                 with contextlib.suppress(OSError):
                     sys.stderr.write(self.log_path.read_text(encoding="utf-8", errors="replace"))
+            if own_log:  # kept only when the start failed (the error names it)
+                with contextlib.suppress(OSError):
+                    self.log_path.unlink()
+                self.log_path = None
             return server
 
     def stop(self) -> None:
@@ -817,7 +834,9 @@ def local_connection(
                 show = _isatty(out) if verbose is None else verbose
                 say(f" assembling ({spec.size / 1e6:.0f} MB) …")
                 _assemble(spec, key.parent, say if show else None, "", "")
-            say(" starting …")
+            running = _SERVERS.get(key)
+            if running is None or not running.running:
+                say(" starting …")
         server = get_server(
             gguf if gguf is not None else spec,
             n_ctx=n_ctx,

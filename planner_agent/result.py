@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .plan import ImplementationPlan, PlanIssue, Severity
@@ -149,6 +150,36 @@ class PlanResult:
     def to_json(self, *, indent: int | None = 2) -> str:
         """`to_dict` as JSON text."""
         return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanResult:
+        """Rebuild a result from `to_dict` output (KeyError/TypeError/ValidationError if incomplete).
+
+        >>> PlanResult.from_dict(result.to_dict()) == result  # doctest: +SKIP
+        True
+        """
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["plan"] = ImplementationPlan.model_validate(data["plan"])
+        kwargs["issues"] = [PlanIssue.model_validate(i) for i in data["issues"]]
+        kwargs["attempts"] = [
+            Attempt(
+                number=a["number"],
+                raw=a["raw"],
+                finish_reason=a["finish_reason"],
+                usage=Usage(
+                    int(a["usage"]["prompt_tokens"]),
+                    int(a["usage"]["completion_tokens"]),
+                    int(a["usage"]["cached_tokens"]),
+                ),
+                latency_s=a["latency_s"],
+                errors=tuple(a["errors"]),
+                issues=tuple(PlanIssue.model_validate(i) for i in a["issues"]),
+                transport_retries=a["transport_retries"],
+            )
+            for a in data["attempts"]
+        ]
+        return cls(**kwargs)
 
     def summary(self) -> str:
         """One line: model, attempts, tokens, cost, seconds, issues."""

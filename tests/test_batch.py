@@ -21,7 +21,6 @@ from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
 from planner_agent import batch as batch_module
 from planner_agent.batch import BatchResult, aplan_steps, plan_steps
-from planner_agent.batch_run import result_from_dict
 from planner_agent.errors import (
     APIKeyError,
     BatchError,
@@ -32,6 +31,7 @@ from planner_agent.errors import (
     TransportError,
 )
 from planner_agent.planner import Planner
+from planner_agent.result import PlanResult
 from planner_agent.testing import RecordedRequest, Reply, ScriptedServer
 
 MODEL = "gpt-4o-mini"
@@ -257,7 +257,7 @@ def test_out_dir_files(server: ScriptedServer, tmp_path: Path) -> None:
     ]
     stored = json.loads((out / "calib.json").read_text())
     assert stored["request_key"] == result.items[0].request_key and len(stored["request_key"]) == 64
-    assert result_from_dict(stored).plan == result.items[0].result.plan  # type: ignore[union-attr]
+    assert PlanResult.from_dict(stored).plan == result.items[0].result.plan  # type: ignore[union-attr]
     assert (out / "calib.md").read_text().strip()
     assert json.loads((out / "summary.json").read_text())["ok"] == 2
     assert oct((out / "calib.json").stat().st_mode & 0o777) != oct(0o600)

