@@ -82,26 +82,31 @@ def main() -> None:
         cached = sum(a.usage.cached_tokens for a in attempts)
         completion = sum(a.usage.completion_tokens for a in attempts)
         finishes = ",".join(str(a.finish_reason) for a in attempts)
+        first = attempts[0].latency_s if attempts else float("nan")
         rows.append(
-            (i + 1, req.stem, seconds, len(attempts), prompt, cached, completion, finishes, outcome)
+            (
+                i + 1,
+                req.stem,
+                seconds,
+                first,
+                len(attempts),
+                prompt,
+                cached,
+                completion,
+                finishes,
+                outcome,
+            )
         )
         print(f"  plan {i + 1} done in {seconds:.0f} s", flush=True)
 
-    head = (
-        "plan",
-        "requirements",
-        "seconds",
-        "attempts",
-        "prompt",
-        "cached",
-        "completion",
-        "finish",
-        "outcome",
-    )
+    head = "plan  requirements           seconds  1st-att  attempts  prompt  cached  completion  finish"
     print()
-    print("{:>4}  {:<20} {:>8} {:>8} {:>7} {:>7} {:>10}  {:<18} {}".format(*head))
-    for n, stem, sec, att, pr, ca, co, fin, out in rows:
-        print(f"{n:>4}  {stem:<20} {sec:>8.1f} {att:>8} {pr:>7} {ca:>7} {co:>10}  {fin:<18} {out}")
+    print(head + "              outcome")
+    for n, stem, sec, first, att, pr, ca, co, fin, out in rows:
+        print(
+            f"{n:>4}  {stem:<20} {sec:>8.1f} {first:>8.1f} {att:>9} {pr:>7} {ca:>7} {co:>11}  "
+            f"{fin:<18} {out}"
+        )
     server.stop()
 
 

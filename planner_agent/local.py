@@ -849,6 +849,6 @@ def local_connection(
         raise
     if first:
         _ANNOUNCED.add(key)
-        say(" planning (the first plan on CPU can take a minute)\n")
+        say(" planning (a plan takes minutes on a CPU)\n")
     client = server.client(timeout)
     return Connection(client, server.model_name, str(client.base_url), "local")
