@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from . import __version__
 from .errors import PlannerError
 from .plan import PlanIssue, Severity
+from .tokens import ApproximateTokenCountWarning
 
 __all__ = ["main"]
 
@@ -41,7 +43,11 @@ def _planner_options(parser: argparse.ArgumentParser, *, calls: bool = True) -> 
         help="cache: static prefix first (default); seed: the seed prompt's own order",
     )
     if calls:
-        parser.add_argument("--max-attempts", type=int, default=3, help="re-ask bound (default 3)")
+        parser.add_argument(
+            "--max-attempts",
+            type=int,
+            help="attempts incl. re-asks (default 3; embedded local model 1)",
+        )
         parser.add_argument("--max-tokens", type=int, help="reply token limit")
         parser.add_argument("--strict", action="store_true", help="fail when errors remain")
 
@@ -259,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    # The token table already labels approximate counts; a Python warning would be noise here.
+    warnings.simplefilter("ignore", ApproximateTokenCountWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -19,10 +19,12 @@ import openai
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_OPENAI_MODEL", "Connection", "connect"]
+__all__ = ["DEFAULT_OPENAI_MODEL", "LOCAL_BASE_URL", "Connection", "connect", "planned_endpoint"]
 
 DEFAULT_OPENAI_MODEL: Final = "gpt-4.1-mini"
 LOCAL_API_KEY: Final = "local"
+# What `planned_endpoint` reports for the embedded server before it has a port.
+LOCAL_BASE_URL: Final = "http://127.0.0.1/local"
 
 AnyClient = openai.OpenAI | openai.AsyncOpenAI
 
@@ -35,11 +37,33 @@ class Connection:
     model: str
     base_url: str
     source: str  # "client", "azure", "openai", "local"
+    context_window: int | None = None  # known for the embedded local server (its n_ctx)
 
     @property
     def is_async(self) -> bool:
         """True for an ``AsyncOpenAI`` client."""
         return isinstance(self.client, openai.AsyncOpenAI)
+
+
+def _local_enabled(environ: Mapping[str, str]) -> bool:
+    # PLANNER_LOCAL=0 keeps the embedded model from starting (e.g. on CI machines with the extra).
+    return (
+        environ.get("PLANNER_LOCAL", "1") != "0"
+        and importlib.util.find_spec("xllamacpp") is not None
+    )
+
+
+def planned_endpoint(env: Mapping[str, str] | None = None) -> str | None:
+    """Where `connect` would send requests with no client given, without connecting.
+
+    None means api.openai.com; `LOCAL_BASE_URL` the embedded local server.
+    """
+    environ = os.environ if env is None else env
+    if environ.get("AZURE_OPENAI_API_KEY") and environ.get("AZURE_OPENAI_ENDPOINT"):
+        return environ["AZURE_OPENAI_ENDPOINT"]
+    if environ.get("OPENAI_API_KEY") or environ.get("OPENAI_BASE_URL"):
+        return environ.get("OPENAI_BASE_URL") or None
+    return LOCAL_BASE_URL if _local_enabled(environ) else None
 
 
 def _no_retries(client: AnyClient) -> AnyClient:

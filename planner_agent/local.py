@@ -851,4 +851,4 @@ def local_connection(
         _ANNOUNCED.add(key)
         say(" planning (a plan takes minutes on a CPU)\n")
     client = server.client(timeout)
-    return Connection(client, server.model_name, str(client.base_url), "local")
+    return Connection(client, server.model_name, str(client.base_url), "local", server.n_ctx)

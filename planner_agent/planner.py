@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import openai
 
-from .connect import Connection, connect
+from .connect import LOCAL_BASE_URL, Connection, connect, planned_endpoint
 from .conventions import DEFAULT_LAYOUT, Layout
 from .draft import PlanDraft
 from .errors import (
@@ -93,7 +93,7 @@ class Planner:
         client: openai.OpenAI | openai.AsyncOpenAI | None = None,
         model: str | None = None,
         mode: ModeOption = "auto",
-        max_attempts: int = 3,
+        max_attempts: int | openai.NotGiven = openai.NOT_GIVEN,
         knowledge: Knowledge | str | Path | Mapping[str, str] | None = None,
         codebase: CodebaseIndex | str | Path | None = None,
         strict: bool = False,
@@ -113,7 +113,9 @@ class Planner:
     ) -> None:
         if mode not in MODES:
             raise ConfigurationError(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
-        if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
+        if not isinstance(max_attempts, openai.NotGiven) and (
+            not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1
+        ):
             raise ConfigurationError(
                 f"max_attempts must be a positive integer (1 = no re-ask); got {max_attempts!r}."
             )
@@ -129,15 +131,25 @@ class Planner:
             self._connection = connect(client, model, timeout=timeout)
             self.model = self._connection.model
             base_url: str | None = self._connection.base_url
+            local = self._connection.source == "local"
+            context_window = context_window or self._connection.context_window
         else:
-            # A named model: connect lazily, so prompt() and option errors never need a server.
+            # A named model: connect lazily, so prompt() and option errors never need a server;
+            # but know now where requests will go, since that decides the profile.
             self.model = named
-            base_url = os.environ.get("OPENAI_BASE_URL") or os.environ.get("AZURE_OPENAI_ENDPOINT")
+            base_url = planned_endpoint()
+            local = base_url == LOCAL_BASE_URL
+            if local and context_window is None:
+                context_window = _local_context(named)
         self.knowledge = Knowledge.load(knowledge)
         self.codebase = _load_codebase(codebase)
         self.strict = strict
         self.layout = layout
-        self.max_attempts = max_attempts
+        # Small local models rarely fix rule issues when re-asked (measured), and each attempt
+        # takes minutes on a CPU: one attempt there unless asked; three elsewhere.
+        if isinstance(max_attempts, openai.NotGiven):
+            max_attempts = 1 if local else 3
+        self.max_attempts: int = max_attempts
         self.requested_mode: ModeOption = mode
         self.profile: ModelProfile = profile_for(
             self.model, base_url=base_url, context_window=context_window
@@ -445,6 +457,17 @@ def _ranker(requirements: str, examples: Any, k: int) -> Any:
     from .codebase import rank_examples
 
     return rank_examples(requirements, examples, k)
+
+
+def _local_context(model: str) -> int | None:
+    """The context size the embedded server will run a named local model with, if known."""
+    from .errors import LocalModelError
+    from .local import resolve_spec
+
+    try:
+        return resolve_spec(model).n_ctx
+    except LocalModelError:
+        return None  # a .gguf path: the server decides; the connection reports it
 
 
 def _load_codebase(codebase: CodebaseIndex | str | Path | None) -> CodebaseIndex | None:

@@ -102,3 +102,16 @@ def test_qwen_plans_with_nothing_configured(no_config: None) -> None:
         f"qwen plan: {time.perf_counter() - started:.0f} s, {result.usage.prompt_tokens} prompt + "
         f"{result.usage.completion_tokens} completion tokens, {len(result.issues)} issues"
     )
+
+
+def test_named_local_model_gets_the_local_profile_without_starting(no_config: None) -> None:
+    from planner_agent.connect import LOCAL_BASE_URL, planned_endpoint
+
+    assert planned_endpoint() == LOCAL_BASE_URL
+    planner = Planner(model="smollm2")  # named: nothing is started until the first request
+    assert planner._connection is None
+    assert planner.profile.bounded and not planner.profile.openai_hosted
+    assert planner.profile.max_tokens_param == "max_tokens"
+    assert planner.profile.context_window == resolve_spec("smollm2").n_ctx
+    assert planner.max_attempts == 1  # local default; explicit values win
+    assert Planner(model="smollm2", max_attempts=3).max_attempts == 3

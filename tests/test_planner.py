@@ -432,3 +432,24 @@ def test_result_round_trips_through_dict() -> None:
     again = PlanResult.from_dict(json.loads(result.to_json()))
     assert again.to_dict() == result.to_dict()
     assert again.usage == result.usage and again.attempts[0].errors == result.attempts[0].errors
+
+
+def test_planned_endpoint_follows_the_configuration_order() -> None:
+    from planner_agent.connect import planned_endpoint
+
+    azure = {"AZURE_OPENAI_API_KEY": "k", "AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com"}
+    assert planned_endpoint({**azure, "OPENAI_API_KEY": "k"}) == "https://x.openai.azure.com"
+    assert planned_endpoint({"OPENAI_API_KEY": "k"}) is None  # api.openai.com
+    assert planned_endpoint({"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1"}) == "http://127.0.0.1:8000/v1"
+    assert planned_endpoint({"PLANNER_LOCAL": "0"}) is None
+
+
+def test_named_model_on_a_compatible_server_gets_bounded_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    planner = Planner(model="qwen2.5-coder:7b")
+    assert planner.profile.bounded and planner.profile.max_tokens_param == "max_tokens"
+    assert planner.max_attempts == 3
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-1234567890")
+    hosted = Planner(model="gpt-4o-mini")
+    assert not hosted.profile.bounded and hosted.profile.max_tokens_param == "max_completion_tokens"
