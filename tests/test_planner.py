@@ -440,11 +440,16 @@ def test_planned_endpoint_follows_the_configuration_order() -> None:
     azure = {"AZURE_OPENAI_API_KEY": "k", "AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com"}
     assert planned_endpoint({**azure, "OPENAI_API_KEY": "k"}) == "https://x.openai.azure.com"
     assert planned_endpoint({"OPENAI_API_KEY": "k"}) is None  # api.openai.com
-    assert planned_endpoint({"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1"}) == "http://127.0.0.1:8000/v1"
+    assert (
+        planned_endpoint({"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1"})
+        == "http://127.0.0.1:8000/v1"
+    )
     assert planned_endpoint({"PLANNER_LOCAL": "0"}) is None
 
 
-def test_named_model_on_a_compatible_server_gets_bounded_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_named_model_on_a_compatible_server_gets_bounded_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     planner = Planner(model="qwen2.5-coder:7b")
     assert planner.profile.bounded and planner.profile.max_tokens_param == "max_tokens"
