@@ -131,6 +131,7 @@ class PromptBuilder:
         self._output_text = self._output_instructions(schema)
         # documents -> (system text, its sections, tokens of the system message without priming)
         self._static_cache: dict[tuple[tuple[str, str], ...], tuple[str, list[Section], int]] = {}
+        self._counts: dict[str, int] = {}
 
     # -- public -------------------------------------------------------------------------------
     def build(self, requirements: str) -> Prompt:
@@ -172,6 +173,15 @@ class PromptBuilder:
         return prompt
 
     # -- assembly -----------------------------------------------------------------------------
+    def _count_cached(self, text: str) -> int:
+        # The same few example sets come back request after request: count each once.
+        tokens = self._counts.get(text)
+        if tokens is None:
+            if len(self._counts) >= 256:
+                self._counts.clear()
+            tokens = self._counts[text] = self.counter.count(text)
+        return tokens
+
     def _limit(self) -> int | None:
         if self.context_window is None:
             return None
@@ -295,7 +305,7 @@ class PromptBuilder:
             req_text = f"## Requirements for the New Step\n\n{requirements}\n"
             ex_text = f"\n## Example of Similar Steps\n\n{example_text}\n"
             sections.append(Section("requirements", req_text, self.counter.count(req_text), False))
-            sections.append(Section("examples", ex_text, self.counter.count(ex_text), False))
+            sections.append(Section("examples", ex_text, self._count_cached(ex_text), False))
             messages = (
                 {"role": "system", "content": system},
                 {"role": "user", "content": req_text + ex_text},

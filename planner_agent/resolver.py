@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -145,14 +146,17 @@ STOPWORDS: Final = frozenset(
 )
 
 
-def word_stems(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def word_stems(text: str) -> frozenset[str]:
     """Content words of free text, crudely stemmed (first 5 letters) so word forms match.
+
+    Cached: example metadata and logical names are stemmed again for every request.
 
     >>> sorted(word_stems("Calibrates the calibration scores"))
     ['calib', 'score']
     """
     words = (t for t in name_tokens(text) if len(t) > 2 and t not in STOPWORDS)
-    return {w[:5] if len(w) > 5 else w.removesuffix("s") for w in words}
+    return frozenset(w[:5] if len(w) > 5 else w.removesuffix("s") for w in words)
 
 
 def name_similarity(a: str, b: str) -> float:
