@@ -22,8 +22,9 @@ import openai
 import pydantic
 from openai.types.chat import ChatCompletion
 
-from .batch_run import BatchRun, _Job, atomic_write
+from .batch_run import BatchRun, _Job
 from .errors import BatchError
+from .files import atomic_write
 from .llm import Reply, _to_reply
 
 __all__ = ["MAX_FILE_BYTES", "MAX_FILE_REQUESTS", "run_batch_api"]

@@ -15,7 +15,6 @@ import json
 import os
 import queue
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
@@ -29,19 +28,18 @@ import pydantic
 from .batch import BatchItem, BatchResult, Status
 from .errors import APIKeyError, BatchError, PlanIssuesError, PlannerError
 from .errors import UnsupportedResponseFormatError as FormatRejected
+from .files import TEMP_SUFFIX, atomic_write
 from .llm import Reply, acomplete, complete
 from .planner import Planner, PlanRun
 from .profiles import cost_usd
 from .requirements import load_requirements
 from .result import PlanResult, Usage
 
-__all__ = ["BatchRun", "Threads", "atomic_write"]
+__all__ = ["BatchRun", "Threads"]
 
 T = TypeVar("T")
 Outcome = tuple[PlanResult | None, PlannerError | None, Status | None]  # result, error, status
-_TMP = ".pa-tmp"
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read once: mkstemp creates 0600 files, outputs should get the usual mode
+_TMP = TEMP_SUFFIX
 
 
 def _version() -> str:
@@ -78,22 +76,6 @@ def _load(value: Any) -> str:
 
 
 # -- files ----------------------------------------------------------------------------------------
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` so readers (and a later run after SIGKILL) see all of it or nothing."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=_TMP)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _clean_temps(folder: Path, pattern: str = f".*{_TMP}") -> None:
     """Remove temp files left by dead processes (a SIGKILL mid-write); live writers keep theirs."""
     for tmp in folder.glob(pattern):

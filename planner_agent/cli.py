@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from . import __version__
 from .errors import PlannerError
+from .files import atomic_write
 from .plan import PlanIssue, Severity
 from .tokens import ApproximateTokenCountWarning
 
@@ -63,27 +63,14 @@ def _kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return kwargs
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _cmd_plan(args: argparse.Namespace) -> int:
     from .planner import Planner
 
     result = Planner(**_kwargs(args)).plan(args.requirements)
     if args.output:
         out = Path(args.output)
-        _write_atomic(out, result.to_json() if out.suffix == ".json" else result.to_markdown())
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out, result.to_json() if out.suffix == ".json" else result.to_markdown())
     else:
         sys.stdout.write(result.to_markdown())
     print(result.summary(), file=sys.stderr)
