@@ -48,7 +48,7 @@ from .prompt import Prompt, PromptBuilder, PromptLayout
 from .requirements import load_requirements
 from .resolver import resolver_candidates
 from .result import Attempt, PlanResult, Usage
-from .rules import Rule, check_plan
+from .rules import Rule, check_plan, select_rules
 from .tokens import TokenCounter
 
 if TYPE_CHECKING:
@@ -162,8 +162,8 @@ class Planner:
         self.retry_policy = RetryPolicy(retries=transport_retries)
         self.rate_gate = rate_gate or RateGate()
         self.prices = prices
-        self.disable_rules = tuple(disable_rules)
-        self.extra_rules = tuple(extra_rules)
+        # Validated now (unknown or duplicate codes), not after the first paid reply.
+        self.rules = select_rules(extra_rules=extra_rules, disable=disable_rules)
         self.prompt_layout: PromptLayout = prompt_layout
         self.examples_k = examples_k
         self.options = dict(options)
@@ -229,8 +229,7 @@ class Planner:
             plan,
             codebase=self.codebase,
             requirements=requirements,
-            disable=self.disable_rules,
-            extra_rules=self.extra_rules,
+            rules=self.rules,
         )
 
     # -- the loop -----------------------------------------------------------------------------

@@ -458,3 +458,19 @@ def test_named_model_on_a_compatible_server_gets_bounded_profile(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-1234567890")
     hosted = Planner(model="gpt-4o-mini")
     assert not hosted.profile.bounded and hosted.profile.max_tokens_param == "max_completion_tokens"
+
+
+def test_rule_options_are_validated_before_any_request_and_applied() -> None:
+    with ScriptedServer([good()]) as server:
+        with pytest.raises(ConfigurationError, match="NOPE001"):
+            Planner(client=server.client(), model=MODEL, disable_rules=["NOPE001"])
+        assert server.chat_requests == 0
+    bad = calibration_draft_dict()
+    bad["step_name"] = "model_calibration"  # not PascalCase: NAME001
+    codes = {}
+    for disable in ((), ("NAME001",)):
+        with ScriptedServer([Reply.json(bad)]) as server:
+            planner = Planner(client=server.client(), model=MODEL, max_attempts=1, disable_rules=disable)
+            codes[disable] = {i.code for i in planner.plan(CALIBRATION_REQUIREMENTS).issues}
+    assert "NAME001" in codes[()]
+    assert "NAME001" not in codes[("NAME001",)]

@@ -19,6 +19,7 @@ from ._core import (
     enum_issue,
     register_rule,
     rules_table_markdown,
+    select_rules,
     unregister_rule,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "register_rule",
     "registry",
     "rules_table_markdown",
+    "select_rules",
     "structure",
     "unregister_rule",
     "wiring",

@@ -30,6 +30,7 @@ __all__ = [
     "enum_issue",
     "register_rule",
     "rules_table_markdown",
+    "select_rules",
     "unregister_rule",
 ]
 
@@ -154,6 +155,31 @@ def enum_issue(path: str, value: object, enum_cls: type[Enum]) -> PlanIssue:
     return PlanIssue(code="ENUM001", severity=Severity.ERROR, path=path, message=message)
 
 
+def select_rules(
+    *,
+    rules: Iterable[Rule] | None = None,
+    extra_rules: Iterable[Rule] = (),
+    disable: Iterable[str] = (),
+) -> list[Rule]:
+    """The rules a check runs: the registered ones (or ``rules``) plus ``extra_rules``, minus
+    ``disable``. Raises `ConfigurationError` for duplicate codes or unknown disabled codes, so a
+    caller can validate its options once, before any request.
+
+    >>> len(select_rules(disable=["SPEC001"])) == len(RULES) - 1
+    True
+    """
+    active = [*(RULES.values() if rules is None else rules), *extra_rules]
+    codes = [r.code for r in active]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        raise ConfigurationError(f"duplicate rule codes {duplicates}; give each rule its own code")
+    disabled = set(disable)
+    unknown = sorted(disabled - set(codes) - set(RULES))
+    if unknown:
+        raise ConfigurationError(f"cannot disable unknown rule codes {unknown}; see RULES")
+    return [rule for rule in active if rule.code not in disabled]
+
+
 def check_plan(
     plan: ImplementationPlan,
     *,
@@ -177,20 +203,11 @@ def check_plan(
         index = codebase
     else:
         index = CodebaseIndex.from_path(codebase)
-    active = [*(RULES.values() if rules is None else rules), *extra_rules]
-    codes = [r.code for r in active]
-    duplicates = sorted({c for c in codes if codes.count(c) > 1})
-    if duplicates:
-        raise ConfigurationError(f"duplicate rule codes {duplicates}; give each rule its own code")
+    active = select_rules(rules=rules, extra_rules=extra_rules, disable=disable)
     disabled = set(disable)
-    unknown = sorted(disabled - set(codes) - set(RULES))
-    if unknown:
-        raise ConfigurationError(f"cannot disable unknown rule codes {unknown}; see RULES")
     ctx = CheckContext(codebase=index, requirements=requirements)
     issues: list[PlanIssue] = []
     for rule in active:
-        if rule.code in disabled:
-            continue
         try:
             issues.extend(rule.check(plan, ctx))
         except Exception as exc:  # A broken rule must not hide the other rules' findings.
