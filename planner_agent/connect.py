@@ -22,7 +22,6 @@ from .errors import ConfigurationError
 __all__ = ["DEFAULT_OPENAI_MODEL", "LOCAL_BASE_URL", "Connection", "connect", "planned_endpoint"]
 
 DEFAULT_OPENAI_MODEL: Final = "gpt-4.1-mini"
-LOCAL_API_KEY: Final = "local"
 # What `planned_endpoint` reports for the embedded server before it has a port.
 LOCAL_BASE_URL: Final = "http://127.0.0.1/local"
 

@@ -75,7 +75,6 @@ _SLOT_BY_MARKER = {marker: slot for slot, marker in SLOTS.items()}
 _META_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
-_WORD_RE = re.compile(r"[a-z0-9]+")
 
 
 # --------------------------------------------------------------------------- markers
@@ -326,16 +325,6 @@ def examples_text(examples: Sequence[Example]) -> str:
     return "\n\n".join(example.text for example in examples) or NO_EXAMPLES_TEXT
 
 
-def _similar_word(word: str, keyword: str) -> bool:
-    if word == keyword:
-        return True
-    shorter = min(len(word), len(keyword))
-    common = next(
-        (i for i, (a, b) in enumerate(zip(word, keyword, strict=False)) if a != b), shorter
-    )
-    return shorter >= 4 and common >= max(4, shorter - 2)
-
-
 # --------------------------------------------------------------------------- knowledge
 
 
@@ -478,25 +467,6 @@ class Knowledge:
         True
         """
         return fill_template(self.template, self.slot_values(requirements, examples))
-
-    def select_examples(self, requirements: str, k: int = 2) -> tuple[Example, ...]:
-        """The ``k`` examples whose keywords and name best match ``requirements`` (stable order).
-
-        >>> [e.name for e in Knowledge.default().select_examples("evaluate the model metrics", 1)]
-        ['XGBoostModelEval']
-        """
-        if k <= 0:
-            return ()
-        lowered = requirements.lower()
-        words = set(_WORD_RE.findall(lowered))
-
-        def score(example: Example) -> int:
-            hits = sum(1 for kw in example.keywords if any(_similar_word(w, kw) for w in words))
-            named = bool(example.name) and example.name.lower() in lowered
-            return hits + (3 if named else 0)
-
-        ranked = sorted(range(len(self.examples)), key=lambda i: -score(self.examples[i]))
-        return tuple(self.examples[i] for i in sorted(ranked[:k]))
 
 
 KnowledgeSource: TypeAlias = Knowledge | str | os.PathLike[str] | Mapping[str, str] | None

@@ -14,10 +14,11 @@ import time
 from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import openai
 
+from .codebase import CodebaseIndex, rank_examples
 from .connect import LOCAL_BASE_URL, Connection, connect, planned_endpoint
 from .conventions import DEFAULT_LAYOUT, Layout
 from .draft import PlanDraft
@@ -50,9 +51,6 @@ from .resolver import resolver_candidates
 from .result import Attempt, PlanResult, Usage
 from .rules import Rule, check_plan, select_rules
 from .tokens import TokenCounter
-
-if TYPE_CHECKING:
-    from .codebase import CodebaseIndex
 
 __all__ = ["PlanRun", "Planner"]
 
@@ -282,7 +280,7 @@ class Planner:
                 layout=self.prompt_layout,
                 examples=examples,
                 examples_k=self.examples_k,
-                ranker=_ranker,
+                ranker=rank_examples,
                 codebase_digest=digest,
                 context_window=self.profile.context_window,
                 reserve_output=self.max_tokens,
@@ -452,12 +450,6 @@ def _reask(errors: list[str], mode: Mode) -> str:
     return f"Your reply has these problems:\n{listed}\n\nFix all of them and reply with {what}."
 
 
-def _ranker(requirements: str, examples: Any, k: int) -> Any:
-    from .codebase import rank_examples
-
-    return rank_examples(requirements, examples, k)
-
-
 def _local_context(model: str) -> int | None:
     """The context size the embedded server will run a named local model with, if known."""
     from .errors import LocalModelError
@@ -472,8 +464,6 @@ def _local_context(model: str) -> int | None:
 def _load_codebase(codebase: CodebaseIndex | str | Path | None) -> CodebaseIndex | None:
     if codebase is None:
         return None
-    from .codebase import CodebaseIndex
-
     if isinstance(codebase, CodebaseIndex):
         return codebase
     return CodebaseIndex.from_path(Path(codebase))

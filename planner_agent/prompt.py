@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from .errors import PromptTooLargeError
-from .knowledge import DOCUMENT_SLOTS, Example, Knowledge, output_format_section, split_template
+from .knowledge import (
+    DOCUMENT_SLOTS,
+    Example,
+    Knowledge,
+    examples_text,
+    output_format_section,
+    split_template,
+)
 from .profiles import Mode
 from .tokens import TokenCounter
 
@@ -25,7 +32,6 @@ PromptLayout = Literal["cache", "seed"]
 
 _REQUIREMENTS_POINTER: Final = "(The requirements are given in the final message.)"
 _EXAMPLES_POINTER: Final = "(Examples of similar existing steps are given in the final message.)"
-_NO_EXAMPLES: Final = "(No examples.)"
 _JSON_NOTES: Final = """\
 Reply with ONE JSON object and nothing else (no prose, no code fence). Describe each input and \
 output once; the tool derives the script contract, the specification, class names, file paths, \
@@ -214,16 +220,21 @@ class PromptBuilder:
         values["requirements"] = _REQUIREMENTS_POINTER
         values["examples"] = _EXAMPLES_POINTER
         text, sections = self._fill(values, static_slots=DOCUMENT_SLOTS)
-        if self.codebase_digest:
-            digest = f"\n\n## Existing Steps in This Codebase\n\n{self.codebase_digest}\n"
-            text += digest
-            sections.append(Section("codebase", digest, self.counter.count(digest), True))
+        text += self._digest(sections)
         # count_messages is additive per message plus the reply priming: count the system once.
         tokens = self.counter.count_messages(
             [{"role": "system", "content": text}]
         ) - self.counter.count_messages([])
         self._static_cache[key] = (text, sections, tokens)
         return text, sections, tokens
+
+    def _digest(self, sections: list[Section]) -> str:
+        """The codebase's step list (static per planner), appended to ``sections`` when present."""
+        if not self.codebase_digest:
+            return ""
+        digest = f"\n\n## Existing Steps in This Codebase\n\n{self.codebase_digest}\n"
+        sections.append(Section("codebase", digest, self._count_cached(digest), True))
+        return digest
 
     def _fill(
         self, values: dict[str, str], static_slots: Sequence[str]
@@ -277,7 +288,7 @@ class PromptBuilder:
         documents: dict[str, str],
         trimmed: list[str],
     ) -> Prompt:
-        example_text = "\n\n".join(e.text for e in examples) or _NO_EXAMPLES
+        example_text = examples_text(examples)
         if self.layout == "seed":
             values = {slot: documents[slot] for slot in DOCUMENT_SLOTS}
             values["requirements"] = requirements
@@ -292,10 +303,7 @@ class PromptBuilder:
                 )
                 for s in sections
             ]
-            if self.codebase_digest:
-                digest = f"\n\n## Existing Steps in This Codebase\n\n{self.codebase_digest}\n"
-                text += digest
-                sections.append(Section("codebase", digest, self.counter.count(digest), True))
+            text += self._digest(sections)
             messages: tuple[dict[str, str], ...] = ({"role": "user", "content": text},)
             tokens = self.counter.count_messages(messages)
         else:

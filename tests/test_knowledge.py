@@ -515,13 +515,20 @@ def test_knowledge_is_immutable_and_hashable(default: Knowledge) -> None:
         Knowledge(default.template, {"creation_process": "x"}, ())
 
 
-def test_select_examples_and_examples_text(default: Knowledge) -> None:
-    picked = default.select_examples("train an xgboost classifier with new hyperparameters", 1)
+def test_shipped_examples_are_ranked_for_the_requirements(default: Knowledge) -> None:
+    from planner_agent.codebase import rank_examples  # the ranking the planner uses
+
+    picked = rank_examples(
+        "train an xgboost classifier with new hyperparameters", default.examples, 1
+    )
     assert [e.name for e in picked] == ["XGBoostTraining"]
-    picked = default.select_examples("package the model with its inference scripts", 2)
+    picked = rank_examples("package the model with its inference scripts", default.examples, 2)
     assert "Package" in [e.name for e in picked]
-    assert default.select_examples("anything", 0) == ()
-    assert len(default.select_examples("zzz", 2)) == 2
+    assert rank_examples("anything", default.examples, 0) == []
+    assert len(rank_examples("zzz", default.examples, 2)) == 2
+
+
+def test_examples_text(default: Knowledge) -> None:
     assert examples_text([]) == "No similar steps are available."
     two = default.examples[:2]
     assert examples_text(two) == two[0].text + "\n\n" + two[1].text

@@ -470,7 +470,9 @@ def test_rule_options_are_validated_before_any_request_and_applied() -> None:
     codes = {}
     for disable in ((), ("NAME001",)):
         with ScriptedServer([Reply.json(bad)]) as server:
-            planner = Planner(client=server.client(), model=MODEL, max_attempts=1, disable_rules=disable)
+            planner = Planner(
+                client=server.client(), model=MODEL, max_attempts=1, disable_rules=disable
+            )
             codes[disable] = {i.code for i in planner.plan(CALIBRATION_REQUIREMENTS).issues}
     assert "NAME001" in codes[()]
     assert "NAME001" not in codes[("NAME001",)]
