@@ -6,10 +6,10 @@ import ast
 import copy
 import doctest
 import re
-from pathlib import Path
 
 import pytest
 from samples import calibration_draft_dict
+from seed_format import HEADINGS, LABELS, SEED, read_seed_format
 
 from planner_agent import render, render_code
 from planner_agent.draft import PlanDraft
@@ -21,78 +21,6 @@ from planner_agent.plan import (
     UpstreamLink,
 )
 from planner_agent.render import SECTION_TITLES, render_markdown
-
-SEED = Path(__file__).parents[2] / "shared" / "seed" / "planner_prompt_seed.md"
-
-# The seed's "Expected Output Format": used when the seed is not beside the repo.
-SEED_HEADINGS = [
-    "# Implementation Plan for [Step Name]",
-    "## 1. Step Overview",
-    "## 2. Components to Create",
-    "## 3. Files to Update",
-    "## 4. Integration Strategy",
-    "## 5. Contract-Specification Alignment",
-    "## 6. Error Handling Strategy",
-    "## 7. Testing and Validation Plan",
-    "## Implementation Details",
-    "### 1. Step Registry Addition",
-    "### 2. Script Contract Implementation",
-    "### 3. Step Specification Implementation",
-    "### 4. Configuration Class Implementation",
-    "### 5. Processing Script Implementation",
-    "### 6. Step Builder Implementation",
-]
-SEED_LABELS = [
-    "- Purpose:",
-    "- Inputs:",
-    "- Outputs:",
-    "- Position in pipeline:",
-    "- Architectural considerations:",
-    "- Alignment with design principles:",
-    "- Script Contract:",
-    "  - Input paths:",
-    "  - Output paths:",
-    "  - Environment variables:",
-    "- Step Specification:",
-    "  - Dependencies:",
-    "  - Outputs:",
-    "  - Job type variants:",
-    "- Configuration:",
-    "  - Step-specific parameters:",
-    "  - SageMaker parameters:",
-    "- Step Builder:",
-    "  - Special handling:",
-    "- Processing Script:",
-    "  - Algorithm:",
-    "  - Main functions:",
-    "- Upstream steps:",
-    "- Downstream steps:",
-    "- DAG updates:",
-    "- Input alignment:",
-    "- Output alignment:",
-    "- Validation strategy:",
-    "- Input validation:",
-    "- Script robustness:",
-    "- Logging strategy:",
-    "- Error reporting:",
-    "- Unit tests:",
-    "- Integration tests:",
-    "- Validation criteria:",
-]
-
-
-def _seed_format() -> tuple[list[str], list[str]]:
-    """(headings, labels) of the seed's Expected Output Format; the hard-coded lists if absent."""
-    if not SEED.is_file():
-        return SEED_HEADINGS, SEED_LABELS
-    text = SEED.read_text(encoding="utf-8")
-    body = text[text.index("## Expected Output Format") :]
-    # The format's headings: the plan title, numbered sections, Implementation Details and
-    # its numbered subsections (the prompt's own headings have none of these shapes).
-    shape = r"^(# Implementation Plan for |## \d+\. |## Implementation Details$|### \d+\. )"
-    headings = [line.strip() for line in body.splitlines() if re.match(shape, line)]
-    labels = [m.group(0) for m in re.finditer(r"(?m)^ *- [A-Z][A-Za-z /-]+:", body)]
-    return headings, labels
 
 
 def _draft(**changes: object) -> ImplementationPlan:
@@ -223,21 +151,21 @@ def _code_blocks(text: str) -> list[str]:
     return re.findall(r"```python\n(.*?)\n```", text, re.DOTALL)
 
 
-def test_seed_format_is_read_or_hard_coded() -> None:
-    headings, labels = _seed_format()
-    assert headings == SEED_HEADINGS
-    assert labels == SEED_LABELS
+@pytest.mark.skipif(
+    not SEED.is_file(), reason="the seed prompt (../shared) is not beside this checkout"
+)
+def test_the_copied_format_matches_the_seed() -> None:
+    assert read_seed_format() == (HEADINGS, LABELS)
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_every_seed_heading_and_label_is_rendered(name: str) -> None:
     plan = PLANS[name]
     text = render_markdown(plan)
-    headings, labels = _seed_format()
     lines = text.splitlines()
-    for heading in headings:
+    for heading in HEADINGS:
         assert heading.replace("[Step Name]", plan.step_name) in lines, heading
-    for label in labels:
+    for label in LABELS:
         assert any(line.startswith(label) for line in lines), label
     # The seven numbered sections come in the seed's order.
     positions = [text.index(f"## {title}") for title in SECTION_TITLES]
