@@ -168,3 +168,53 @@ def test_check_missing_codebase_is_clear(
         ["check", str(FIXTURES / "markdown" / "tables.md"), "--codebase", str(tmp_path / "nope")]
     )
     assert code == 1 and "CodebaseError" in capsys.readouterr().err
+
+
+def test_batch_command_writes_outputs_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner_agent.testing import plan_responder
+
+    inputs = tmp_path / "reqs"
+    inputs.mkdir()
+    for name in ("ScoreBinning", "ScoreCalibration"):
+        (inputs / f"{name.lower()}.md").write_text(
+            f"# {name}\nA processing step.", encoding="utf-8"
+        )
+    out = tmp_path / "out"
+    with ScriptedServer(plan_responder()) as server:
+        _env(monkeypatch, server)
+        assert main(["batch", str(inputs), "-o", str(out), "-j", "2", "--no-progress"]) == 0
+        assert server.chat_requests == 2
+        assert main(["batch", str(inputs), "-o", str(out), "--resume", "--no-progress"]) == 0
+        assert server.chat_requests == 2  # nothing re-requested
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["resumed"] == 2
+    assert (
+        json.loads((out / "scorebinning.json").read_text())["plan"]["step_name"] == "ScoreBinning"
+    )
+    assert (
+        (out / "scorecalibration.md")
+        .read_text()
+        .startswith("# Implementation Plan for ScoreCalibration")
+    )
+    assert "<BatchResult 2 items" in capsys.readouterr().err
+
+
+def test_batch_command_reports_failures_with_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planner_agent.testing import plan_responder
+
+    good_req = tmp_path / "good.md"
+    good_req.write_text("# ScoreBinning\nA processing step.", encoding="utf-8")
+    empty = tmp_path / "empty.md"
+    empty.write_text("   ", encoding="utf-8")
+    with ScriptedServer(plan_responder()) as server:
+        _env(monkeypatch, server)
+        code = main(
+            ["batch", str(good_req), str(empty), "-o", str(tmp_path / "out"), "--no-progress"]
+        )
+    assert code == 1
+    assert (tmp_path / "out" / "empty.error.json").is_file()
+    assert (tmp_path / "out" / "good.json").is_file()

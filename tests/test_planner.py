@@ -476,3 +476,19 @@ def test_rule_options_are_validated_before_any_request_and_applied() -> None:
             codes[disable] = {i.code for i in planner.plan(CALIBRATION_REQUIREMENTS).issues}
     assert "NAME001" in codes[()]
     assert "NAME001" not in codes[("NAME001",)]
+
+
+def test_sampling_options_reach_the_request() -> None:
+    with ScriptedServer([good()]) as server:
+        plan_step(
+            CALIBRATION_REQUIREMENTS,
+            client=server.client(),
+            model=MODEL,
+            temperature=0.3,
+            seed=7,
+            top_p=0.9,
+        )
+        body = server.requests[0].body
+    assert body is not None
+    assert (body["temperature"], body["seed"], body["top_p"]) == (0.3, 7, 0.9)
+    assert body["max_tokens"] == 8192  # a compatible server (not api.openai.com): the classic name
