@@ -129,7 +129,7 @@ def _print_issues(issues: Sequence[PlanIssue], fmt: str, source: str) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from .loading import load_plan
-    from .rules import check_plan
+    from .rules import check_plan, sort_issues
 
     loaded = load_plan(Path(args.plan))
     requirements = None
@@ -143,7 +143,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         requirements=requirements,
         disable=[c.strip() for c in (args.disable or "").split(",") if c.strip()],
     )
-    issues = sorted({*loaded.issues, *found}, key=lambda i: (not i.is_error, i.path, i.code))
+    issues = sort_issues([*loaded.issues, *found])
     _print_issues(issues, args.format, args.plan)
     return EXIT_PLAN_ERRORS if any(i.is_error for i in issues) else EXIT_OK
 

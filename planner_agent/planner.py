@@ -49,7 +49,7 @@ from .prompt import Prompt, PromptBuilder, PromptLayout
 from .requirements import load_requirements
 from .resolver import resolver_candidates
 from .result import Attempt, PlanResult, Usage
-from .rules import Rule, check_plan, select_rules
+from .rules import Rule, check_plan, select_rules, sort_issues
 from .tokens import TokenCounter
 
 __all__ = ["PlanRun", "Planner"]
@@ -366,10 +366,7 @@ class Planner:
         if parsed.plan is not None and self.codebase is not None:
             parsed = replace(parsed, plan=self._with_candidates(parsed.plan))
         if parsed.plan is not None:
-            issues = sorted(
-                {*parsed.issues, *self.check(parsed.plan, text)},
-                key=lambda i: (not i.is_error, i.path, i.code),
-            )
+            issues = sort_issues([*parsed.issues, *self.check(parsed.plan, text)])
             run.best = (parsed.plan, issues)
         run.attempts.append(
             Attempt(

@@ -20,6 +20,7 @@ from ._core import (
     register_rule,
     rules_table_markdown,
     select_rules,
+    sort_issues,
     unregister_rule,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "registry",
     "rules_table_markdown",
     "select_rules",
+    "sort_issues",
     "structure",
     "unregister_rule",
     "wiring",

@@ -31,6 +31,7 @@ __all__ = [
     "register_rule",
     "rules_table_markdown",
     "select_rules",
+    "sort_issues",
     "unregister_rule",
 ]
 
@@ -220,8 +221,17 @@ def check_plan(
                     f"{exc}; report this bug or pass disable=[{rule.code!r}]",
                 )
             )
-    kept = dict.fromkeys(i for i in issues if i.code not in disabled)
-    return sorted(kept, key=_sort_key)
+    return sort_issues(i for i in issues if i.code not in disabled)
+
+
+def sort_issues(issues: Iterable[PlanIssue]) -> list[PlanIssue]:
+    """Issues without duplicates, errors first, then by JSON path (``[2]`` before ``[10]``).
+
+    >>> [i.code for i in sort_issues([PlanIssue(code="B", severity=Severity.WARNING, path="a",
+    ...     message="m"), PlanIssue(code="A", severity=Severity.ERROR, path="z", message="m")])]
+    ['A', 'B']
+    """
+    return sorted(dict.fromkeys(issues), key=_sort_key)
 
 
 def _sort_key(issue: PlanIssue) -> tuple[int, list[tuple[str, int]], str, str]:
