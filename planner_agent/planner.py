@@ -56,8 +56,6 @@ __all__ = ["PlanRun", "Planner"]
 
 T = TypeVar("T")
 ModeOption = Literal["auto", "json_schema", "json_object", "markdown"]
-_LOCAL_MAX_TOKENS = 3072
-_DEFAULT_MAX_TOKENS = 8192
 
 
 @dataclass
@@ -154,8 +152,7 @@ class Planner:
         )
         if mode != "auto":
             self.profile = self.profile.with_mode(mode)
-        default_max = _LOCAL_MAX_TOKENS if self.profile.bounded else _DEFAULT_MAX_TOKENS
-        self.max_tokens = max_tokens or min(default_max, self.profile.max_output_tokens)
+        self.max_tokens = max_tokens or self.profile.default_max_tokens
         self.temperature = temperature
         self.retry_policy = RetryPolicy(retries=transport_retries)
         self.rate_gate = rate_gate or RateGate()

@@ -36,6 +36,10 @@ FALLBACK: Final[Mapping[str, Mode]] = MappingProxyType(
 
 DEFAULT_CONTEXT_WINDOW: Final = 32_768
 DEFAULT_MAX_OUTPUT: Final = 8_192
+# Reply budget asked for by default: a plan draft needs ~1-3k tokens; small bounded models get
+# less room to loop in (their grammar allows endless whitespace).
+DEFAULT_REPLY_TOKENS: Final = 8_192
+BOUNDED_REPLY_TOKENS: Final = 3_072
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,12 @@ class ModelProfile:
     max_output_tokens: int = DEFAULT_MAX_OUTPUT
     openai_hosted: bool = False
     reasoning: bool = False
+
+    @property
+    def default_max_tokens(self) -> int:
+        """The reply token limit used when the caller sets none."""
+        wanted = BOUNDED_REPLY_TOKENS if self.bounded else DEFAULT_REPLY_TOKENS
+        return min(wanted, self.max_output_tokens)
 
     @property
     def max_tokens_param(self) -> str:

@@ -63,11 +63,6 @@ class Attempt:
     issues: tuple[PlanIssue, ...] = ()
     transport_retries: int = 0
 
-    @property
-    def parsed(self) -> bool:
-        """True when the reply parsed into a schema-valid plan."""
-        return not self.errors and self.finish_reason != "length"
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible form."""
         return {

@@ -453,11 +453,14 @@ def test_named_model_on_a_compatible_server_gets_bounded_profile(
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     planner = Planner(model="qwen2.5-coder:7b")
     assert planner.profile.bounded and planner.profile.max_tokens_param == "max_tokens"
-    assert planner.max_attempts == 3
+    assert planner.max_attempts == 3 and planner.max_tokens == 3072  # less room to loop in
     monkeypatch.delenv("OPENAI_BASE_URL")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-1234567890")
     hosted = Planner(model="gpt-4o-mini")
     assert not hosted.profile.bounded and hosted.profile.max_tokens_param == "max_completion_tokens"
+    assert (
+        hosted.max_tokens == 8192 and Planner(model="gpt-4o-mini", max_tokens=500).max_tokens == 500
+    )
 
 
 def test_rule_options_are_validated_before_any_request_and_applied() -> None:
