@@ -12,15 +12,12 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
-import os
-import queue
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import openai
 import pydantic
@@ -28,18 +25,17 @@ import pydantic
 from .batch import BatchItem, BatchResult, Status
 from .errors import APIKeyError, BatchError, PlanIssuesError, PlannerError
 from .errors import UnsupportedResponseFormatError as FormatRejected
-from .files import TEMP_SUFFIX, atomic_write
+from .files import atomic_write, remove_dead_temps
 from .llm import Reply, acomplete, complete
 from .planner import Planner, PlanRun
 from .profiles import cost_usd
 from .requirements import load_requirements
 from .result import PlanResult, Usage
+from .threads import Threads
 
-__all__ = ["BatchRun", "Threads"]
+__all__ = ["BatchRun"]
 
-T = TypeVar("T")
 Outcome = tuple[PlanResult | None, PlannerError | None, Status | None]  # result, error, status
-_TMP = TEMP_SUFFIX
 
 
 def _version() -> str:
@@ -76,22 +72,6 @@ def _load(value: Any) -> str:
 
 
 # -- files ----------------------------------------------------------------------------------------
-def _clean_temps(folder: Path, pattern: str = f".*{_TMP}") -> None:
-    """Remove temp files left by dead processes (a SIGKILL mid-write); live writers keep theirs."""
-    for tmp in folder.glob(pattern):
-        try:
-            pid = int(tmp.name[: -len(_TMP)].rsplit(".", 2)[1])
-            if pid != os.getpid():
-                os.kill(pid, 0)
-                continue
-        except ProcessLookupError:
-            pass
-        except (ValueError, IndexError, OSError):
-            continue
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
 def _load_result(path: Path, key: str | None) -> PlanResult | None:
     """The stored result at ``path`` if it is complete and carries ``key``; None otherwise."""
     try:
@@ -104,60 +84,6 @@ def _load_result(path: Path, key: str | None) -> PlanResult | None:
 
 
 # -- the run --------------------------------------------------------------------------------------
-class Threads:
-    """Daemon threads for a sync client's blocking calls.
-
-    Started once, as ``Thread.start()`` takes milliseconds under load; daemon, so in-flight
-    requests never hold up the exit after Ctrl-C the way executor threads (joined at exit) do.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.threads: list[threading.Thread] = []
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in one of the threads."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        if not self.threads:
-            for number in range(self.size):
-                thread = threading.Thread(
-                    target=self._work, name=f"planner-agent-{number}", daemon=True
-                )
-                thread.start()
-                self.threads.append(thread)
-        self.queue.put((loop, future, fn, args))
-        return await future
-
-    def _work(self) -> None:
-        while (task := self.queue.get()) is not None:
-            loop, future, fn, args = task
-            if future.cancelled():  # cancelled while queued: never sent
-                continue
-            try:
-                outcome: tuple[bool, Any] = (True, fn(*args))
-            except BaseException as exc:
-                outcome = (False, exc)
-            with contextlib.suppress(RuntimeError):  # loop closed: nobody is waiting any more
-                loop.call_soon_threadsafe(_deliver, future, *outcome)
-
-    def close(self) -> None:
-        """Let every thread finish its current call and exit."""
-        for _ in self.threads:
-            self.queue.put(None)
-        self.threads = []
-
-
-def _deliver(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.done():  # cancelled meanwhile: drop the late answer
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
-
-
 class BatchRun:
     """Shared state of one batch: the planner, outputs, cache, progress and every item's outcome."""
 
@@ -180,9 +106,9 @@ class BatchRun:
         ]
         self.out, self.cache, self.resume, self.via = out, cache, resume, via
         if out is not None:
-            _clean_temps(out)
+            remove_dead_temps(out)
         if cache is not None:
-            _clean_temps(cache, f"*/.*{_TMP}")
+            remove_dead_temps(cache, "*/")
         self.items: list[BatchItem | None] = [None] * len(self.jobs)
         self.mode = planner.mode  # keys name the configuration asked for, not a later fallback
         self.schema = schema = planner.schema()

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-__all__ = ["TEMP_SUFFIX", "atomic_write"]
+__all__ = ["TEMP_SUFFIX", "atomic_write", "remove_dead_temps"]
 
 TEMP_SUFFIX: Final = ".pa-tmp"
 _UMASK: Final = os.umask(0o022)
@@ -37,3 +37,23 @@ def atomic_write(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def remove_dead_temps(folder: Path, under: str = "") -> None:
+    """Remove `atomic_write` temp files whose writer process died mid-write (e.g. a SIGKILL).
+
+    ``under`` reaches into subfolders (``"*/"``); temp files of live writers are kept.
+    """
+    for tmp in folder.glob(f"{under}.*{TEMP_SUFFIX}"):
+        try:
+            # The name is ``.{target}.{pid}.{random}{TEMP_SUFFIX}`` (see atomic_write).
+            pid = int(tmp.name[: -len(TEMP_SUFFIX)].rsplit(".", 2)[1])
+            if pid != os.getpid():
+                os.kill(pid, 0)
+                continue
+        except ProcessLookupError:
+            pass  # the writer is gone: its temp file can never be renamed
+        except (ValueError, IndexError, OSError):
+            continue  # not ours, or a writer we may not signal: leave it
+        with contextlib.suppress(OSError):
+            tmp.unlink()

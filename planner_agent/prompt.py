@@ -15,15 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from .errors import PromptTooLargeError
-from .knowledge import (
-    DOCUMENT_SLOTS,
-    Example,
-    Knowledge,
-    examples_text,
-    output_format_section,
-    split_template,
-)
+from .knowledge import DOCUMENT_SLOTS, Example, Knowledge, examples_text
 from .profiles import Mode
+from .template import output_format_section, split_template
 from .tokens import TokenCounter
 
 __all__ = ["Prompt", "PromptBuilder", "PromptLayout", "Section"]

@@ -1,25 +1,26 @@
-"""Tests of planner_agent.knowledge: the shipped prompts, loading, marker validation and filling."""
+"""Tests of planner_agent.knowledge and planner_agent.template: the shipped prompts, loading,
+marker validation and filling."""
 
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import tiktoken
 from seed_format import FORMAT_LINES
 
+from planner_agent import knowledge as knowledge_module
+from planner_agent import template as template_module
 from planner_agent.errors import KnowledgeError, TemplateError
-from planner_agent.knowledge import (
-    DOCUMENT_SLOTS,
+from planner_agent.knowledge import DOCUMENT_SLOTS, Example, Knowledge, examples_text, prompts_dir
+from planner_agent.template import (
     SLOTS,
-    Example,
-    Knowledge,
-    examples_text,
     fill_template,
     output_format_section,
-    prompts_dir,
     split_template,
     validate_template,
 )
@@ -463,3 +464,8 @@ def test_examples_text(default: Knowledge) -> None:
     assert examples_text([]) == "No similar steps are available."
     two = default.examples[:2]
     assert examples_text(two) == two[0].text + "\n\n" + two[1].text
+
+
+@pytest.mark.parametrize("module", [knowledge_module, template_module], ids=lambda m: m.__name__)
+def test_doctests(module: ModuleType) -> None:
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0

@@ -35,6 +35,7 @@ def test_wheel_installs_and_finds_prompts(tmp_path: Path) -> None:
     assert any(n.startswith("planner_agent/_data/prompts/knowledge/") for n in names)
     assert "planner_agent/_data/schemas/plan_draft.strict.schema.json" in names
     assert "planner_agent/py.typed" in names
+    assert {"planner_agent/knowledge.py", "planner_agent/template.py"} <= set(names)
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
