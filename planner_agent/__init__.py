@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .api import aplan_step, plan_step
-from .batch import BatchItem, BatchResult, aplan_steps, plan_steps
+from .batch import BatchFileLimits, BatchItem, BatchResult, aplan_steps, plan_steps
 from .draft import PlanDraft
 from .errors import (
     APIKeyError,
@@ -58,6 +58,7 @@ __all__ = [
     "APIKeyError",
     "Attempt",
     "BatchError",
+    "BatchFileLimits",
     "BatchItem",
     "BatchResult",
     "CodebaseError",

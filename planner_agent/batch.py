@@ -27,7 +27,7 @@ from .errors import BatchError, ConfigurationError, PlannerError
 from .planner import Planner
 from .result import PlanResult, Usage
 
-__all__ = ["BatchItem", "BatchResult", "aplan_steps", "plan_steps"]
+__all__ = ["BatchFileLimits", "BatchItem", "BatchResult", "aplan_steps", "plan_steps"]
 
 T = TypeVar("T")
 Status = Literal["ok", "errors", "failed", "skipped", "cached"]
@@ -35,6 +35,33 @@ Requirements = str | Path | Sequence[str | Path] | Mapping[str, str | Path]
 _SUFFIXES = (".md", ".txt")
 # Names that would clash with summary.json / batch_state.json in out_dir.
 _RESERVED = frozenset({"summary", "batch_state"})
+
+
+@dataclass(frozen=True)
+class BatchFileLimits:
+    """Bounds of one Batch API input file; larger runs are split into several files (batches).
+
+    The defaults are OpenAI's limits; other providers (Azure OpenAI allows 100,000 requests per
+    file) or a wish for smaller batches may call for others.
+
+    >>> BatchFileLimits(max_requests=1_000).max_bytes
+    209715200
+    >>> BatchFileLimits(max_requests=0)
+    Traceback (most recent call last):
+    ...
+    planner_agent.errors.ConfigurationError: BatchFileLimits.max_requests must be a positive integer; got 0.
+    """
+
+    max_requests: int = 50_000
+    max_bytes: int = 200 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("max_requests", "max_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigurationError(
+                    f"BatchFileLimits.{name} must be a positive integer; got {value!r}."
+                )
 
 
 @dataclass
@@ -280,6 +307,7 @@ async def aplan_steps(
     via: Literal["requests", "batch_api"] = "requests",
     batch_id: str | Sequence[str] | None = None,
     poll_interval: float = 5.0,
+    batch_limits: BatchFileLimits = BatchFileLimits(),
     **planner_kwargs: Any,
 ) -> BatchResult:
     """`plan_steps` for asyncio code; use an ``AsyncOpenAI`` client to stay on this loop.
@@ -293,6 +321,10 @@ async def aplan_steps(
         raise ConfigurationError(f"via must be 'requests' or 'batch_api'; got {via!r}.")
     if not poll_interval > 0:
         raise ConfigurationError(f"poll_interval must be positive; got {poll_interval!r}.")
+    if not isinstance(batch_limits, BatchFileLimits):
+        raise ConfigurationError(
+            f"batch_limits must be a BatchFileLimits(...); got {type(batch_limits).__name__}."
+        )
     if batch_id is not None and via != "batch_api":
         raise BatchError("batch_id= resumes an OpenAI Batch API batch: it needs via='batch_api'.")
     if resume and out_dir is None:
@@ -332,7 +364,9 @@ async def aplan_steps(
         if via == "batch_api":
             from .batch_api import run_batch_api
 
-            await run_batch_api(run, batch_id=batch_id, poll_interval=poll_interval)
+            await run_batch_api(
+                run, batch_id=batch_id, poll_interval=poll_interval, limits=batch_limits
+            )
         else:
             await run.pool(run.jobs, run.plan_job)
     except BaseException as exc:
@@ -354,6 +388,7 @@ def plan_steps(
     via: Literal["requests", "batch_api"] = "requests",
     batch_id: str | Sequence[str] | None = None,
     poll_interval: float = 5.0,
+    batch_limits: BatchFileLimits = BatchFileLimits(),
     **planner_kwargs: Any,
 ) -> BatchResult:
     """Plan every item of ``requirements`` with one `Planner`; blocking, and fine in notebooks.
@@ -372,6 +407,7 @@ def plan_steps(
         via: ``"requests"``, or ``"batch_api"`` for the OpenAI Batch API (half price, slow).
         batch_id: collect an already submitted Batch API batch (or several) instead.
         poll_interval: first seconds between Batch API polls (backs off to 10x, at most 60 s).
+        batch_limits: requests and bytes per Batch API input file (default: OpenAI's limits).
         **planner_kwargs: `Planner` keywords (``client``, ``model``, ``mode``, ``knowledge``...).
 
     Ctrl-C stops the batch, writes summary.json of what finished and raises KeyboardInterrupt.
@@ -380,6 +416,7 @@ def plan_steps(
     options: dict[str, Any] = {
         "concurrency": concurrency, "out_dir": out_dir, "resume": resume, "cache": cache,
         "progress": progress, "via": via, "batch_id": batch_id, "poll_interval": poll_interval,
+        "batch_limits": batch_limits,
     }  # fmt: skip
     return _run_sync(lambda: aplan_steps(requirements, **options, **planner_kwargs))
 

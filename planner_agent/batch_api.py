@@ -22,15 +22,14 @@ import openai
 import pydantic
 from openai.types.chat import ChatCompletion
 
+from .batch import BatchFileLimits
 from .batch_run import BatchRun, _Job
 from .errors import BatchError
 from .files import atomic_write
 from .llm import Reply, _to_reply
 
-__all__ = ["MAX_FILE_BYTES", "MAX_FILE_REQUESTS", "run_batch_api"]
+__all__ = ["run_batch_api", "split"]
 
-MAX_FILE_REQUESTS = 50_000
-MAX_FILE_BYTES = 200 * 1024 * 1024
 _ENDPOINT = "/v1/chat/completions"
 _PENDING = ("validating", "in_progress", "finalizing", "cancelling")
 _STATE = "batch_state.json"
@@ -60,19 +59,15 @@ async def _call(run: BatchRun, resource: str, method: str, *args: Any, **kwargs:
     raise AssertionError("unreachable")
 
 
-def split(
-    lines: Sequence[tuple[str, int]],
-    *,
-    max_requests: int = MAX_FILE_REQUESTS,
-    max_bytes: int = MAX_FILE_BYTES,
-) -> list[list[int]]:
+def split(lines: Sequence[tuple[str, int]], limits: BatchFileLimits) -> list[list[int]]:
     """Group lines given as ``(model, size)`` into input files (lists of line indices).
 
-    Each file holds one model, at most ``max_requests`` lines and ``max_bytes`` bytes.
+    Each file holds one model, at most ``limits.max_requests`` lines and ``limits.max_bytes``.
 
-    >>> split([("a", 5), ("b", 5), ("a", 5), ("a", 5)], max_requests=2)
+    >>> split([("a", 5), ("b", 5), ("a", 5), ("a", 5)], BatchFileLimits(max_requests=2))
     [[0, 2], [1], [3]]
     """
+    max_requests, max_bytes = limits.max_requests, limits.max_bytes
     parts: list[list[int]] = []
     current: dict[str, tuple[list[int], int]] = {}  # model -> (open part, its bytes)
     for index, (model, size) in enumerate(lines):
@@ -89,16 +84,10 @@ async def run_batch_api(
     run: BatchRun,
     *,
     batch_id: str | Sequence[str] | None = None,
-    poll_interval: float = 5.0,
-    max_requests: int | None = None,
-    max_bytes: int | None = None,
+    poll_interval: float,
+    limits: BatchFileLimits,
 ) -> None:
-    """Plan ``run.jobs`` through the Batch API, finishing every job in ``run``.
-
-    ``max_requests`` / ``max_bytes`` bound each input file (default: the module constants).
-    """
-    max_requests = max_requests or MAX_FILE_REQUESTS
-    max_bytes = max_bytes or MAX_FILE_BYTES
+    """Plan ``run.jobs`` through the Batch API, finishing every job in ``run``."""
     pending = [job for job in run.jobs if run.prepare(job)]
     if not pending:  # all resumed, cached or failed up front: no batch to submit or collect
         return
@@ -110,9 +99,7 @@ async def run_batch_api(
         for name, key in b.keys.items()
         if name in by_name and by_name[name].key == key
     }
-    await _submit(
-        run, [job for job in pending if job.name not in covered], batches, max_requests, max_bytes
-    )
+    await _submit(run, [job for job in pending if job.name not in covered], batches, limits)
     for job in pending:
         job.run = None  # rebuilt on collection: thousands of prompts need not wait in memory
     replies: dict[str, Reply | None] = {}
@@ -164,13 +151,12 @@ async def _existing(run: BatchRun, batch_id: str | Sequence[str] | None) -> list
 
 
 async def _submit(
-    run: BatchRun, jobs: list[_Job], batches: list[_Batch], max_requests: int, max_bytes: int
+    run: BatchRun, jobs: list[_Job], batches: list[_Batch], limits: BatchFileLimits
 ) -> None:
     """Upload and create batches for ``jobs`` (too-large requests are left for ordinary requests)."""
     entries: list[tuple[str, str, str, int, int]] = []  # model, custom_id, key, offset, size
-    with (
-        tempfile.TemporaryFile() as spool
-    ):  # lines go to disk: 1,000s of prompts need not fit in RAM
+    # Lines go to disk: thousands of prompts need not fit in RAM.
+    with tempfile.TemporaryFile() as spool:
         for job in jobs:
             assert job.run is not None and job.key is not None
             body = run.planner.request(job.run)
@@ -178,16 +164,14 @@ async def _submit(
                 {"custom_id": job.name, "method": "POST", "url": _ENDPOINT, "body": body}
             )
             data = line.encode() + b"\n"
-            if len(data) > max_bytes:
+            if len(data) > limits.max_bytes:
                 run.notes.append(
                     f"{job.name}: request larger than a batch input file; sent directly."
                 )
                 continue
             entries.append((str(body["model"]), job.name, job.key, spool.tell(), len(data)))
             spool.write(data)
-        parts = split(
-            [(e[0], e[4]) for e in entries], max_requests=max_requests, max_bytes=max_bytes
-        )
+        parts = split([(e[0], e[4]) for e in entries], limits)
         for number, part in enumerate(parts, 1):
             chunks = []
             for index in part:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .batch import BatchFileLimits
 from .errors import PlannerError
 from .files import atomic_write
 from .plan import PlanIssue, Severity
@@ -166,6 +167,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         via=args.via.replace("-", "_"),
         batch_id=args.batch_id,
         poll_interval=args.poll_interval,
+        batch_limits=BatchFileLimits(args.batch_max_requests, args.batch_max_bytes),
         progress=args.progress,
         **kwargs,
     )
@@ -245,6 +247,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--via", choices=["requests", "batch-api"], default="requests")
     p.add_argument("--batch-id", help="resume a running OpenAI batch by id")
+    limits = BatchFileLimits()
+    p.add_argument(
+        "--batch-max-requests",
+        type=int,
+        default=limits.max_requests,
+        metavar="N",
+        help=f"requests per Batch API input file (default {limits.max_requests:,})",
+    )
+    p.add_argument(
+        "--batch-max-bytes",
+        type=int,
+        default=limits.max_bytes,
+        metavar="N",
+        help=f"bytes per Batch API input file (default {limits.max_bytes:,})",
+    )
     _planner_options(p)
     p.set_defaults(func=_cmd_batch)
     return parser

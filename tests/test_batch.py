@@ -19,7 +19,6 @@ import openai
 import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
-from planner_agent import batch as batch_module
 from planner_agent.batch import BatchResult, aplan_steps, plan_steps
 from planner_agent.errors import (
     APIKeyError,
@@ -30,7 +29,6 @@ from planner_agent.errors import (
     RequirementsError,
     TransportError,
 )
-from planner_agent.planner import Planner
 from planner_agent.result import PlanResult
 from planner_agent.testing import RecordedRequest, Reply, ScriptedServer
 
@@ -90,21 +88,6 @@ def test_list_of_texts_in_input_order_with_totals(server: ScriptedServer) -> Non
     assert summary["total"] == 6 and summary["ok"] == 6 and summary["requests"] == 6
     assert len(json.loads(result.to_json())["items"]) == 6
     assert "6 ok" in repr(result) and "6 requests" in repr(result)
-
-
-def test_one_planner_for_every_item(
-    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    built: list[object] = []
-    real = Planner
-
-    def counting(**kw: Any) -> Any:
-        built.append(kw)
-        return real(**kw)
-
-    monkeypatch.setattr(batch_module, "Planner", counting)
-    run(server, [requirement(i) for i in range(4)])
-    assert len(built) == 1
 
 
 def test_mapping_and_directory_names(server: ScriptedServer, tmp_path: Path) -> None:
@@ -239,9 +222,12 @@ def test_concurrent_format_rejections_fall_back_one_step() -> None:
         return Reply.json(calibration_draft_dict())
 
     with ScriptedServer(script) as srv:
-        result = run(srv, [requirement(i) for i in range(4)], concurrency=4)
-    assert [i.result.mode for i in result.items if i.result] == ["json_object"] * 4
-    assert len({i.request_key for i in result.items}) == 4
+        result = run(srv, [requirement(i) for i in range(8)], concurrency=4)
+        formats = [(r.response_format or {}).get("type") for r in srv.requests]
+    assert [i.result.mode for i in result.items if i.result] == ["json_object"] * 8
+    # One planner for the whole batch: items started after the fallback never ask json_schema.
+    assert formats.count("json_schema") == 4 and formats.count("json_object") == 8
+    assert len({i.request_key for i in result.items}) == 8
 
 
 # -- outputs, resume, cache ----------------------------------------------------------------------

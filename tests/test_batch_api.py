@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
-from planner_agent import batch_api
-from planner_agent.batch import BatchResult, aplan_steps, plan_steps
+from planner_agent.batch import BatchFileLimits, BatchResult, aplan_steps, plan_steps
 from planner_agent.batch_api import split
-from planner_agent.errors import BatchError, PlanRefusedError
+from planner_agent.errors import BatchError, ConfigurationError, PlanRefusedError
 from planner_agent.testing import BATCH_LINE_PATH, RecordedRequest, Reply, ScriptedServer
 
 MODEL = "gpt-4o-mini"
@@ -107,29 +106,46 @@ def test_bad_lines_are_replanned_or_reasked() -> None:
     assert result.requests == 3
 
 
-def test_split_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert split([("a", 5), ("b", 5), ("a", 5), ("a", 5)], max_requests=2) == [[0, 2], [1], [3]]
-    assert split([("a", 6), ("a", 6), ("a", 3)], max_bytes=10) == [[0], [1, 2]]
-    monkeypatch.setattr(batch_api, "MAX_FILE_REQUESTS", 2)
+def test_split_limits() -> None:
+    assert split([("a", 5), ("b", 5), ("a", 5), ("a", 5)], BatchFileLimits(max_requests=2)) == [
+        [0, 2],
+        [1],
+        [3],
+    ]
+    assert split([("a", 6), ("a", 6), ("a", 3)], BatchFileLimits(max_bytes=10)) == [[0], [1, 2]]
     with ScriptedServer(good) as srv:
-        result = run(srv, items(5))
+        result = run(srv, items(5), batch_limits=BatchFileLimits(max_requests=2))
         assert posts(srv, "/v1/batches") == 3 and posts(srv, "/v1/files") == 3
     assert result.ok == 5 and len(result.batch_ids) == 3
 
 
-def test_byte_limit_and_oversized_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_byte_limit_and_oversized_requests() -> None:
     with ScriptedServer(good) as srv:
         run(srv, items(1))
         size = len(srv.file_bytes("file-scripted-1"))
-    monkeypatch.setattr(batch_api, "MAX_FILE_BYTES", int(size * 2.5))
     with ScriptedServer(good) as srv:
-        assert run(srv, items(5)).ok == 5
+        assert run(srv, items(5), batch_limits=BatchFileLimits(max_bytes=int(size * 2.5))).ok == 5
         assert posts(srv, "/v1/batches") == 3  # 2 + 2 + 1
-    monkeypatch.setattr(batch_api, "MAX_FILE_BYTES", 100)
     with ScriptedServer(good) as srv:
-        result = run(srv, items(2))
+        result = run(srv, items(2), batch_limits=BatchFileLimits(max_bytes=100))
         assert posts(srv, "/v1/batches") == 0 and srv.chat_requests == 2
     assert result.ok == 2 and any("larger than a batch input file" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_requests": 0}, "max_requests must be a positive integer; got 0"),
+        ({"max_bytes": -5}, "max_bytes must be a positive integer; got -5"),
+        ({"max_requests": 2.5}, "max_requests must be a positive integer; got 2.5"),
+    ],
+)
+def test_bad_batch_limits(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        BatchFileLimits(**options)
+    with ScriptedServer(good) as srv, pytest.raises(ConfigurationError, match="BatchFileLimits"):
+        run(srv, items(1), batch_limits={"max_requests": 2})
+    assert srv.requests == []
 
 
 def test_unknown_batch_id() -> None:

@@ -218,3 +218,25 @@ def test_batch_command_reports_failures_with_exit_1(
     assert code == 1
     assert (tmp_path / "out" / "empty.error.json").is_file()
     assert (tmp_path / "out" / "good.json").is_file()
+
+
+def test_batch_command_via_batch_api_splits_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner_agent.testing import plan_responder
+
+    inputs = tmp_path / "reqs"
+    inputs.mkdir()
+    for name in ("ScoreBinning", "ScoreCalibration", "ScoreClipping"):
+        (inputs / f"{name.lower()}.md").write_text(f"# {name}\nA processing step.", "utf-8")
+    out = tmp_path / "out"
+    args = ["batch", str(inputs), "-o", str(out), "--via", "batch-api", "--no-progress"]
+    with ScriptedServer(plan_responder()) as server:
+        _env(monkeypatch, server)
+        assert main([*args, "--batch-max-requests", "0"]) == 1
+        assert "max_requests must be a positive integer" in capsys.readouterr().err
+        assert server.requests == [] and not out.exists()
+        assert main([*args, "--batch-max-requests", "2", "--poll-interval", "0.01"]) == 0
+        batches = [r for r in server.requests if r.method == "POST" and r.path == "/v1/batches"]
+    assert len(batches) == 2  # 2 + 1 requests
+    assert json.loads((out / "summary.json").read_text())["ok"] == 3
