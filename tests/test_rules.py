@@ -387,6 +387,20 @@ def test_case_near_miss_without_codebase_suggests_the_registry_name() -> None:
     assert issue.code == "REG009" and "did you mean 'PyTorchTraining'" in issue.message
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("XGBoostModelEvalStepBuilder", "XGBoostModelEval"),
+        ("PytorchTrainingStep", "PyTorchTraining"),
+    ],
+)
+def test_class_name_instead_of_step_name_suggests_the_step(written: str, meant: str) -> None:
+    plan = base_plan("Package").model_copy(deep=True)
+    _source(written)(plan)
+    (issue,) = check_plan(plan)
+    assert issue.code == "REG009" and f"did you mean {meant!r}" in issue.message
+
+
 def test_unknown_step_lists_known_steps() -> None:
     plan = base_plan("Package").model_copy(deep=True)
     _source("FooBarStep")(plan)

@@ -175,6 +175,11 @@ def _unresolved(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[tuple[s
             yield path, name
 
 
+_CLASS_SUFFIX = re.compile(
+    r"(?:StepBuilder|Builder|StepSpecification|Specification|Spec|Contract|Config|Step)$"
+)
+
+
 @_rule(
     "REG009",
     E,
@@ -185,7 +190,9 @@ def references_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Fi
         base = strip_job_suffix(name)
         if _GENERIC.search(name) or base in cv.LEGACY_ALIASES:
             continue  # REG010 / REG011 report these.
-        hint = did_you_mean(base, ctx.registry)
+        # A class name where the step name belongs ('XGBoostModelEvalStepBuilder'): suggest the step.
+        bare = _CLASS_SUFFIX.sub("", base) or base
+        hint = did_you_mean(bare, ctx.registry) or did_you_mean(base, ctx.registry)
         names = sorted(ctx.registry)
         listed = ", ".join(names) if len(names) <= 30 else f"{len(names)} steps in the registry"
         known = "" if hint else f"; known: {listed}"
