@@ -7,7 +7,10 @@ Prints, per latency and client, the median wall time of ``--repeat`` runs and tw
 against the ideal N*L/C, and against ceil(N/C)*L, the best any schedule can do when at most C
 requests are in flight (for N=200, C=32 that is 7 waves, so N*L/C can never be reached: 6.25/7 =
 0.89 is the ceiling of the first figure). "beyond waves" is the time the library, the openai
-client and the interpreter added to that bound; it also prints the library's CPU time per plan.
+client and the interpreter added to that bound. "bare client" sends the same requests through
+the openai client alone, C at a time (threads for the sync client, tasks for the async one):
+"vs bare" = bare / measured is the share of that client's own throughput planning keeps. Last
+comes the CPU time per plan of this process.
 
 The ScriptedServer runs in a child process so its CPU and memory are not counted; it serves each
 connection in its own thread, so it does not cap concurrency at these sizes.
@@ -22,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -105,6 +109,57 @@ def measure(base_url: str, kind: str, n: int, c: int) -> tuple[float, float]:
     return wall, cpu / n
 
 
+def bare(base_url: str, kind: str, n: int, c: int) -> float:
+    """The same N requests through the bare openai client, C at a time, nothing else: the floor
+    this machine and client set. As in `batch`, a fresh client is made (and timed) per run;
+    the requests are built beforehand."""
+    import openai
+
+    from planner_agent import Planner
+
+    planner = Planner(client=openai.OpenAI(base_url=base_url, api_key="bench"), model=MODEL)
+    requests = [planner.request(planner.start(text)) for text in requirements(n)]
+
+    async def run_tasks() -> None:
+        api, queue = client(base_url, "async"), iter(requests)
+
+        async def worker() -> None:
+            for request in queue:
+                await api.chat.completions.create(**request)
+
+        await asyncio.gather(*(worker() for _ in range(c)))
+        await api.close()
+
+    def run_threads() -> None:
+        api, queue, lock = client(base_url, "sync"), iter(requests), threading.Lock()
+
+        def worker() -> None:
+            while True:
+                with lock:
+                    request = next(queue, None)
+                if request is None:
+                    return
+                api.chat.completions.create(**request)
+
+        threads = [threading.Thread(target=worker) for _ in range(c)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        api.close()
+
+    def once() -> None:
+        if kind == "async":
+            asyncio.run(run_tasks())
+        else:
+            run_threads()
+
+    once()  # warm-up
+    wall = time.perf_counter()
+    once()
+    return time.perf_counter() - wall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
@@ -124,7 +179,8 @@ def main() -> None:
     os.environ["BENCH_BACKLOG"] = str(args.backlog)
     print(f"N={n} C={c}, median of {args.repeat} runs per row")
     print(
-        "latency | client | wall s (min-max)       | vs N*L/C | vs waves | beyond waves | CPU/plan"
+        "latency | client | wall s (min-max)      | vs N*L/C | vs waves | beyond waves | "
+        "bare client s | vs bare | CPU/plan"
     )
     for latency in args.latency:
         ideal = n * latency / c
@@ -135,10 +191,11 @@ def main() -> None:
                 walls = sorted(wall for wall, _ in runs)
                 wall = statistics.median(walls)
                 cpu = statistics.median(cpu for _, cpu in runs)
+                floor = statistics.median(bare(base_url, kind, n, c) for _ in range(args.repeat))
                 print(
                     f"{latency:6.2f}s | {kind:>6} | {wall:6.3f} ({walls[0]:.3f}-{walls[-1]:.3f}) "
                     f"| {ideal / wall:8.3f} | {waves / wall:8.3f} | {wall - waves:9.3f} s "
-                    f"| {cpu * 1000:.2f} ms"
+                    f"| {floor:13.3f} | {floor / wall:7.3f} | {cpu * 1000:.2f} ms"
                 )
 
 
