@@ -222,6 +222,21 @@ def _as_path(value: Any) -> Path | None:
     return Path(text) if is_path else None
 
 
+def requirement_files(folder: str | Path) -> list[Path]:
+    """The .md/.txt files of ``folder`` by name (hidden files skipped); BatchError if none."""
+    files = sorted(
+        (
+            p
+            for p in Path(folder).iterdir()
+            if p.suffix.lower() in _SUFFIXES and p.is_file() and not p.name.startswith(".")
+        ),
+        key=lambda p: p.name,
+    )
+    if not files:
+        raise BatchError(f"Directory {str(folder)!r} has no .md or .txt requirements files.")
+    return files
+
+
 def _collect(requirements: Requirements) -> list[tuple[str, str, Any]]:
     """Name every item; raise BatchError for no items, bad names or duplicate names."""
     entries: list[tuple[str, str, Any]] = []
@@ -232,18 +247,7 @@ def _collect(requirements: Requirements) -> list[tuple[str, str, Any]]:
                 f"of .md/.txt files; {str(requirements)[:80]!r} is not a directory. For one step "
                 "use plan_step(), or pass [text]."
             )
-        folder = Path(requirements)
-        files = sorted(
-            (
-                p
-                for p in folder.iterdir()
-                if p.suffix.lower() in _SUFFIXES and p.is_file() and not p.name.startswith(".")
-            ),
-            key=lambda p: p.name,
-        )
-        if not files:
-            raise BatchError(f"Directory {str(folder)!r} has no .md or .txt requirements files.")
-        entries = [(p.stem, str(p), p) for p in files]
+        entries = [(p.stem, str(p), p) for p in requirement_files(requirements)]
     elif isinstance(requirements, Mapping):
         for name, value in requirements.items():
             path = _as_path(value)
@@ -331,6 +335,9 @@ async def aplan_steps(
         raise BatchError("resume=True needs out_dir= (the directory of the run to resume).")
     started = time.perf_counter()
     entries = _collect(requirements)
+    # One planner: knowledge, index and prefix built once. Built before any directory is made,
+    # so a configuration error leaves nothing behind.
+    planner = Planner(**planner_kwargs)
     out = None
     if out_dir is not None:
         if clash := sorted({name for name, _, _ in entries if name.casefold() in _RESERVED}):
@@ -346,7 +353,6 @@ async def aplan_steps(
             / "results"
         )
         cache_dir = _writable_dir(root if cache is True else Path(cache), "cache directory")
-    planner = Planner(**planner_kwargs)  # one planner: knowledge, index and prefix built once
     from .batch_run import BatchRun  # the engine imports this module's result types
 
     run = BatchRun(

@@ -150,13 +150,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import plan_steps
+    from .batch import plan_steps, requirement_files
 
-    sources: list[str] | str = (
-        args.inputs[0]
-        if len(args.inputs) == 1 and Path(args.inputs[0]).is_dir()
-        else list(args.inputs)
-    )
+    sources: str | list[Path] = args.inputs[0]
+    if len(args.inputs) > 1 or not Path(args.inputs[0]).is_dir():
+        # Every input is a file or a directory, never requirements text: a missing file is that
+        # item's RequirementsError, not a prompt made of its name.
+        sources = []
+        for raw in args.inputs:
+            path = Path(raw)
+            sources.extend(requirement_files(path) if path.is_dir() else [path])
     kwargs = _kwargs(args)
     result = plan_steps(
         sources,

@@ -23,6 +23,7 @@ from planner_agent.batch import BatchResult, aplan_steps, plan_steps
 from planner_agent.errors import (
     APIKeyError,
     BatchError,
+    ConfigurationError,
     PlannerError,
     PlanningError,
     PlanRefusedError,
@@ -163,6 +164,13 @@ def test_unwritable_out_dir(server: ScriptedServer, tmp_path: Path) -> None:
     with pytest.raises(BatchError, match="overwrite"):
         run(server, {"summary": requirement(1)}, out_dir=tmp_path / "o")
     assert server.requests == []
+
+
+def test_configuration_error_leaves_no_directories(server: ScriptedServer, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    with pytest.raises(ConfigurationError, match="mode"):
+        run(server, [requirement(1)], out_dir=out, cache=cache, mode="yaml")
+    assert not out.exists() and not cache.exists() and server.requests == []
 
 
 def test_invalid_files_fail_alone(server: ScriptedServer, tmp_path: Path) -> None:

@@ -240,3 +240,31 @@ def test_batch_command_via_batch_api_splits_files(
         batches = [r for r in server.requests if r.method == "POST" and r.path == "/v1/batches"]
     assert len(batches) == 2  # 2 + 1 requests
     assert json.loads((out / "summary.json").read_text())["ok"] == 3
+
+
+def test_batch_command_inputs_are_files_and_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planner_agent.testing import plan_responder
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, name in ((first, "ScoreBinning"), (second, "ScoreCalibration")):
+        folder.mkdir()
+        (folder / f"{name.lower()}.md").write_text(f"# {name}\nA processing step.", "utf-8")
+    missing = tmp_path / "nowhere" / "score_clipping"  # no suffix: still a file, never text
+    out = tmp_path / "out"
+    with ScriptedServer(plan_responder()) as server:
+        _env(monkeypatch, server)
+        code = main(
+            ["batch", str(first), str(missing), str(second), "-o", str(out), "--no-progress"]
+        )
+        assert server.chat_requests == 2
+    assert code == 1  # the missing file failed alone
+    assert (out / "scorebinning.json").is_file() and (out / "scorecalibration.json").is_file()
+    error = json.loads((out / "score_clipping.error.json").read_text())
+    assert error["error_type"] == "RequirementsError" and "does not exist" in error["message"]
+    (second / "scorecalibration.md").unlink()
+    with ScriptedServer(plan_responder()) as server:
+        _env(monkeypatch, server)
+        assert main(["batch", str(first), str(second), "-o", str(out), "--no-progress"]) == 1
+        assert server.requests == []  # an empty folder is a bad invocation, caught up front
