@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import tempfile
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .errors import BatchError, ConfigurationError, PlannerError
-from .planner import Planner
+from .llm import check_options
+from .planner import PLANNER_OPTIONS, Planner
 from .result import PlanResult, Usage
 
 __all__ = ["BatchFileLimits", "BatchItem", "BatchResult", "aplan_steps", "plan_steps"]
@@ -333,6 +335,12 @@ async def aplan_steps(
         raise BatchError("batch_id= resumes an OpenAI Batch API batch: it needs via='batch_api'.")
     if resume and out_dir is None:
         raise BatchError("resume=True needs out_dir= (the directory of the run to resume).")
+    # A mistyped batch option (concurency=) would otherwise reach Planner as a request option.
+    batch_options = [*inspect.signature(aplan_steps).parameters][1:-1]
+    check_options(
+        {k: v for k, v in planner_kwargs.items() if k not in PLANNER_OPTIONS},
+        known=[*batch_options, *PLANNER_OPTIONS],
+    )
     started = time.perf_counter()
     entries = _collect(requirements)
     # One planner: knowledge, index and prefix built once. Built before any directory is made,

@@ -9,14 +9,16 @@ planner's business and are counted apart.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import openai
+from openai.types.chat.completion_create_params import CompletionCreateParamsBase
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -25,11 +27,29 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from .errors import APIKeyError, TransportError, UnsupportedResponseFormatError
+from .errors import APIKeyError, ConfigurationError, TransportError, UnsupportedResponseFormatError
 from .result import Usage
 
-__all__ = ["RateGate", "Reply", "RetryPolicy", "acomplete", "complete"]
+__all__ = [
+    "CHAT_PARAMETERS",
+    "RateGate",
+    "Reply",
+    "RetryPolicy",
+    "acomplete",
+    "check_options",
+    "complete",
+]
 
+#: The chat-completion parameters the installed openai client knows by name.
+CHAT_PARAMETERS: frozenset[str] = frozenset(
+    CompletionCreateParamsBase.__required_keys__ | CompletionCreateParamsBase.__optional_keys__
+)
+# Set by the planner: a caller's value would break parsing, token budgets or the conversation.
+_MANAGED = frozenset(
+    {"model", "messages", "response_format", "max_tokens", "max_completion_tokens", "temperature"}
+    | {"stream", "stream_options", "n", "tools", "tool_choice", "functions", "function_call"}
+    | {"parallel_tool_calls"}
+)
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 # Phrases a server uses when it does not support the response_format we sent.
 _FORMAT_REJECTIONS = ("response_format", "json_schema", "json_object", "structured output")
@@ -81,6 +101,60 @@ class RateGate:
     def remaining(self) -> float:
         """Seconds left before requests may be sent."""
         return max(0.0, self._until - time.monotonic())
+
+
+def check_options(options: Mapping[str, Any], known: Iterable[str] = ()) -> dict[str, Any]:
+    """Validate request options; return them as the body fields they add.
+
+    Named chat-completion parameters (``top_p``, ``seed``...) pass as they are; ``extra_body``
+    holds parameters the openai client does not know (a server's ``top_k``, ``min_p``...),
+    which are merged into the body. ``known`` are the caller's own option names, used only to
+    suggest a fix for a typo.
+
+    >>> check_options({"seed": 7, "extra_body": {"top_k": 20}})
+    {'seed': 7, 'top_k': 20}
+    >>> check_options({"temprature": 0.2}, known=["temperature"])
+    Traceback (most recent call last):
+    ...
+    planner_agent.errors.ConfigurationError: Unknown option 'temprature' (did you mean 'temperature'?). ...
+    """
+    body: dict[str, Any] = {}
+    for name, value in options.items():
+        if name == "extra_body":
+            if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+                raise ConfigurationError(
+                    f"extra_body must be a mapping of parameter names to values; got {value!r}."
+                )
+            clash = sorted(set(value) & _MANAGED)
+            if clash:
+                raise ConfigurationError(
+                    f"extra_body may not set {', '.join(clash)}: the planner sets them."
+                )
+            body.update(value)
+        elif name in _MANAGED:
+            raise ConfigurationError(
+                f"{name!r} is set by the planner itself and cannot be passed as an option."
+            )
+        elif name in CHAT_PARAMETERS:
+            body[name] = value
+        else:
+            choices = [*known, *sorted(CHAT_PARAMETERS - _MANAGED), "extra_body"]
+            close = difflib.get_close_matches(name, choices, n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigurationError(
+                f"Unknown option {name!r}{hint}. Options are the planner's own, chat-completion "
+                f"parameters (top_p, seed, ...), and extra_body={{...}} for parameters only your "
+                "server knows (e.g. top_k on vLLM or llama.cpp)."
+            )
+    return body
+
+
+def _create_kwargs(request: Mapping[str, Any]) -> dict[str, Any]:
+    """``request`` (a wire body) as ``create()`` arguments: unknown fields go in ``extra_body``."""
+    kwargs = {k: v for k, v in request.items() if k in CHAT_PARAMETERS}
+    if len(kwargs) < len(request):
+        kwargs["extra_body"] = {k: v for k, v in request.items() if k not in CHAT_PARAMETERS}
+    return kwargs
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -191,7 +265,7 @@ def complete(
                 tries += 1
                 if gate is not None and (pause := gate.remaining()):
                     time.sleep(pause)
-                completion = client.chat.completions.create(**request)
+                completion = client.chat.completions.create(**_create_kwargs(request))
     except openai.OpenAIError as exc:
         raise _translate(exc, tries - 1, str(client.base_url)) from None
     return _to_reply(completion, time.perf_counter() - start, tries - 1)
@@ -218,7 +292,7 @@ async def acomplete(
                 tries += 1
                 if gate is not None and (pause := gate.remaining()):
                     await asyncio.sleep(pause)
-                completion = await client.chat.completions.create(**request)
+                completion = await client.chat.completions.create(**_create_kwargs(request))
     except openai.OpenAIError as exc:
         raise _translate(exc, tries - 1, str(client.base_url)) from None
     return _to_reply(completion, time.perf_counter() - start, tries - 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
 import os
 import time
 from collections.abc import Coroutine, Iterable, Mapping
@@ -31,7 +32,7 @@ from .errors import (
     UnsupportedResponseFormatError,
 )
 from .knowledge import Knowledge
-from .llm import RateGate, Reply, RetryPolicy, acomplete, complete
+from .llm import RateGate, Reply, RetryPolicy, acomplete, check_options, complete
 from .parse import parse_reply
 from .plan import ImplementationPlan, PlanIssue
 from .profiles import (
@@ -81,6 +82,10 @@ class Planner:
     >>> planner = Planner(model="gpt-4.1-mini")  # doctest: +SKIP
     >>> result = planner.plan("Calibrate XGBoost scores with isotonic regression ...")  # doctest: +SKIP
     >>> result.ok, result.usage.total_tokens  # doctest: +SKIP
+
+    Keywords beyond the named ones are request options: chat-completion parameters the openai
+    client knows (``seed=7``, ``top_p=0.9``), and ``extra_body={...}`` for parameters only your
+    server knows; anything else raises `ConfigurationError` before any request.
     """
 
     def __init__(
@@ -115,6 +120,16 @@ class Planner:
             raise ConfigurationError(
                 f"max_attempts must be a positive integer (1 = no re-ask); got {max_attempts!r}."
             )
+        if temperature is not None and (
+            not isinstance(temperature, int | float)
+            or isinstance(temperature, bool)
+            or not 0 <= temperature <= 2
+        ):
+            raise ConfigurationError(
+                f"temperature must be a number from 0 to 2; got {temperature!r}."
+            )
+        # Typos and unknown parameters fail here, before any request (see llm.check_options).
+        body_options = check_options(options, known=PLANNER_OPTIONS)
         if max_tokens is not None and max_tokens < 1:
             raise ConfigurationError(f"max_tokens must be positive; got {max_tokens!r}.")
         if transport_retries < 0:
@@ -161,7 +176,8 @@ class Planner:
         self.rules = select_rules(extra_rules=extra_rules, disable=disable_rules)
         self.prompt_layout: PromptLayout = prompt_layout
         self.examples_k = examples_k
-        self.options = dict(options)
+        #: Extra request body fields: chat-completion parameters and ``extra_body`` contents.
+        self.options = body_options
         self.counter = TokenCounter.for_model(self.model)
         self._builders: dict[Mode, PromptBuilder] = {}
         self._schemas: dict[tuple[bool, bool], dict[str, Any]] = {}
@@ -471,3 +487,11 @@ def _run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+#: Planner's own keyword names (a mistyped option is matched against them for a suggestion).
+PLANNER_OPTIONS = tuple(
+    name
+    for name in inspect.signature(Planner.__init__).parameters
+    if name not in ("self", "options")
+)

@@ -490,3 +490,11 @@ def test_cancelling_aplan_steps_writes_summary(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["interrupted"] is True and summary["ok"] >= 2
     assert os.path.exists(tmp_path / "step-001.json")
+
+
+def test_mistyped_batch_option_is_named(server: ScriptedServer) -> None:
+    with pytest.raises(
+        ConfigurationError, match="'concurency' \\(did you mean 'concurrency'\\?\\)"
+    ):
+        run(server, [requirement(1)], concurency=3)
+    assert server.requests == []

@@ -226,3 +226,12 @@ def test_resume_skips_done_items_before_batching(tmp_path: Path) -> None:
         lines = [r.custom_id for r in srv.requests if r.path == BATCH_LINE_PATH]
     assert [i.status for i in result.items] == ["skipped", "skipped", "ok"]
     assert lines.count("item-02") == 1 and lines.count("item-00") == 1
+
+
+def test_server_parameters_are_fields_of_each_line() -> None:
+    with ScriptedServer(good) as srv:
+        result = run(srv, items(2), seed=5, extra_body={"top_k": 20})
+        lines = [json.loads(line) for line in srv.file_bytes("file-scripted-1").splitlines()]
+    assert result.ok == 2 and len(lines) == 2
+    assert all(line["body"]["top_k"] == 20 and line["body"]["seed"] == 5 for line in lines)
+    assert all("extra_body" not in line["body"] for line in lines)

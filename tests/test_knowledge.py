@@ -4,17 +4,13 @@ marker validation and filling."""
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import tiktoken
 from seed_format import FORMAT_LINES
 
-from planner_agent import knowledge as knowledge_module
-from planner_agent import template as template_module
 from planner_agent.errors import KnowledgeError, TemplateError
 from planner_agent.knowledge import DOCUMENT_SLOTS, Example, Knowledge, examples_text, prompts_dir
 from planner_agent.template import (
@@ -464,8 +460,3 @@ def test_examples_text(default: Knowledge) -> None:
     assert examples_text([]) == "No similar steps are available."
     two = default.examples[:2]
     assert examples_text(two) == two[0].text + "\n\n" + two[1].text
-
-
-@pytest.mark.parametrize("module", [knowledge_module, template_module], ids=lambda m: m.__name__)
-def test_doctests(module: ModuleType) -> None:
-    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0

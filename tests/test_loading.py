@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import re
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 import pytest
 from samples import calibration_draft, calibration_draft_dict
 
-from planner_agent import loading
 from planner_agent.errors import PlanImportError
 from planner_agent.loading import (
     LoadedPlan,
@@ -166,10 +164,6 @@ def test_enum_helpers() -> None:
     assert "'Trainning' is not a valid SageMakerStepType" in issue.message
     assert issue.message.endswith("read as 'Training' so the plan could be loaded")
     assert "processing_input" not in issue.message
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(loading).failed == 0
 
 
 def test_validate_with_enum_repair_leaves_valid_data_alone() -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
-import pkgutil
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from fixture_plans import FIXTURE_DRAFTS, fixture_plan
 from test_render import PLANS
 
-from planner_agent import markdown
 from planner_agent.errors import PlanImportError
 from planner_agent.markdown import (
     ParsedMarkdown,
@@ -426,18 +421,6 @@ def test_repeated_section_is_reported() -> None:
     parsed = parse_markdown(MINIMAL + "\n## Overview\n- Purpose: again\n")
     assert parsed.plan.overview.purpose == "split data"
     assert "repeats an earlier section" in _issue(parsed, "IMPORT003")
-
-
-# Every module of the package, so a new reading stage cannot slip out of the doctest run.
-MODULES = [markdown] + [
-    importlib.import_module(f"planner_agent.markdown.{info.name}")
-    for info in pkgutil.iter_modules(markdown.__path__)
-]
-
-
-@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
-def test_doctests(module: ModuleType) -> None:
-    assert doctest.testmod(module).failed == 0
 
 
 def test_unclosed_block_that_is_not_python() -> None:

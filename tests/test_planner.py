@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft, calibration_draft_dict
@@ -495,3 +496,39 @@ def test_sampling_options_reach_the_request() -> None:
     assert body is not None
     assert (body["temperature"], body["seed"], body["top_p"]) == (0.3, 7, 0.9)
     assert body["max_tokens"] == 8192  # a compatible server (not api.openai.com): the classic name
+
+
+def test_server_parameters_go_through_extra_body() -> None:
+    with ScriptedServer([good()]) as server:
+        result = plan_step(
+            CALIBRATION_REQUIREMENTS,
+            client=server.client(),
+            model=MODEL,
+            seed=3,
+            extra_body={"top_k": 20, "min_p": 0.05},
+        )
+        body = server.requests[0].body
+    assert result.ok and body is not None
+    assert (body["seed"], body["top_k"], body["min_p"]) == (3, 20, 0.05)
+    assert "extra_body" not in body
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"temprature": 0.2}, "Unknown option 'temprature' (did you mean 'temperature'?)"),
+        ({"max_attempt": 2}, "did you mean 'max_attempts'?"),
+        ({"top_k": 20}, "extra_body={...} for parameters only your server knows"),
+        ({"response_format": {"type": "text"}}, "'response_format' is set by the planner"),
+        ({"extra_body": {"messages": []}}, "extra_body may not set messages"),
+        ({"extra_body": ["top_k"]}, "extra_body must be a mapping"),
+        ({"temperature": "hot"}, "temperature must be a number from 0 to 2; got 'hot'"),
+        ({"temperature": 2.5}, "temperature must be a number from 0 to 2; got 2.5"),
+    ],
+)
+def test_bad_options_fail_before_any_request(options: dict[str, Any], message: str) -> None:
+    with ScriptedServer([good()]) as server:
+        with pytest.raises(ConfigurationError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, **options)
+        assert server.requests == []
+    assert message in str(info.value)

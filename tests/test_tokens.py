@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import gzip
 import importlib.util
 import logging
@@ -352,19 +351,11 @@ def test_counter_is_immutable() -> None:
         counter.exact = False  # type: ignore[misc]
 
 
-def test_large_prompt_is_fast() -> None:
+def test_large_prompt_counts_consistently() -> None:
+    """A prompt-sized text counts the same every time (speed: benchmarks/overhead.py)."""
     counter = TokenCounter.for_model("gpt-4o")
     text = (Path(tokens.__file__).read_text(encoding="utf-8") + "\n") * 2
     n = counter.count(text)
     assert n > 4000
-    start = time.perf_counter()
-    for _ in range(10):
-        counter.count(text)
-    per_call = (time.perf_counter() - start) / 10
-    assert per_call < 0.05, per_call  # typically ~1-3 ms; generous bound for slow CI
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(tokens, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
+    assert {counter.count(text) for _ in range(3)} == {n}
+    assert counter.count_messages([{"role": "user", "content": text}]) == n + 3 + 1 + 3
