@@ -17,7 +17,7 @@ from typing import Any
 
 from . import __version__
 from .batch import BatchFileLimits
-from .errors import PlannerError
+from .errors import OutputError, PlannerError
 from .files import atomic_write
 from .plan import PlanIssue, Severity
 from .tokens import ApproximateTokenCountWarning
@@ -64,20 +64,52 @@ def _kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return kwargs
 
 
+def _output_file(raw: str) -> Path:
+    """The ``-o`` file with its folder made: a bad destination fails before anything is paid."""
+    out = Path(raw).expanduser()
+    if out.is_dir():
+        raise OutputError(
+            f"{str(out)!r} is a directory; give a file name such as {out / 'plan.md'}."
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in out.parents if p.exists()), None)
+        why = (
+            f"{str(blocker)!r} is a file, not a folder"
+            if blocker is not None and not blocker.is_dir()
+            else exc.strerror or str(exc)
+        )
+        raise OutputError(f"Cannot write {str(out)!r}: {why}. Choose another -o.") from None
+    if not os.access(out.parent, os.W_OK):
+        raise OutputError(f"The folder of {str(out)!r} is not writable. Choose another -o.")
+    return out
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from .planner import Planner
 
+    out = _output_file(args.output) if args.output else None
     result = Planner(**_kwargs(args)).plan(args.requirements)
-    if args.output:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, result.to_json() if out.suffix == ".json" else result.to_markdown())
-    else:
+    code = EXIT_OK if result.ok else EXIT_PLAN_ERRORS
+    if out is None:
         sys.stdout.write(result.to_markdown())
+    else:
+        try:
+            atomic_write(out, result.to_json() if out.suffix == ".json" else result.to_markdown())
+        except OSError as exc:
+            # The plan is paid for: print it rather than lose it.
+            sys.stdout.write(result.to_markdown())
+            print(
+                f"planner-agent: error: OutputError: could not write {str(out)!r} "
+                f"({exc.strerror or exc}); the plan is on standard output instead.",
+                file=sys.stderr,
+            )
+            code = EXIT_FAILURE
     print(result.summary(), file=sys.stderr)
     for issue in result.issues:
         print(f"  {issue}", file=sys.stderr)
-    return EXIT_OK if result.ok else EXIT_PLAN_ERRORS
+    return code
 
 
 def _cmd_prompt(args: argparse.Namespace) -> int:
@@ -98,7 +130,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     from .schemas import render_schema, schema_documents, write_schemas
 
     if args.write:
-        for path in write_schemas(Path(args.write)):
+        try:
+            written = write_schemas(Path(args.write))
+        except OSError as exc:
+            raise OutputError(
+                f"Cannot write the schemas into {args.write!r}: {exc.strerror or exc}."
+            ) from None
+        for path in written:
             print(path, file=sys.stderr)
         return EXIT_OK
     name = "implementation_plan" if args.kind == "plan" else "plan_draft"
@@ -286,6 +324,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"planner-agent: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug, or an OS error no command anticipated: one line, not a trace
+        if args.debug:
+            raise
+        print(
+            f"planner-agent: internal error: {type(exc).__name__}: {exc} "
+            "(run again with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
 
 

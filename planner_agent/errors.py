@@ -18,6 +18,7 @@ PlannerError
 ├── PlanImportError           a plan file that is neither readable markdown nor plan JSON
 ├── CodebaseError             a codebase path that does not exist or is not a directory
 ├── BatchError                a batch that cannot start (bad inputs, unwritable out dir, unknown id)
+├── OutputError               a file the command line was asked to write cannot be written
 └── LocalModelError           the embedded local model cannot be assembled or started
 ```
 All carry a one-line ``str()`` suitable for a CLI; none ever contains an API key.
@@ -181,6 +182,10 @@ class CodebaseError(PlannerError):
 
 class BatchError(PlannerError):
     """A batch that cannot start or continue: no inputs, duplicate names, unwritable output, unknown id."""
+
+
+class OutputError(PlannerError):
+    """A file the command line was asked to write (``-o``, ``schema --write``) cannot be written."""
 
 
 class LocalModelError(PlannerError):

@@ -27,14 +27,15 @@ def load_requirements(requirements: str | Path) -> str:
     one_line = "\n" not in text and len(text) < 1024
     if one_line and text.strip().lower().endswith(_FILE_SUFFIXES):
         return _read(Path(text.strip()))
-    if one_line and text.strip() and _is_file(text.strip()):
+    if one_line and text.strip() and _exists(text.strip()):
+        # An existing file is read; an existing folder or device is a mistake, never requirements.
         return _read(Path(text.strip()))
     return _check(text, "The requirements string")
 
 
-def _is_file(candidate: str) -> bool:
+def _exists(candidate: str) -> bool:
     try:
-        return Path(candidate).is_file()
+        return Path(candidate).exists()
     except (OSError, ValueError):  # too long, or characters no path can hold: it is text
         return False
 
@@ -46,7 +47,11 @@ def _read(path: Path) -> str:
             "or the path of an existing .md/.txt file."
         )
     if not path.is_file():
-        raise RequirementsError(f"Requirements path {str(path)!r} is not a file.")
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise RequirementsError(
+            f"Requirements path {str(path)!r} is {kind}. Pass the requirements text itself, or "
+            "the path of a .md/.txt file (plan_steps/`planner-agent batch` take folders)."
+        )
     data = path.read_bytes()
     if b"\x00" in data:
         raise RequirementsError(f"Requirements file {str(path)!r} is binary, not text.")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .draft import PlanDraft
+from .files import atomic_write
 from .plan import ImplementationPlan
 from .profiles import bounded_schema, strict_schema
 
@@ -41,6 +42,6 @@ def write_schemas(directory: Path) -> list[Path]:
     written = []
     for name, schema in schema_documents().items():
         path = directory / name
-        path.write_text(render_schema(schema), encoding="utf-8")
+        atomic_write(path, render_schema(schema))
         written.append(path)
     return written

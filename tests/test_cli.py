@@ -9,7 +9,7 @@ import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
 from planner_agent.cli import main
-from planner_agent.testing import Reply, ScriptedServer
+from planner_agent.testing import RecordedRequest, Reply, ScriptedServer
 
 MODEL = "gpt-4o-mini"
 
@@ -268,3 +268,47 @@ def test_batch_command_inputs_are_files_and_folders(
         _env(monkeypatch, server)
         assert main(["batch", str(first), str(second), "-o", str(out), "--no-progress"]) == 1
         assert server.requests == []  # an empty folder is a bad invocation, caught up front
+
+
+def test_unwritable_output_fails_before_any_request(
+    req: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with ScriptedServer([Reply.json(calibration_draft_dict())]) as server:
+        _env(monkeypatch, server)
+        assert main(["plan", str(req), "-o", str(blocker / "plan.md")]) == 1
+        assert f"{str(blocker)!r} is a file, not a folder" in capsys.readouterr().err
+        assert main(["plan", str(req), "-o", str(tmp_path)]) == 1
+        assert "is a directory; give a file name" in capsys.readouterr().err
+        assert main(["schema", "--write", str(blocker / "schemas")]) == 1
+        assert "OutputError: Cannot write the schemas" in capsys.readouterr().err
+        assert server.requests == []
+
+
+def test_plan_is_printed_when_the_output_cannot_be_written_after_all(
+    req: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan.md"
+
+    def script(_: RecordedRequest) -> Reply:
+        out.mkdir()  # the destination turns into a folder while the model is answering
+        return Reply.json(calibration_draft_dict())
+
+    with ScriptedServer(script) as server:
+        _env(monkeypatch, server)
+        assert main(["plan", str(req), "-o", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("# Implementation Plan for ModelCalibration")
+    assert "the plan is on standard output instead" in captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([req.name, "plan.md"])  # no temp
+
+
+def test_a_folder_is_not_requirements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ScriptedServer([Reply.json(calibration_draft_dict())]) as server:
+        _env(monkeypatch, server)
+        assert main(["plan", str(tmp_path)]) == 1
+        assert server.requests == []
+    assert "RequirementsError" in capsys.readouterr().err

@@ -273,7 +273,8 @@ def test_requirements_from_file_and_bad_requirements(tmp_path: Path) -> None:
         for bad, fragment in [
             ("   \n ", "empty"),
             (str(tmp_path / "missing.md"), "does not exist"),
-            (tmp_path, "not a file"),
+            (tmp_path, "is a folder"),
+            (str(tmp_path), "is a folder"),
         ]:
             with pytest.raises(RequirementsError, match=fragment):
                 planner.plan(bad)
