@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -160,8 +161,11 @@ def _validation_message(name: str, what: str, exc: ValidationError) -> str:
     return f"{name} is not a valid {what}: {shown}{more}"
 
 
-def _plan_from_json(data: Any, name: str) -> tuple[ImplementationPlan, list[PlanIssue]]:
-    """Full plan, plan draft or a saved PlanResult (``{"plan": {...}}``) -> plan and issues."""
+def plan_from_data(data: Any, name: str) -> tuple[ImplementationPlan, list[PlanIssue]]:
+    """Full plan, plan draft or a saved PlanResult (``{"plan": {...}}``) -> plan and ENUM issues.
+
+    ``name`` says what ``data`` came from in a `PlanImportError`.
+    """
     if isinstance(data, dict) and isinstance(data.get("plan"), dict) and "components" not in data:
         data = data["plan"]
     if isinstance(data, dict) and "components" in data:
@@ -194,7 +198,10 @@ def _read_file(path: Path) -> str:
         exists = False
     if not exists:
         shown = name if len(name) <= 120 else name[:117] + "..."
-        raise PlanImportError(f"plan file not found: {shown}; expected {_EXPECTED}")
+        raise PlanImportError(
+            f"plan file not found: {shown} (one-line text is read as a path; plan text has "
+            f"several lines); expected {_EXPECTED}"
+        )
     if path.is_dir():
         raise PlanImportError(f"{name} is a directory; expected a plan file: {_EXPECTED}")
     try:
@@ -223,6 +230,11 @@ def _source_text(source: str | Path) -> tuple[str, str, str]:
         return source, "the plan text", ""
     if isinstance(source, str) and not source.strip():
         raise PlanImportError(f"the plan text is empty; expected {_EXPECTED}")
+    if not isinstance(source, str | os.PathLike):
+        raise PlanImportError(
+            f"a plan is read from a path or from text, not {type(source).__name__}; "
+            "pass load_plan(path) or load_plan(text)"
+        )
     path = Path(source)
     return _read_file(path), str(path), path.suffix.lower()
 
@@ -269,12 +281,12 @@ def load_plan(source: str | Path, *, format: PlanFormat = "auto") -> LoadedPlan:
         format == "auto" and (text.lstrip().startswith(("{", "[")) or suffix == ".json")
     )
     if as_json:
-        plan, issues = _plan_from_json(_loads(text, name), name)
+        plan, issues = plan_from_data(_loads(text, name), name)
         return LoadedPlan(plan=plan, issues=issues, format="json")
     if not looks_like_plan(text):
         embedded = _embedded_json(text) if format == "auto" else None
         if embedded is not None:
-            plan, issues = _plan_from_json(embedded, name)
+            plan, issues = plan_from_data(embedded, name)
             return LoadedPlan(plan=plan, issues=issues, format="json")
         raise PlanImportError(f"{name} is neither {_MARKDOWN} nor plan JSON")
     try:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .errors import PlanImportError
 from .plan import ImplementationPlan, PlanIssue, Severity
 
 __all__ = ["Attempt", "PlanResult", "Usage"]
@@ -148,11 +149,29 @@ class PlanResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlanResult:
-        """Rebuild a result from `to_dict` output (KeyError/TypeError/ValidationError if incomplete).
+        """Rebuild a result from `to_dict` output; `PlanImportError` names what is missing.
 
         >>> PlanResult.from_dict(result.to_dict()) == result  # doctest: +SKIP
         True
+        >>> PlanResult.from_dict({"plan": {}})
+        Traceback (most recent call last):
+        ...
+        planner_agent.errors.PlanImportError: not a saved PlanResult (to_dict() output): ...
         """
+        if not isinstance(data, Mapping):
+            raise PlanImportError(
+                f"not a saved PlanResult: expected the dict of to_dict(), got {type(data).__name__}"
+            )
+        try:
+            return cls._from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            what = f"missing {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+            raise PlanImportError(
+                f"not a saved PlanResult (to_dict() output): {what}"[:600]
+            ) from exc
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any]) -> PlanResult:
         names = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["plan"] = ImplementationPlan.model_validate(data["plan"])

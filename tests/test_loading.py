@@ -26,6 +26,8 @@ from planner_agent.plan import (
     Severity,
 )
 from planner_agent.render import render_markdown
+from planner_agent.result import PlanResult
+from planner_agent.rules import check_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 PLAN = calibration_draft().to_plan()
@@ -248,3 +250,32 @@ def test_invalid_json(tmp_path: Path) -> None:
 def test_errors_are_value_errors() -> None:
     with pytest.raises(ValueError):
         load_plan("definitely-missing-plan.md")
+
+
+def test_wrong_sources_are_plan_import_errors() -> None:
+    with pytest.raises(PlanImportError, match="from a path or from text, not int"):
+        load_plan(5)  # type: ignore[arg-type]
+    with pytest.raises(PlanImportError, match="one-line text is read as a path"):
+        load_plan("hello world")
+
+
+def test_saved_results_that_are_not_results() -> None:
+    for data, fragment in [
+        ({"a": 1}, "missing 'plan'"),
+        (None, "got NoneType"),
+        ({"plan": PLAN.to_dict(), "issues": "nope"}, "not a saved PlanResult"),
+    ]:
+        with pytest.raises(PlanImportError, match=fragment):
+            PlanResult.from_dict(data)  # type: ignore[arg-type]
+
+
+def test_check_plan_takes_dicts_and_rejects_other_things() -> None:
+    assert check_plan(PLAN.to_dict()) == check_plan(PLAN)
+    draft = calibration_draft_dict()
+    draft["inputs"][0]["dependency_type"] = "processing_input"
+    issues = check_plan(draft)
+    assert [i.code for i in issues if i.code == "ENUM001"] == ["ENUM001"]
+    with pytest.raises(PlanImportError, match="not a valid implementation plan"):
+        check_plan({**PLAN.to_dict(), "components": {}})
+    with pytest.raises(PlanImportError, match="needs an ImplementationPlan"):
+        check_plan("plan.md")  # type: ignore[arg-type]

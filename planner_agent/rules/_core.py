@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from .. import conventions as cv
 from ..codebase import CodebaseIndex
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, PlanImportError
 from ..plan import DependencyType, ImplementationPlan, PlanIssue, SageMakerStepType, Severity
 from ..resolver import strip_job_suffix
 
@@ -182,7 +182,7 @@ def select_rules(
 
 
 def check_plan(
-    plan: ImplementationPlan,
+    plan: ImplementationPlan | Mapping[str, Any],
     *,
     codebase: CodebaseIndex | str | os.PathLike[str] | None = None,
     requirements: str | None = None,
@@ -192,6 +192,9 @@ def check_plan(
 ) -> list[PlanIssue]:
     """Run the rules on ``plan``; issues come sorted, errors first, then by path.
 
+    ``plan`` may also be a dict (a plan, a draft or a saved result, as `load_plan` reads JSON);
+    enum values it had to repair are reported as ENUM001 issues.
+
     ``codebase`` (an index or a repository path) enables registry-collision and wiring checks;
     ``requirements`` enables the job-variant and over-specification checks. ``rules`` replaces the
     registered rules, ``extra_rules`` adds to them, ``disable`` drops codes. A rule that raises is
@@ -200,6 +203,16 @@ def check_plan(
     >>> check_plan(plan, disable=["SPEC001"])  # doctest: +SKIP
     []
     """
+    repaired: list[PlanIssue] = []
+    if isinstance(plan, Mapping):
+        from ..loading import plan_from_data  # loading builds on the rules
+
+        plan, repaired = plan_from_data(dict(plan), "the plan dict")
+    elif not isinstance(plan, ImplementationPlan):
+        raise PlanImportError(
+            f"check_plan needs an ImplementationPlan (or its dict), not {type(plan).__name__}; "
+            "read a plan file with load_plan(path).plan"
+        )
     if codebase is None or isinstance(codebase, CodebaseIndex):
         index = codebase
     else:
@@ -207,7 +220,7 @@ def check_plan(
     active = select_rules(rules=rules, extra_rules=extra_rules, disable=disable)
     disabled = set(disable)
     ctx = CheckContext(codebase=index, requirements=requirements)
-    issues: list[PlanIssue] = []
+    issues: list[PlanIssue] = list(repaired)  # enum values read leniently from a dict
     for rule in active:
         try:
             issues.extend(rule.check(plan, ctx))
