@@ -50,12 +50,22 @@ async def _call(run: BatchRun, resource: str, method: str, *args: Any, **kwargs:
     for attempt in range(5):
         try:
             if isinstance(client, openai.AsyncOpenAI):
-                return await fn(*args, **kwargs)
-            return await run.threads.run(functools.partial(fn, *args, **kwargs))
+                value = await fn(*args, **kwargs)
+            else:
+                value = await run.threads.run(functools.partial(fn, *args, **kwargs))
+            if isinstance(value, str):  # what the client returns for a non-JSON content type
+                raise json.JSONDecodeError("not JSON", value, 0)
+            return value
         except _TRANSIENT:
             if attempt == 4:
                 raise
             await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
+        except json.JSONDecodeError:
+            raise BatchError(
+                f"The endpoint {client.base_url} answered {resource}.{method} with a body that is "
+                "not JSON. Check that the base URL is the API root (usually ending in /v1) and "
+                "that the server offers the Files and Batch APIs."
+            ) from None
     raise AssertionError("unreachable")
 
 

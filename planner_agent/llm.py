@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import json
 import random
 import threading
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 from openai.types.chat.completion_create_params import CompletionCreateParamsBase
 from tenacity import (
     AsyncRetrying,
@@ -225,6 +227,22 @@ def _translate(exc: BaseException, retries: int, base_url: str) -> Exception:
     return TransportError(f"Request to {base_url} failed: {type(exc).__name__}: {exc}")
 
 
+def _not_json(body: object, base_url: str) -> TransportError:
+    """A success status whose body is not a completion: usually a base URL that is not the API."""
+    start = (body if isinstance(body, str) else repr(body))[:60].strip().replace("\n", " ")
+    return TransportError(
+        f"The endpoint {base_url} answered with a body that is not JSON ({start!r}...). Check "
+        "that OPENAI_BASE_URL (or base_url=) is the API root, usually ending in /v1."
+    )
+
+
+def _completion(value: object, base_url: str) -> ChatCompletion:
+    # The client hands back the text of a non-JSON content type (an HTML page, say) as a str.
+    if not isinstance(value, ChatCompletion):
+        raise _not_json(value, base_url)
+    return value
+
+
 def _to_reply(completion: Any, latency: float, retries: int) -> Reply:
     choice = completion.choices[0] if completion.choices else None
     message = choice.message if choice is not None else None
@@ -268,6 +286,9 @@ def complete(
                 completion = client.chat.completions.create(**_create_kwargs(request))
     except openai.OpenAIError as exc:
         raise _translate(exc, tries - 1, str(client.base_url)) from None
+    except json.JSONDecodeError as exc:
+        raise _not_json(exc.doc, str(client.base_url)) from None
+    completion = _completion(completion, str(client.base_url))
     return _to_reply(completion, time.perf_counter() - start, tries - 1)
 
 
@@ -295,4 +316,7 @@ async def acomplete(
                 completion = await client.chat.completions.create(**_create_kwargs(request))
     except openai.OpenAIError as exc:
         raise _translate(exc, tries - 1, str(client.base_url)) from None
+    except json.JSONDecodeError as exc:
+        raise _not_json(exc.doc, str(client.base_url)) from None
+    completion = _completion(completion, str(client.base_url))
     return _to_reply(completion, time.perf_counter() - start, tries - 1)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from planner_agent.draft import PlanDraft
@@ -100,3 +104,31 @@ def calibration_draft_dict() -> dict[str, Any]:
 def calibration_draft() -> PlanDraft:
     """The sample draft as a model."""
     return PlanDraft.model_validate(calibration_draft_dict())
+
+
+@contextlib.contextmanager
+def html_endpoint() -> Iterator[str]:
+    """A base URL that is a web site, not the API: every request gets a 200 HTML page."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def _page(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _page
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

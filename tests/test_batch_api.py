@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
-from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict, html_endpoint
 
 from planner_agent.batch import BatchFileLimits, BatchResult, aplan_steps, plan_steps
 from planner_agent.batch_api import split
@@ -235,3 +236,10 @@ def test_server_parameters_are_fields_of_each_line() -> None:
     assert result.ok == 2 and len(lines) == 2
     assert all(line["body"]["top_k"] == 20 and line["body"]["seed"] == 5 for line in lines)
     assert all("extra_body" not in line["body"] for line in lines)
+
+
+def test_an_endpoint_that_answers_html_is_a_batch_error() -> None:
+    with html_endpoint() as base_url:
+        client = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0)
+        with pytest.raises(BatchError, match=r"files\.create with a body that is not JSON"):
+            plan_steps(items(2), client=client, model=MODEL, via="batch_api", progress=False)

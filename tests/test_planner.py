@@ -8,8 +8,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
-from samples import CALIBRATION_REQUIREMENTS, calibration_draft, calibration_draft_dict
+from samples import (
+    CALIBRATION_REQUIREMENTS,
+    calibration_draft,
+    calibration_draft_dict,
+    html_endpoint,
+)
 
 from planner_agent import (
     APIKeyError,
@@ -533,3 +539,22 @@ def test_bad_options_fail_before_any_request(options: dict[str, Any], message: s
             plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL, **options)
         assert server.requests == []
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("client_kind", ["sync", "async"])
+def test_a_body_that_is_not_json_is_a_transport_error(client_kind: str) -> None:
+    page = Reply(raw_body=b"<html><body>Welcome to nginx</body></html>")
+    with ScriptedServer(lambda _: page) as server:
+        client = server.async_client() if client_kind == "async" else server.client()
+        with pytest.raises(TransportError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=client, model=MODEL)
+        assert server.chat_requests == 1  # a misconfigured endpoint: not retried, not re-asked
+    message = str(info.value)
+    assert "not JSON ('<html><body>Welcome to nginx" in message and "ending in /v1" in message
+
+
+def test_a_web_page_instead_of_the_api_is_a_transport_error() -> None:
+    with html_endpoint() as base_url:
+        client = openai.OpenAI(base_url=base_url, api_key="k")
+        with pytest.raises(TransportError, match=r"not JSON \('<html><body>Welcome"):
+            plan_step(CALIBRATION_REQUIREMENTS, client=client, model=MODEL)
