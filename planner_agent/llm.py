@@ -231,15 +231,24 @@ def _not_json(body: object, base_url: str) -> TransportError:
     """A success status whose body is not a completion: usually a base URL that is not the API."""
     start = (body if isinstance(body, str) else repr(body))[:60].strip().replace("\n", " ")
     return TransportError(
-        f"The endpoint {base_url} answered with a body that is not JSON ({start!r}...). Check "
-        "that OPENAI_BASE_URL (or base_url=) is the API root, usually ending in /v1."
+        f"The endpoint {base_url} answered with a body that is not a JSON chat completion "
+        f"({start!r}...). Check that OPENAI_BASE_URL (or base_url=) is the API root, usually "
+        "ending in /v1."
     )
 
 
 def _completion(value: object, base_url: str) -> ChatCompletion:
-    # The client hands back the text of a non-JSON content type (an HTML page, say) as a str.
+    """``value`` if it is a completion with a choice; else a TransportError showing what came."""
+    # The client hands back the text of a non-JSON content type (an HTML page, say) as a str,
+    # and builds JSON of another shape into a ChatCompletion without checking it.
     if not isinstance(value, ChatCompletion):
         raise _not_json(value, base_url)
+    if not value.choices:
+        shown = json.dumps(value.model_dump(exclude_unset=True), default=str)[:300]
+        raise TransportError(
+            f"The endpoint {base_url} answered with no completion choice: {shown}. If that is an "
+            "error from the server, fix what it says; otherwise check OPENAI_BASE_URL and the model."
+        )
     return value
 
 

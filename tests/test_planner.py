@@ -550,11 +550,33 @@ def test_a_body_that_is_not_json_is_a_transport_error(client_kind: str) -> None:
             plan_step(CALIBRATION_REQUIREMENTS, client=client, model=MODEL)
         assert server.chat_requests == 1  # a misconfigured endpoint: not retried, not re-asked
     message = str(info.value)
-    assert "not JSON ('<html><body>Welcome to nginx" in message and "ending in /v1" in message
+    assert "not a JSON chat completion ('<html><body>Welcome to nginx" in message
+    assert "ending in /v1" in message
 
 
 def test_a_web_page_instead_of_the_api_is_a_transport_error() -> None:
     with html_endpoint() as base_url:
         client = openai.OpenAI(base_url=base_url, api_key="k")
-        with pytest.raises(TransportError, match=r"not JSON \('<html><body>Welcome"):
+        with pytest.raises(
+            TransportError, match=r"not a JSON chat completion \('<html><body>Welcome"
+        ):
             plan_step(CALIBRATION_REQUIREMENTS, client=client, model=MODEL)
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (
+            b'{"error": {"message": "model not loaded"}}',
+            '{"error": {"message": "model not loaded"}}',
+        ),
+        (b'{"choices": []}', '{"choices": []}'),
+        (b"[1, 2]", "not a JSON chat completion ('[1, 2]'"),
+    ],
+)
+def test_a_reply_without_a_completion_is_a_transport_error(body: bytes, fragment: str) -> None:
+    with ScriptedServer(lambda _: Reply(raw_body=body)) as server:
+        with pytest.raises(TransportError) as info:
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
+        assert server.chat_requests == 1  # not re-asked: the model never answered
+    assert fragment in str(info.value)
