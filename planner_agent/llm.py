@@ -9,7 +9,6 @@ planner's business and are counted apart.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import json
 import random
 import threading
@@ -31,6 +30,7 @@ from tenacity import (
 
 from .errors import APIKeyError, ConfigurationError, TransportError, UnsupportedResponseFormatError
 from .result import Usage
+from .rules import did_you_mean
 
 __all__ = [
     "CHAT_PARAMETERS",
@@ -140,9 +140,7 @@ def check_options(options: Mapping[str, Any], known: Iterable[str] = ()) -> dict
         elif name in CHAT_PARAMETERS:
             body[name] = value
         else:
-            choices = [*known, *sorted(CHAT_PARAMETERS - _MANAGED), "extra_body"]
-            close = difflib.get_close_matches(name, choices, n=1, cutoff=0.75)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(name, [*known, *sorted(CHAT_PARAMETERS - _MANAGED), "extra_body"])
             raise ConfigurationError(
                 f"Unknown option {name!r}{hint}. Options are the planner's own, chat-completion "
                 f"parameters (top_p, seed, ...), and extra_body={{...}} for parameters only your "
