@@ -86,8 +86,8 @@ def scan(root: Path, layout: cv.Layout) -> Scan:
     """Read every relevant file under ``root`` (layout folders first, else found by content)."""
     result = Scan()
     for rel, text in _sources(root, layout):
-        if text is None:
-            result.warn(f"{rel}: skipped, not readable UTF-8 text")
+        if isinstance(text, _Unreadable):
+            result.warn(f"{rel}: skipped, {text.reason}")
             continue
         try:
             tree = ast.parse(text, filename=rel)
@@ -98,8 +98,8 @@ def scan(root: Path, layout: cv.Layout) -> Scan:
     return result
 
 
-def _sources(root: Path, layout: cv.Layout) -> Iterator[tuple[str, str | None]]:
-    """(relative path, text or None if undecodable) of the files to index."""
+def _sources(root: Path, layout: cv.Layout) -> Iterator[tuple[str, str | _Unreadable]]:
+    """(relative path, text or why it cannot be read) of the files to index."""
     places = [layout.registry_file, layout.contracts_dir, layout.specs_dir, layout.steps_dir]
     seen: set[Path] = set()
     for place in places:
@@ -123,15 +123,30 @@ def _sources(root: Path, layout: cv.Layout) -> Iterator[tuple[str, str | None]]:
             file = Path(top, name)
             if file not in seen:
                 text = _read(file)
-                if text is None or any(m in text for m in _MARKERS) or _CLASS_MARKER.search(text):
+                if (
+                    isinstance(text, _Unreadable)
+                    or any(m in text for m in _MARKERS)
+                    or _CLASS_MARKER.search(text)
+                ):
                     yield file.relative_to(root).as_posix(), text
 
 
-def _read(file: Path) -> str | None:
+@dataclass(frozen=True)
+class _Unreadable:
+    """Why a file could not be read."""
+
+    reason: str
+
+
+def _read(file: Path) -> str | _Unreadable:
     try:
-        return file.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+        data = file.read_bytes()
+    except OSError as exc:
+        return _Unreadable(f"cannot be read ({exc.strerror or exc})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _Unreadable("not UTF-8 text")
 
 
 def _extract(result: Scan, rel: str, tree: ast.Module) -> None:

@@ -159,12 +159,26 @@ def test_missing_path_raises_codebase_error(tmp_path: Path) -> None:
         index_codebase(file)
 
 
+def test_unreadable_files_say_why(tmp_path: Path) -> None:
+    steps = tmp_path / "src" / "pipeline_steps"
+    steps.mkdir(parents=True)
+    (steps / "builder_gone_step.py").symlink_to(tmp_path / "nowhere.py")
+    (steps / "builder_ok_step.py").write_text("x = 1\n")
+    with pytest.warns(CodebaseWarning):
+        index = CodebaseIndex.from_path(tmp_path)
+    assert any(
+        w.endswith("builder_gone_step.py: skipped, cannot be read (No such file or directory)")
+        for w in index.warnings
+    ), index.warnings
+    assert not any("builder_ok_step.py" in w for w in index.warnings)
+
+
 def test_broken_files_are_skipped_with_warnings() -> None:
     with pytest.warns(CodebaseWarning) as caught:
         index = CodebaseIndex.from_path(BROKEN_CODEBASE)
     text = "\n".join(index.warnings)
     assert "syntax_error_contract.py: skipped, cannot be parsed" in text
-    assert "binary_spec.py: skipped, not readable UTF-8 text" in text
+    assert "binary_spec.py: skipped, not UTF-8 text" in text
     assert "nul_bytes_config.py: skipped, cannot be parsed" in text
     assert "dependency 'extra_input' skipped" in text  # Invalid enum value in user code.
     assert "unknown sagemaker_step_type 'NotAStepType'" in text
