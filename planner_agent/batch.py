@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from .errors import BatchError, ConfigurationError, PlannerError
+from .errors import BatchError, ConfigurationError, PlannerError, shown_path
 from .llm import check_options
 from .planner import PLANNER_OPTIONS, Planner
 from .result import PlanResult, Usage
@@ -296,7 +296,7 @@ def _writable_dir(path: str | Path, what: str) -> Path:
         os.unlink(probe)
     except OSError as exc:
         raise BatchError(
-            f"The {what} {str(folder)!r} is not a writable directory: {exc.strerror or exc}."
+            f"The {what} {shown_path(folder)} is not a writable directory: {exc.strerror or exc}."
         ) from None
     return folder
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import conventions as cv
 from ._codebase_scan import CodebaseWarning, Scan, emit_warnings, scan
-from .errors import CodebaseError
+from .errors import CodebaseError, shown_path
 from .knowledge import Example
 from .plan import (
     DependencyPlan,
@@ -106,13 +106,19 @@ class CodebaseIndex:
     ) -> CodebaseIndex:
         """Index the repository at ``path``; unreadable files are skipped with a `CodebaseWarning`."""
         root = Path(path)
-        if not root.exists():
+        shown = shown_path(root)
+        try:
+            exists, is_dir = root.exists(), root.is_dir()
+        except OSError as exc:  # e.g. a name too long for the file system
             raise CodebaseError(
-                f"codebase path {str(root)!r} does not exist; pass the repository root"
-            )
-        if not root.is_dir():
+                f"codebase path {shown} cannot be used ({exc.strerror or exc}); pass the "
+                "repository root"
+            ) from None
+        if not exists:
+            raise CodebaseError(f"codebase path {shown} does not exist; pass the repository root")
+        if not is_dir:
             raise CodebaseError(
-                f"codebase path {str(root)!r} is not a directory; pass the repository root"
+                f"codebase path {shown} is not a directory; pass the repository root"
             )
         index = _assemble(root, layout, scan(root, layout))
         emit_warnings(list(index.warnings), stacklevel=2)

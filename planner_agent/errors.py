@@ -42,6 +42,7 @@ __all__ = [
     "KnowledgeError",
     "LLMError",
     "LocalModelError",
+    "OutputError",
     "PlanImportError",
     "PlanIssuesError",
     "PlanRefusedError",
@@ -53,6 +54,7 @@ __all__ = [
     "TransportError",
     "UnsupportedResponseFormatError",
     "redact",
+    "shown_path",
 ]
 
 # Keys look like sk-..., sk-proj-..., or long opaque tokens after "Bearer".
@@ -61,6 +63,16 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
     re.compile(r"(?i)(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}"),
 )
+
+
+def shown_path(path: object, limit: int = 200) -> str:
+    """A path as error messages quote it; a very long one is cut.
+
+    >>> shown_path("plans/a.md"), shown_path("x" * 300, limit=5)
+    ("'plans/a.md'", "'xxxxx...'")
+    """
+    text = str(path)
+    return repr(text) if len(text) <= limit else repr(text[:limit] + "...")
 
 
 def redact(text: str, *secrets: str | None) -> str:

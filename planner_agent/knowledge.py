@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeAlias
 
-from .errors import KnowledgeError, TemplateError
+from .errors import KnowledgeError, TemplateError, shown_path
 from .template import fill_template, validate_template
 
 __all__ = [
@@ -343,13 +343,20 @@ def _find_one(candidates: Sequence[Path]) -> Path | None:
 
 def _load_dir(path: Path, *, base: Knowledge | None) -> Knowledge:
     """Read a knowledge directory on top of ``base`` (``None``: every piece must be present)."""
-    if not path.exists():
+    shown = shown_path(path)
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as exc:  # e.g. a name too long for the file system
         raise KnowledgeError(
-            f"knowledge directory {path} does not exist; expected files: {_expected_files()}"
+            f"knowledge path {shown} cannot be used ({exc.strerror or exc}); pass a directory"
+        ) from None
+    if not exists:
+        raise KnowledgeError(
+            f"knowledge directory {shown} does not exist; expected files: {_expected_files()}"
         )
-    if not path.is_dir():
+    if not is_dir:
         raise KnowledgeError(
-            f"knowledge path {path} is not a directory; expected files: {_expected_files()}"
+            f"knowledge path {shown} is not a directory; expected files: {_expected_files()}"
         )
     template_file = _find_one([path / name for name in TEMPLATE_FILES])
     document_files = {

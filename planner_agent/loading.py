@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .draft import PlanDraft
-from .errors import PlanImportError
+from .errors import PlanImportError, shown_path
 from .plan import (
     DataType,
     DependencyType,
@@ -197,10 +197,9 @@ def _read_file(path: Path) -> str:
     except OSError:  # e.g. a name too long for the file system: it cannot be a plan file
         exists = False
     if not exists:
-        shown = name if len(name) <= 120 else name[:117] + "..."
         raise PlanImportError(
-            f"plan file not found: {shown} (one-line text is read as a path; plan text has "
-            f"several lines); expected {_EXPECTED}"
+            f"plan file not found: {shown_path(name, 120)} (one-line text is read as a path; "
+            f"plan text has several lines); expected {_EXPECTED}"
         )
     if path.is_dir():
         raise PlanImportError(f"{name} is a directory; expected a plan file: {_EXPECTED}")
@@ -270,7 +269,7 @@ def load_plan(source: str | Path, *, format: PlanFormat = "auto") -> LoadedPlan:
     'ModelCalibration'
     >>> load_plan("missing.md")  # doctest: +SKIP
     Traceback (most recent call last):
-    planner_agent.errors.PlanImportError: plan file not found: missing.md; expected ...
+    planner_agent.errors.PlanImportError: plan file not found: 'missing.md' ...
     """
     from .markdown import looks_like_plan, parse_markdown  # markdown builds on this module
 

@@ -312,3 +312,12 @@ def test_a_folder_is_not_requirements(
         assert main(["plan", str(tmp_path)]) == 1
         assert server.requests == []
     assert "RequirementsError" in capsys.readouterr().err
+
+
+def test_unusable_paths_are_typed_errors(req: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    too_long = "a" * 5000  # no file system takes such a name: the OS itself refuses it
+    for option, error in (("--codebase", "CodebaseError"), ("--knowledge", "KnowledgeError")):
+        assert main(["prompt", str(req), option, too_long]) == 1
+        err = capsys.readouterr().err
+        assert f"error: {error}:" in err and "cannot be used (File name too long)" in err
+        assert "internal error" not in err and len(err) < 600
