@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .errors import BatchError, ConfigurationError, PlannerError, shown_path
-from .llm import check_options
+from .options import check_options
 from .planner import PLANNER_OPTIONS, Planner
 from .result import PlanResult, Usage
 

@@ -13,13 +13,12 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import openai
 from openai.types.chat import ChatCompletion
-from openai.types.chat.completion_create_params import CompletionCreateParamsBase
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -28,30 +27,12 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from .errors import APIKeyError, ConfigurationError, TransportError, UnsupportedResponseFormatError
+from .errors import APIKeyError, TransportError, UnsupportedResponseFormatError
+from .options import CHAT_PARAMETERS
 from .result import Usage
-from .rules import did_you_mean
 
-__all__ = [
-    "CHAT_PARAMETERS",
-    "RateGate",
-    "Reply",
-    "RetryPolicy",
-    "acomplete",
-    "check_options",
-    "complete",
-]
+__all__ = ["RateGate", "Reply", "RetryPolicy", "acomplete", "complete"]
 
-#: The chat-completion parameters the installed openai client knows by name.
-CHAT_PARAMETERS: frozenset[str] = frozenset(
-    CompletionCreateParamsBase.__required_keys__ | CompletionCreateParamsBase.__optional_keys__
-)
-# Set by the planner: a caller's value would break parsing, token budgets or the conversation.
-_MANAGED = frozenset(
-    {"model", "messages", "response_format", "max_tokens", "max_completion_tokens", "temperature"}
-    | {"stream", "stream_options", "n", "tools", "tool_choice", "functions", "function_call"}
-    | {"parallel_tool_calls"}
-)
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 # Phrases a server uses when it does not support the response_format we sent.
 _FORMAT_REJECTIONS = ("response_format", "json_schema", "json_object", "structured output")
@@ -103,50 +84,6 @@ class RateGate:
     def remaining(self) -> float:
         """Seconds left before requests may be sent."""
         return max(0.0, self._until - time.monotonic())
-
-
-def check_options(options: Mapping[str, Any], known: Iterable[str] = ()) -> dict[str, Any]:
-    """Validate request options; return them as the body fields they add.
-
-    Named chat-completion parameters (``top_p``, ``seed``...) pass as they are; ``extra_body``
-    holds parameters the openai client does not know (a server's ``top_k``, ``min_p``...),
-    which are merged into the body. ``known`` are the caller's own option names, used only to
-    suggest a fix for a typo.
-
-    >>> check_options({"seed": 7, "extra_body": {"top_k": 20}})
-    {'seed': 7, 'top_k': 20}
-    >>> check_options({"temprature": 0.2}, known=["temperature"])
-    Traceback (most recent call last):
-    ...
-    planner_agent.errors.ConfigurationError: Unknown option 'temprature' (did you mean 'temperature'?). ...
-    """
-    body: dict[str, Any] = {}
-    for name, value in options.items():
-        if name == "extra_body":
-            if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-                raise ConfigurationError(
-                    f"extra_body must be a mapping of parameter names to values; got {value!r}."
-                )
-            clash = sorted(set(value) & _MANAGED)
-            if clash:
-                raise ConfigurationError(
-                    f"extra_body may not set {', '.join(clash)}: the planner sets them."
-                )
-            body.update(value)
-        elif name in _MANAGED:
-            raise ConfigurationError(
-                f"{name!r} is set by the planner itself and cannot be passed as an option."
-            )
-        elif name in CHAT_PARAMETERS:
-            body[name] = value
-        else:
-            hint = did_you_mean(name, [*known, *sorted(CHAT_PARAMETERS - _MANAGED), "extra_body"])
-            raise ConfigurationError(
-                f"Unknown option {name!r}{hint}. Options are the planner's own, chat-completion "
-                f"parameters (top_p, seed, ...), and extra_body={{...}} for parameters only your "
-                "server knows (e.g. top_k on vLLM or llama.cpp)."
-            )
-    return body
 
 
 def _create_kwargs(request: Mapping[str, Any]) -> dict[str, Any]:

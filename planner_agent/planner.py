@@ -24,7 +24,6 @@ from .connect import LOCAL_BASE_URL, Connection, connect, planned_endpoint
 from .conventions import DEFAULT_LAYOUT, Layout
 from .draft import PlanDraft
 from .errors import (
-    ConfigurationError,
     IncompleteOutputError,
     PlanIssuesError,
     PlanningError,
@@ -32,7 +31,8 @@ from .errors import (
     UnsupportedResponseFormatError,
 )
 from .knowledge import Knowledge
-from .llm import RateGate, Reply, RetryPolicy, acomplete, check_options, complete
+from .llm import RateGate, Reply, RetryPolicy, acomplete, complete
+from .options import check_options, is_int, is_number, is_path, require
 from .parse import parse_reply
 from .plan import ImplementationPlan, PlanIssue
 from .profiles import (
@@ -112,28 +112,16 @@ class Planner:
         rate_gate: RateGate | None = None,
         **options: Any,
     ) -> None:
-        if mode not in MODES:
-            raise ConfigurationError(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
-        if not isinstance(max_attempts, openai.NotGiven) and (
-            not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1
-        ):
-            raise ConfigurationError(
-                f"max_attempts must be a positive integer (1 = no re-ask); got {max_attempts!r}."
-            )
-        if temperature is not None and (
-            not isinstance(temperature, int | float)
-            or isinstance(temperature, bool)
-            or not 0 <= temperature <= 2
-        ):
-            raise ConfigurationError(
-                f"temperature must be a number from 0 to 2; got {temperature!r}."
-            )
-        # Typos and unknown parameters fail here, before any request (see llm.check_options).
+        # Generators are read once, here; one code given as a str is that code, not its letters.
+        if isinstance(disable_rules, str):
+            disable_rules = (disable_rules,)
+        elif isinstance(disable_rules, Iterable):
+            disable_rules = tuple(disable_rules)
+        if isinstance(extra_rules, Iterable) and not isinstance(extra_rules, str | bytes):
+            extra_rules = tuple(extra_rules)
+        _check_arguments(locals())  # at this point locals() are exactly the keyword arguments
+        # Typos and unknown parameters fail here, before any request (see options.check_options).
         body_options = check_options(options, known=PLANNER_OPTIONS)
-        if max_tokens is not None and max_tokens < 1:
-            raise ConfigurationError(f"max_tokens must be positive; got {max_tokens!r}.")
-        if transport_retries < 0:
-            raise ConfigurationError(f"transport_retries must be >= 0; got {transport_retries!r}.")
         self._timeout = timeout
         self._connection: Connection | None = None
         named = model or os.environ.get("PLANNER_MODEL") or None
@@ -495,3 +483,89 @@ PLANNER_OPTIONS = tuple(
     for name in inspect.signature(Planner.__init__).parameters
     if name not in ("self", "options")
 )
+
+
+def _check_arguments(given: Mapping[str, Any]) -> None:
+    """Planner's keyword arguments, each with what it takes (ConfigurationError otherwise)."""
+    g = given.get
+    mode, attempts, model, codebase, prices = (
+        g("mode"),
+        g("max_attempts"),
+        g("model"),
+        g("codebase"),
+        g("prices"),
+    )
+    require("mode", mode, mode in MODES, f"one of {', '.join(MODES)}")
+    require(
+        "max_attempts",
+        attempts,
+        isinstance(attempts, openai.NotGiven) or is_int(attempts, 1),
+        "a positive integer (1 = no re-ask)",
+    )
+    require(
+        "model",
+        model,
+        model is None or (isinstance(model, str) and bool(model.strip())),
+        "a model or deployment name",
+    )
+    require(
+        "codebase",
+        codebase,
+        codebase is None or isinstance(codebase, CodebaseIndex) or is_path(codebase),
+        "a repository path or a CodebaseIndex",
+    )
+    require("strict", g("strict"), isinstance(g("strict"), bool), "True or False")
+    require("layout", g("layout"), isinstance(g("layout"), Layout), "a conventions.Layout")
+    require(
+        "prompt_layout",
+        g("prompt_layout"),
+        g("prompt_layout") in ("cache", "seed"),
+        "'cache' or 'seed'",
+    )
+    require("examples_k", g("examples_k"), is_int(g("examples_k"), 0), "an integer >= 0")
+    for name in ("max_tokens", "context_window"):
+        value = g(name)
+        require(name, value, value is None or is_int(value, 1), "a positive integer (tokens)")
+    temperature = g("temperature")
+    require(
+        "temperature",
+        temperature,
+        temperature is None or is_number(temperature, 0, 2),
+        "a number from 0 to 2",
+    )
+    timeout = g("timeout")
+    require(
+        "timeout",
+        timeout,
+        timeout is None or is_number(timeout, 1e-3),
+        "a positive number of seconds",
+    )
+    require(
+        "transport_retries",
+        g("transport_retries"),
+        is_int(g("transport_retries"), 0),
+        "an integer >= 0",
+    )
+    require(
+        "prices",
+        prices,
+        prices is None
+        or (isinstance(prices, Mapping) and all(isinstance(p, Price) for p in prices.values())),
+        "a mapping of model name to profiles.Price",
+    )
+    disable = g("disable_rules")
+    require(
+        "disable_rules",
+        disable,
+        isinstance(disable, tuple) and all(isinstance(c, str) for c in disable),
+        "rule codes, e.g. ['PROP001']",
+    )
+    gate = g("rate_gate")
+    require("rate_gate", gate, gate is None or isinstance(gate, RateGate), "a RateGate")
+    extra = g("extra_rules")
+    require(
+        "extra_rules",
+        extra,
+        isinstance(extra, tuple) and all(isinstance(r, Rule) for r in extra),
+        "a list of Rule objects",
+    )

@@ -580,3 +580,38 @@ def test_a_reply_without_a_completion_is_a_transport_error(body: bytes, fragment
             plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model=MODEL)
         assert server.chat_requests == 1  # not re-asked: the model never answered
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"codebase": 5}, "codebase must be a repository path or a CodebaseIndex; got 5."),
+        ({"layout": "src"}, "layout must be a conventions.Layout; got 'src'."),
+        ({"prices": {MODEL: 3}}, "prices must be a mapping of model name to profiles.Price"),
+        ({"examples_k": -1}, "examples_k must be an integer >= 0; got -1."),
+        ({"context_window": 0}, "context_window must be a positive integer (tokens); got 0."),
+        ({"max_tokens": "100"}, "max_tokens must be a positive integer (tokens); got '100'."),
+        ({"timeout": -1}, "timeout must be a positive number of seconds; got -1."),
+        ({"transport_retries": "3"}, "transport_retries must be an integer >= 0; got '3'."),
+        ({"prompt_layout": "x"}, "prompt_layout must be 'cache' or 'seed'; got 'x'."),
+        ({"strict": "yes"}, "strict must be True or False; got 'yes'."),
+        ({"disable_rules": 5}, "disable_rules must be rule codes"),
+        ({"extra_rules": [1]}, "extra_rules must be a list of Rule objects"),
+        ({"rate_gate": 1}, "rate_gate must be a RateGate; got 1."),
+        ({"model": 5}, "model must be a model or deployment name; got 5."),
+    ],
+)
+def test_wrong_argument_types_are_configuration_errors(
+    arguments: dict[str, Any], message: str
+) -> None:
+    with ScriptedServer([good()]) as server:
+        with pytest.raises(ConfigurationError) as info:
+            Planner(client=server.client(), **{"model": MODEL, **arguments})
+        assert server.requests == []
+    assert message in str(info.value)
+
+
+def test_rule_options_accept_one_code_and_generators() -> None:
+    everything = len(Planner(model=MODEL).rules)
+    assert len(Planner(model=MODEL, disable_rules="PROP001").rules) == everything - 1
+    assert len(Planner(model=MODEL, disable_rules=(c for c in ["PROP001"])).rules) == everything - 1
