@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .errors import BatchError, ConfigurationError, PlannerError, shown_path
-from .options import check_options
+from .options import check_options, is_int, is_number, is_path, require
 from .planner import PLANNER_OPTIONS, Planner
 from .result import PlanResult, Usage
 
@@ -321,16 +321,34 @@ async def aplan_steps(
     On cancellation it stops scheduling, cancels the items in flight, writes summary.json of
     what finished and re-raises.
     """
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-        raise ConfigurationError(f"concurrency must be a positive integer; got {concurrency!r}.")
-    if via not in ("requests", "batch_api"):
-        raise ConfigurationError(f"via must be 'requests' or 'batch_api'; got {via!r}.")
-    if not poll_interval > 0:
-        raise ConfigurationError(f"poll_interval must be positive; got {poll_interval!r}.")
-    if not isinstance(batch_limits, BatchFileLimits):
-        raise ConfigurationError(
-            f"batch_limits must be a BatchFileLimits(...); got {type(batch_limits).__name__}."
-        )
+    require("concurrency", concurrency, is_int(concurrency, 1), "a positive integer")
+    require("via", via, via in ("requests", "batch_api"), "'requests' or 'batch_api'")
+    require("poll_interval", poll_interval, is_number(poll_interval, 1e-3), "a positive number")
+    require(
+        "batch_limits",
+        batch_limits,
+        isinstance(batch_limits, BatchFileLimits),
+        "a BatchFileLimits(...)",
+    )
+    require("out_dir", out_dir, out_dir is None or is_path(out_dir), "a folder path")
+    require(
+        "cache",
+        cache,
+        cache is None or isinstance(cache, bool) or is_path(cache),
+        "a folder path, True or None",
+    )
+    require("resume", resume, isinstance(resume, bool), "True or False")
+    require(
+        "progress", progress, progress is None or isinstance(progress, bool), "True, False or None"
+    )
+    require(
+        "batch_id",
+        batch_id,
+        batch_id is None
+        or isinstance(batch_id, str)
+        or (isinstance(batch_id, Sequence) and all(isinstance(b, str) for b in batch_id)),
+        "a batch id or a list of them",
+    )
     if batch_id is not None and via != "batch_api":
         raise BatchError("batch_id= resumes an OpenAI Batch API batch: it needs via='batch_api'.")
     if resume and out_dir is None:

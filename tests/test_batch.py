@@ -498,3 +498,23 @@ def test_mistyped_batch_option_is_named(server: ScriptedServer) -> None:
     ):
         run(server, [requirement(1)], concurency=3)
     assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"concurrency": 0}, "concurrency must be a positive integer; got 0."),
+        ({"out_dir": 5}, "out_dir must be a folder path; got 5."),
+        ({"cache": 5}, "cache must be a folder path, True or None; got 5."),
+        ({"resume": "yes"}, "resume must be True or False; got 'yes'."),
+        ({"progress": "yes"}, "progress must be True, False or None; got 'yes'."),
+        ({"via": "batch_api", "batch_id": 5}, "batch_id must be a batch id or a list of them"),
+        ({"poll_interval": 0}, "poll_interval must be a positive number; got 0."),
+    ],
+)
+def test_wrong_batch_arguments_are_configuration_errors(
+    server: ScriptedServer, arguments: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        run(server, [requirement(1)], **arguments)
+    assert message in str(info.value) and server.requests == []
