@@ -114,6 +114,10 @@ def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIConnectionError):  # includes timeouts
         return True
     if isinstance(exc, openai.APIStatusError):
+        # The server's own verdict wins, as in the openai client's retries.
+        verdict = exc.response.headers.get("x-should-retry")
+        if verdict in ("true", "false"):
+            return verdict == "true"
         return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
     return False
 

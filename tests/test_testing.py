@@ -10,7 +10,10 @@ from typing import Any
 
 import openai
 import pytest
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
+from planner_agent import plan_step
+from planner_agent.errors import TransportError
 from planner_agent.testing import BATCH_LINE_PATH, RecordedRequest, Reply, ScriptedServer, Usage
 
 USER = [{"role": "user", "content": "hello there"}]
@@ -381,3 +384,29 @@ def test_file_delete_then_404() -> None:
         assert client.files.delete(file_id).deleted is True
         with pytest.raises(openai.NotFoundError):
             client.files.retrieve(file_id)
+
+
+def test_script_mistakes_fail_at_once() -> None:
+    with pytest.raises(TypeError, match="script item 1 is a str, not a Reply"):
+        ScriptedServer([Reply("ok"), "oops"])  # type: ignore[list-item]
+    with ScriptedServer([]) as server:
+        with pytest.raises(TransportError, match="script exhausted after 0 requests"):
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model="gpt-4o-mini")
+        assert server.chat_requests == 1  # x-should-retry: false, so no transport retries
+    with ScriptedServer(lambda _: 5) as server:  # type: ignore[arg-type,return-value]
+        with pytest.raises(TransportError, match="the responder returned 5, not a Reply"):
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model="gpt-4o-mini")
+        assert server.chat_requests == 1 and len(server.responder_errors) == 1
+
+
+def test_the_servers_retry_verdict_is_honoured() -> None:
+    draft = Reply.json(calibration_draft_dict())
+    no = Reply.error(503, "overloaded", headers={"x-should-retry": "false"})
+    with ScriptedServer([no, draft]) as server:
+        with pytest.raises(TransportError, match="HTTP 503 \\(not retryable\\)"):
+            plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model="gpt-4o-mini")
+        assert server.chat_requests == 1
+    yes = Reply.error(400, "try again", headers={"x-should-retry": "true"})
+    with ScriptedServer([yes, draft]) as server:
+        result = plan_step(CALIBRATION_REQUIREMENTS, client=server.client(), model="gpt-4o-mini")
+        assert server.chat_requests == 2 and result.attempts[0].transport_retries == 1

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
@@ -41,7 +42,9 @@ class ScriptedServer:
 
     ``script`` is a sequence of :class:`Reply` consumed in order by chat requests across all
     clients and threads (when exhausted: HTTP 500, counted in :attr:`exhausted_requests`), or
-    a :data:`Responder` callable (if it raises: HTTP 500, kept in :attr:`responder_errors`).
+    a :data:`Responder` callable (if it raises or returns something else than a `Reply`: HTTP
+    500, kept in :attr:`responder_errors`). These 500s of the server's own making carry
+    ``x-should-retry: false``, so a test with a script mistake fails at once instead of retrying.
     Batches report ``in_progress`` for ``batch_polls_before_complete`` GETs before completing;
     ``batch_garbage_lines`` non-JSON lines are appended to every batch output file.
     """
@@ -56,6 +59,12 @@ class ScriptedServer:
     ) -> None:
         self._responder: Responder | None = script if callable(script) else None
         self._replies: tuple[Reply, ...] = () if callable(script) else tuple(script)
+        for number, reply in enumerate(self._replies):
+            if not isinstance(reply, Reply):
+                raise TypeError(
+                    f"script item {number} is a {type(reply).__name__}, not a Reply: use "
+                    "Reply(...), Reply.json(...) or Reply.error(...), or pass a responder callable"
+                )
         self.model_name = model_name
         self.batch_polls_before_complete = batch_polls_before_complete
         self.batch_garbage_lines = batch_garbage_lines
@@ -175,18 +184,21 @@ class ScriptedServer:
     def _next(self, request: RecordedRequest) -> Reply:
         if self._responder is not None:
             try:
-                return self._responder(request)
+                reply = self._responder(request)
+                if not isinstance(reply, Reply):
+                    raise TypeError(f"the responder returned {reply!r}, not a Reply")
+                return reply
             except Exception as exc:
                 with self._lock:
                     self.responder_errors.append(exc)
-                return Reply.error(500, f"ScriptedServer: responder raised {exc!r}")
+                return _own_failure(f"responder raised {exc!r}")
         with self._lock:
             if self._next_reply < len(self._replies):
                 self._next_reply += 1
                 return self._replies[self._next_reply - 1]
             self._exhausted += 1
         n = len(self._replies)
-        return Reply.error(500, f"ScriptedServer: script exhausted after {n} requests")
+        return _own_failure(f"script exhausted after {n} requests; add replies to the script")
 
     def _render(self, request: RecordedRequest, reply: Reply) -> tuple[int, dict[str, Any]]:
         if not 200 <= reply.status < 300:
@@ -329,7 +341,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             response = owner._route(self.command, self.path, headers, self._read_body())
         except Exception as exc:  # a bug here must surface as a 500, not a hung client
-            response = _json(500, _error_body(500, f"ScriptedServer: internal error {exc!r}"))
+            body = _error_body(500, f"ScriptedServer: internal error {exc!r}")
+            response = _json(500, body, _NOT_RETRYABLE)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
@@ -338,3 +351,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(response.body)
+
+
+_NOT_RETRYABLE = MappingProxyType({"x-should-retry": "false"})
+
+
+def _own_failure(message: str) -> Reply:
+    """A 500 for a mistake in the test's script: marked not retryable, so it surfaces at once."""
+    return Reply.error(500, f"ScriptedServer: {message}", headers=_NOT_RETRYABLE)
