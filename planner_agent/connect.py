@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import urlsplit
 
 import openai
 
@@ -104,7 +105,18 @@ def connect(
     request_timeout: float | openai.NotGiven = openai.NOT_GIVEN if timeout is None else timeout
     azure_key = environ.get("AZURE_OPENAI_API_KEY")
     azure_endpoint = environ.get("AZURE_OPENAI_ENDPOINT")
+    openai_env = environ.get("OPENAI_API_KEY") or environ.get("OPENAI_BASE_URL")
+    if bool(azure_key) != bool(azure_endpoint) and not openai_env:
+        have, lack = (
+            ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT")
+            if azure_key
+            else ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY")
+        )
+        raise ConfigurationError(
+            f"{have} is set but {lack} is not: Azure OpenAI needs both (and OPENAI_API_VERSION)."
+        )
     if azure_key and azure_endpoint:
+        _check_url("AZURE_OPENAI_ENDPOINT", azure_endpoint)
         api_version = environ.get("OPENAI_API_VERSION")
         if not api_version:
             raise ConfigurationError(
@@ -127,6 +139,8 @@ def connect(
     api_key = environ.get("OPENAI_API_KEY")
     env_base_url = environ.get("OPENAI_BASE_URL")
     if api_key or env_base_url:
+        if env_base_url:
+            _check_url("OPENAI_BASE_URL", env_base_url)
         if env_base_url and model is None:
             raise ConfigurationError(
                 f"OPENAI_BASE_URL is set ({env_base_url}) but no model: set PLANNER_MODEL (or pass "
@@ -156,3 +170,15 @@ def connect(
         "or llama.cpp (Azure: AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION); "
         "(3) pip install 'planner-agent[local]' to plan with the embedded local model."
     )
+
+
+def _check_url(name: str, value: str) -> None:
+    """A base URL from the environment must be http(s) with a host: a typo fails before sending."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        example = (
+            "https://<resource>.openai.azure.com"
+            if name.startswith("AZURE")
+            else "http://localhost:8000/v1"
+        )
+        raise ConfigurationError(f"{name} must be an http(s) URL such as {example}; got {value!r}.")

@@ -358,6 +358,34 @@ def test_openai_variables_win_over_the_local_model() -> None:
     assert (conn.source, conn.base_url) == ("openai", "http://127.0.0.1:9/v1/")
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"AZURE_OPENAI_API_KEY": "k"},
+            "AZURE_OPENAI_API_KEY is set but AZURE_OPENAI_ENDPOINT is not",
+        ),
+        (
+            {"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com"},
+            "AZURE_OPENAI_ENDPOINT is set but AZURE_OPENAI_API_KEY is not",
+        ),
+        (
+            {**AZURE, "AZURE_OPENAI_ENDPOINT": "example.openai.azure.com", "PLANNER_MODEL": "d"},
+            "AZURE_OPENAI_ENDPOINT must be an http(s) URL such as https://<resource>.openai",
+        ),
+        (
+            {"OPENAI_BASE_URL": "localhost:8000/v1", "PLANNER_MODEL": "m"},
+            "OPENAI_BASE_URL must be an http(s) URL such as http://localhost:8000/v1; "
+            "got 'localhost:8000/v1'",
+        ),
+    ],
+)
+def test_half_or_malformed_configuration_is_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        connect(env=env)
+    assert message in str(info.value)
+
+
 def test_nothing_configured_falls_back_to_local_or_explains_the_three_ways_out() -> None:
     # PLANNER_MODEL names no local model, so the local branch (when installed) fails fast and
     # precisely instead of assembling 490 MB inside a unit test.
