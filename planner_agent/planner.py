@@ -12,7 +12,7 @@ import concurrent.futures
 import inspect
 import os
 import time
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -485,87 +485,54 @@ PLANNER_OPTIONS = tuple(
 )
 
 
-def _check_arguments(given: Mapping[str, Any]) -> None:
-    """Planner's keyword arguments, each with what it takes (ConfigurationError otherwise)."""
-    g = given.get
-    mode, attempts, model, codebase, prices = (
-        g("mode"),
-        g("max_attempts"),
-        g("model"),
-        g("codebase"),
-        g("prices"),
-    )
-    require("mode", mode, mode in MODES, f"one of {', '.join(MODES)}")
-    require(
-        "max_attempts",
-        attempts,
-        isinstance(attempts, openai.NotGiven) or is_int(attempts, 1),
+def _or_none(ok: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or ok(value)
+
+
+# Planner's keywords: what each takes (checked by `_check_arguments`, before any request).
+_ARGUMENTS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "mode": (lambda v: v in MODES, f"one of {', '.join(MODES)}"),
+    "max_attempts": (
+        lambda v: isinstance(v, openai.NotGiven) or is_int(v, 1),
         "a positive integer (1 = no re-ask)",
-    )
-    require(
-        "model",
-        model,
-        model is None or (isinstance(model, str) and bool(model.strip())),
+    ),
+    "model": (
+        _or_none(lambda v: isinstance(v, str) and bool(v.strip())),
         "a model or deployment name",
-    )
-    require(
-        "codebase",
-        codebase,
-        codebase is None or isinstance(codebase, CodebaseIndex) or is_path(codebase),
+    ),
+    "codebase": (
+        _or_none(lambda v: isinstance(v, CodebaseIndex) or is_path(v)),
         "a repository path or a CodebaseIndex",
-    )
-    require("strict", g("strict"), isinstance(g("strict"), bool), "True or False")
-    require("layout", g("layout"), isinstance(g("layout"), Layout), "a conventions.Layout")
-    require(
-        "prompt_layout",
-        g("prompt_layout"),
-        g("prompt_layout") in ("cache", "seed"),
-        "'cache' or 'seed'",
-    )
-    require("examples_k", g("examples_k"), is_int(g("examples_k"), 0), "an integer >= 0")
-    for name in ("max_tokens", "context_window"):
-        value = g(name)
-        require(name, value, value is None or is_int(value, 1), "a positive integer (tokens)")
-    temperature = g("temperature")
-    require(
-        "temperature",
-        temperature,
-        temperature is None or is_number(temperature, 0, 2),
-        "a number from 0 to 2",
-    )
-    timeout = g("timeout")
-    require(
-        "timeout",
-        timeout,
-        timeout is None or is_number(timeout, 1e-3),
-        "a positive number of seconds",
-    )
-    require(
-        "transport_retries",
-        g("transport_retries"),
-        is_int(g("transport_retries"), 0),
-        "an integer >= 0",
-    )
-    require(
-        "prices",
-        prices,
-        prices is None
-        or (isinstance(prices, Mapping) and all(isinstance(p, Price) for p in prices.values())),
+    ),
+    "strict": (lambda v: isinstance(v, bool), "True or False"),
+    "layout": (lambda v: isinstance(v, Layout), "a conventions.Layout"),
+    "prompt_layout": (lambda v: v in ("cache", "seed"), "'cache' or 'seed'"),
+    "examples_k": (lambda v: is_int(v, 0), "an integer >= 0"),
+    "max_tokens": (_or_none(lambda v: is_int(v, 1)), "a positive integer (tokens)"),
+    "context_window": (_or_none(lambda v: is_int(v, 1)), "a positive integer (tokens)"),
+    "temperature": (_or_none(lambda v: is_number(v, 0, 2)), "a number from 0 to 2"),
+    "timeout": (_or_none(lambda v: is_number(v, 1e-3)), "a positive number of seconds"),
+    "transport_retries": (lambda v: is_int(v, 0), "an integer >= 0"),
+    "prices": (
+        _or_none(
+            lambda v: isinstance(v, Mapping) and all(isinstance(p, Price) for p in v.values())
+        ),
         "a mapping of model name to profiles.Price",
-    )
-    disable = g("disable_rules")
-    require(
-        "disable_rules",
-        disable,
-        isinstance(disable, tuple) and all(isinstance(c, str) for c in disable),
+    ),
+    # Both rule options arrive as tuples: __init__ has read any iterable once.
+    "disable_rules": (
+        lambda v: isinstance(v, tuple) and all(isinstance(c, str) for c in v),
         "rule codes, e.g. ['PROP001']",
-    )
-    gate = g("rate_gate")
-    require("rate_gate", gate, gate is None or isinstance(gate, RateGate), "a RateGate")
-    extra = g("extra_rules")
-    require(
-        "extra_rules",
-        extra,
-        isinstance(extra, tuple) and all(isinstance(r, Rule) for r in extra),
+    ),
+    "extra_rules": (
+        lambda v: isinstance(v, tuple) and all(isinstance(r, Rule) for r in v),
         "a list of Rule objects",
-    )
+    ),
+    "rate_gate": (_or_none(lambda v: isinstance(v, RateGate)), "a RateGate"),
+}
+
+
+def _check_arguments(given: Mapping[str, Any]) -> None:
+    """Raise `ConfigurationError` for the first keyword that is not what it takes."""
+    for name, (ok, expected) in _ARGUMENTS.items():
+        require(name, given[name], ok(given[name]), expected)

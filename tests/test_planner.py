@@ -21,6 +21,7 @@ from planner_agent import (
     APIKeyError,
     ConfigurationError,
     IncompleteOutputError,
+    KnowledgeError,
     PlanIssuesError,
     Planner,
     PlanningError,
@@ -31,6 +32,7 @@ from planner_agent import (
     aplan_step,
     plan_step,
 )
+from planner_agent.planner import PLANNER_OPTIONS
 from planner_agent.testing import RecordedRequest, Reply, ScriptedServer, Usage
 
 MODEL = "gpt-4o-mini"
@@ -615,3 +617,11 @@ def test_rule_options_accept_one_code_and_generators() -> None:
     everything = len(Planner(model=MODEL).rules)
     assert len(Planner(model=MODEL, disable_rules="PROP001").rules) == everything - 1
     assert len(Planner(model=MODEL, disable_rules=(c for c in ["PROP001"])).rules) == everything - 1
+
+
+@pytest.mark.parametrize("name", PLANNER_OPTIONS)
+def test_every_keyword_rejects_a_wrong_type(name: str) -> None:
+    """A new Planner keyword cannot slip in unchecked: an arbitrary object is refused."""
+    expected = KnowledgeError if name == "knowledge" else ConfigurationError
+    with pytest.raises(expected, match=name if name != "knowledge" else "cannot load knowledge"):
+        Planner(**{"model": MODEL, name: object()})
