@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import conventions as cv
+from .files import FileProblem, read_text
 from .plan import (
     ContractPath,
     DataType,
@@ -86,8 +87,8 @@ def scan(root: Path, layout: cv.Layout) -> Scan:
     """Read every relevant file under ``root`` (layout folders first, else found by content)."""
     result = Scan()
     for rel, text in _sources(root, layout):
-        if isinstance(text, _Unreadable):
-            result.warn(f"{rel}: skipped, {text.reason}")
+        if isinstance(text, FileProblem):
+            result.warn(f"{rel}: skipped, {text}")
             continue
         try:
             tree = ast.parse(text, filename=rel)
@@ -98,7 +99,7 @@ def scan(root: Path, layout: cv.Layout) -> Scan:
     return result
 
 
-def _sources(root: Path, layout: cv.Layout) -> Iterator[tuple[str, str | _Unreadable]]:
+def _sources(root: Path, layout: cv.Layout) -> Iterator[tuple[str, str | FileProblem]]:
     """(relative path, text or why it cannot be read) of the files to index."""
     places = [layout.registry_file, layout.contracts_dir, layout.specs_dir, layout.steps_dir]
     seen: set[Path] = set()
@@ -124,29 +125,18 @@ def _sources(root: Path, layout: cv.Layout) -> Iterator[tuple[str, str | _Unread
             if file not in seen:
                 text = _read(file)
                 if (
-                    isinstance(text, _Unreadable)
+                    isinstance(text, FileProblem)
                     or any(m in text for m in _MARKERS)
                     or _CLASS_MARKER.search(text)
                 ):
                     yield file.relative_to(root).as_posix(), text
 
 
-@dataclass(frozen=True)
-class _Unreadable:
-    """Why a file could not be read."""
-
-    reason: str
-
-
-def _read(file: Path) -> str | _Unreadable:
+def _read(file: Path) -> str | FileProblem:
     try:
-        data = file.read_bytes()
-    except OSError as exc:
-        return _Unreadable(f"cannot be read ({exc.strerror or exc})")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _Unreadable("not UTF-8 text")
+        return read_text(file)
+    except FileProblem as problem:
+        return problem
 
 
 def _extract(result: Scan, rel: str, tree: ast.Module) -> None:

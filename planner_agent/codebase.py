@@ -20,6 +20,7 @@ from pathlib import Path
 from . import conventions as cv
 from ._codebase_scan import CodebaseWarning, Scan, emit_warnings, scan
 from .errors import CodebaseError, shown_path
+from .files import path_problem
 from .knowledge import Example
 from .plan import (
     DependencyPlan,
@@ -106,19 +107,10 @@ class CodebaseIndex:
     ) -> CodebaseIndex:
         """Index the repository at ``path``; unreadable files are skipped with a `CodebaseWarning`."""
         root = Path(path)
-        shown = shown_path(root)
-        try:
-            exists, is_dir = root.exists(), root.is_dir()
-        except OSError as exc:  # e.g. a name too long for the file system
+        problem = path_problem(root, "directory")
+        if problem is not None:
             raise CodebaseError(
-                f"codebase path {shown} cannot be used ({exc.strerror or exc}); pass the "
-                "repository root"
-            ) from None
-        if not exists:
-            raise CodebaseError(f"codebase path {shown} does not exist; pass the repository root")
-        if not is_dir:
-            raise CodebaseError(
-                f"codebase path {shown} is not a directory; pass the repository root"
+                f"codebase path {shown_path(root)} {problem}; pass the repository root"
             )
         index = _assemble(root, layout, scan(root, layout))
         emit_warnings(list(index.warnings), stacklevel=2)

@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader (or a run restarted after SIGKILL) sees all of a file or nothing."""
+"""Files on disk: atomic writes (a reader, or a run restarted after SIGKILL, sees all of a file
+or nothing), dead writers' temp files, and why a path cannot be read as asked."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
-__all__ = ["TEMP_SUFFIX", "atomic_write", "remove_dead_temps"]
+__all__ = [
+    "TEMP_SUFFIX",
+    "FileProblem",
+    "atomic_write",
+    "path_problem",
+    "read_text",
+    "remove_dead_temps",
+]
 
 TEMP_SUFFIX: Final = ".pa-tmp"
 _UMASK: Final = os.umask(0o022)
@@ -57,3 +65,48 @@ def remove_dead_temps(folder: Path, under: str = "") -> None:
             continue  # not ours, or a writer we may not signal: leave it
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+class FileProblem(Exception):
+    """Why a path cannot be used as asked ("does not exist", "is a binary file"...).
+
+    Internal: each caller turns it into its own typed error, naming what the file was for.
+    """
+
+
+def path_problem(path: Path, kind: Literal["file", "directory"]) -> str | None:
+    """Why ``path`` is not an existing ``kind``, or None when it is.
+
+    >>> path_problem(Path("/"), "directory") is None, path_problem(Path("/"), "file")
+    (True, 'is a directory')
+    """
+    try:
+        if not path.exists():
+            return "does not exist"
+        is_dir = path.is_dir()
+    except OSError as exc:  # e.g. a name too long for the file system
+        return f"cannot be used ({exc.strerror or exc})"
+    if kind == "directory":
+        return None if is_dir else "is not a directory"
+    if is_dir:
+        return "is a directory"
+    return None if path.is_file() else "is not a regular file"
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of the file at ``path`` (a BOM is dropped); `FileProblem` says why not."""
+    problem = path_problem(path, "file")
+    if problem is not None:
+        raise FileProblem(problem)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileProblem(f"cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in raw:
+        raise FileProblem("is a binary file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(
+            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import TypeAlias
 
 from .errors import KnowledgeError, TemplateError, shown_path
+from .files import FileProblem, path_problem, read_text
 from .template import fill_template, validate_template
 
 __all__ = [
@@ -78,15 +79,9 @@ def prompts_dir() -> Path:
 
 def _read_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError(
-            f"{path} is not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8"
-        ) from exc
+        text = read_text(path)
+    except FileProblem as problem:
+        raise KnowledgeError(f"{path} {problem}; a knowledge file must be UTF-8 text") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise KnowledgeError(f"{path} is empty; write the document or delete the file")
@@ -343,20 +338,10 @@ def _find_one(candidates: Sequence[Path]) -> Path | None:
 
 def _load_dir(path: Path, *, base: Knowledge | None) -> Knowledge:
     """Read a knowledge directory on top of ``base`` (``None``: every piece must be present)."""
-    shown = shown_path(path)
-    try:
-        exists, is_dir = path.exists(), path.is_dir()
-    except OSError as exc:  # e.g. a name too long for the file system
+    problem = path_problem(path, "directory")
+    if problem is not None:
         raise KnowledgeError(
-            f"knowledge path {shown} cannot be used ({exc.strerror or exc}); pass a directory"
-        ) from None
-    if not exists:
-        raise KnowledgeError(
-            f"knowledge directory {shown} does not exist; expected files: {_expected_files()}"
-        )
-    if not is_dir:
-        raise KnowledgeError(
-            f"knowledge path {shown} is not a directory; expected files: {_expected_files()}"
+            f"knowledge directory {shown_path(path)} {problem}; expected files: {_expected_files()}"
         )
     template_file = _find_one([path / name for name in TEMPLATE_FILES])
     document_files = {

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from .draft import PlanDraft
 from .errors import PlanImportError, shown_path
+from .files import FileProblem, read_text
 from .plan import (
     DataType,
     DependencyType,
@@ -193,29 +194,14 @@ def plan_from_data(data: Any, name: str) -> tuple[ImplementationPlan, list[PlanI
 def _read_file(path: Path) -> str:
     name = str(path)
     try:
-        exists = path.exists()
-    except OSError:  # e.g. a name too long for the file system: it cannot be a plan file
-        exists = False
-    if not exists:
-        raise PlanImportError(
-            f"plan file not found: {shown_path(name, 120)} (one-line text is read as a path; "
-            f"plan text has several lines); expected {_EXPECTED}"
-        )
-    if path.is_dir():
-        raise PlanImportError(f"{name} is a directory; expected a plan file: {_EXPECTED}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PlanImportError(f"cannot read plan file {name}: {exc.strerror or exc}") from None
-    if b"\x00" in raw:
-        raise PlanImportError(f"{name} is a binary file; expected {_EXPECTED}")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PlanImportError(
-            f"{name} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start});"
-            " save the plan as UTF-8"
-        ) from None
+        text = read_text(path)
+    except FileProblem as problem:
+        if str(problem) == "does not exist" or str(problem).startswith("cannot be used"):
+            raise PlanImportError(
+                f"plan file not found: {shown_path(name, 120)} (one-line text is read as a "
+                f"path; plan text has several lines); expected {_EXPECTED}"
+            ) from None
+        raise PlanImportError(f"{name} {problem}; expected a plan file: {_EXPECTED}") from None
     if not text.strip():
         raise PlanImportError(f"{name} is empty; expected {_EXPECTED}")
     return text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import RequirementsError
+from .errors import RequirementsError, shown_path
+from .files import FileProblem, read_text
 
 __all__ = ["load_requirements"]
 
@@ -41,28 +42,14 @@ def _exists(candidate: str) -> bool:
 
 
 def _read(path: Path) -> str:
-    if not path.exists():
-        raise RequirementsError(
-            f"Requirements file {str(path)!r} does not exist. Pass the requirements text itself, "
-            "or the path of an existing .md/.txt file."
-        )
-    if not path.is_file():
-        kind = "a folder" if path.is_dir() else "not a regular file"
-        raise RequirementsError(
-            f"Requirements path {str(path)!r} is {kind}. Pass the requirements text itself, or "
-            "the path of a .md/.txt file (plan_steps/`planner-agent batch` take folders)."
-        )
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise RequirementsError(f"Requirements file {str(path)!r} is binary, not text.")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        text = read_text(path)
+    except FileProblem as problem:
         raise RequirementsError(
-            f"Requirements file {str(path)!r} is not UTF-8 text (byte {exc.start}); "
-            "re-save it as UTF-8."
+            f"Requirements file {shown_path(path)} {problem}. Pass the requirements text itself, "
+            "or the path of a UTF-8 .md/.txt file (plan_steps/`planner-agent batch` take folders)."
         ) from None
-    return _check(text, f"Requirements file {str(path)!r}")
+    return _check(text, f"Requirements file {shown_path(path)}")
 
 
 def _check(text: str, what: str) -> str:
