@@ -14,9 +14,9 @@ import asyncio
 import functools
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import openai
 import pydantic
@@ -24,16 +24,15 @@ from openai.types.chat import ChatCompletion
 
 from .batch import BatchFileLimits
 from .batch_run import BatchRun, _Job
-from .errors import BatchError
+from .errors import BatchError, LLMError, TransportError
 from .files import atomic_write
-from .llm import Reply, _to_reply
+from .llm import Reply, _to_reply, acall
 
 __all__ = ["run_batch_api", "split"]
 
 _ENDPOINT = "/v1/chat/completions"
 _PENDING = ("validating", "in_progress", "finalizing", "cancelling")
 _STATE = "batch_state.json"
-_TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
 
 
 @dataclass
@@ -44,29 +43,31 @@ class _Batch:
 
 
 async def _call(run: BatchRun, resource: str, method: str, *args: Any, **kwargs: Any) -> Any:
-    """``client.<resource>.<method>(...)`` on the planner's sync or async client, retrying blips."""
-    client = run.planner.connection.client
-    fn = getattr(getattr(client, resource), method)
-    for attempt in range(5):
-        try:
-            if isinstance(client, openai.AsyncOpenAI):
-                value = await fn(*args, **kwargs)
-            else:
-                value = await run.threads.run(functools.partial(fn, *args, **kwargs))
-            if isinstance(value, str):  # what the client returns for a non-JSON content type
-                raise json.JSONDecodeError("not JSON", value, 0)
-            return value
-        except _TRANSIENT:
-            if attempt == 4:
-                raise
-            await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
-        except json.JSONDecodeError:
-            raise BatchError(
-                f"The endpoint {client.base_url} answered {resource}.{method} with a body that is "
-                "not JSON. Check that the base URL is the API root (usually ending in /v1) and "
-                "that the server offers the Files and Batch APIs."
-            ) from None
-    raise AssertionError("unreachable")
+    """``client.<resource>.<method>(...)`` on the planner's client, with the planner's retries.
+
+    Errors left after the retries are our typed ones (`TransportError` carries the status).
+    """
+    client, planner = run.planner.connection.client, run.planner
+    fn = functools.partial(getattr(getattr(client, resource), method), *args, **kwargs)
+
+    def make() -> Awaitable[Any]:
+        if isinstance(client, openai.AsyncOpenAI):
+            return cast(Awaitable[Any], fn())
+        return run.threads.run(fn)  # a sync client's blocking call
+
+    base_url = str(client.base_url)
+    not_api = BatchError(
+        f"The endpoint {base_url} answered {resource}.{method} with a body that is not JSON. "
+        "Check that the base URL is the API root (usually ending in /v1) and that the server "
+        "offers the Files and Batch APIs."
+    )
+    try:
+        value, _ = await acall(make, planner.retry_policy, planner.rate_gate, base_url)
+    except json.JSONDecodeError:
+        raise not_api from None
+    if isinstance(value, str):  # what the client returns for a non-JSON content type
+        raise not_api
+    return value
 
 
 def split(lines: Sequence[tuple[str, int]], limits: BatchFileLimits) -> list[list[int]]:
@@ -139,7 +140,9 @@ async def _existing(run: BatchRun, batch_id: str | Sequence[str] | None) -> list
     for ident in ids:
         try:
             info = await _call(run, "batches", "retrieve", ident)
-        except openai.NotFoundError:
+        except TransportError as exc:
+            if exc.status_code != 404:
+                raise
             hint = f", or delete {_STATE} in the output directory" if ident in recorded else ""
             raise BatchError(
                 f"Batch {ident!r} does not exist at {run.planner.connection.base_url}. "
@@ -205,7 +208,7 @@ async def _submit(
                     completion_window="24h",
                     metadata=meta,
                 )
-            except openai.APIError as exc:
+            except LLMError as exc:
                 raise BatchError(
                     f"Could not submit batch part {number}/{len(parts)}: {exc}"
                 ) from None
@@ -237,7 +240,7 @@ async def _wait(run: BatchRun, batches: list[_Batch], poll_interval: float) -> l
             try:
                 batch.info = await _call(run, "batches", "retrieve", batch.id)
                 failures = 0
-            except _TRANSIENT as exc:
+            except TransportError as exc:  # what is left after the planner's retries
                 failures += 1
                 if failures > 10:
                     raise BatchError(

@@ -13,9 +13,9 @@ import json
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletion
@@ -31,7 +31,9 @@ from .errors import APIKeyError, TransportError, UnsupportedResponseFormatError
 from .options import CHAT_PARAMETERS
 from .result import Usage
 
-__all__ = ["RateGate", "Reply", "RetryPolicy", "acomplete", "complete"]
+__all__ = ["RateGate", "Reply", "RetryPolicy", "acall", "acomplete", "call", "complete"]
+
+T = TypeVar("T")
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 # Phrases a server uses when it does not support the response_format we sent.
@@ -210,6 +212,56 @@ def _to_reply(completion: Any, latency: float, retries: int) -> Reply:
     )
 
 
+def call(
+    make: Callable[[], T], policy: RetryPolicy, gate: RateGate | None, base_url: str
+) -> tuple[T, int]:
+    """``make()`` (one openai client call) with transport retries: (value, retries taken).
+
+    Waits out the shared rate gate before each try; an openai error that is left after the
+    retries is raised as our typed error (`TransportError`, `APIKeyError`...).
+    """
+    tries = 0
+    retrying = Retrying(
+        stop=stop_after_attempt(policy.retries + 1),
+        wait=_waiter(policy, gate),
+        retry=retry_if_exception(_retryable),
+        reraise=True,
+    )
+    try:
+        for attempt in retrying:
+            with attempt:
+                tries += 1
+                if gate is not None and (pause := gate.remaining()):
+                    time.sleep(pause)
+                value = make()
+    except openai.OpenAIError as exc:
+        raise _translate(exc, tries - 1, base_url) from None
+    return value, tries - 1
+
+
+async def acall(
+    make: Callable[[], Awaitable[T]], policy: RetryPolicy, gate: RateGate | None, base_url: str
+) -> tuple[T, int]:
+    """Async `call`: ``await make()`` with transport retries."""
+    tries = 0
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(policy.retries + 1),
+        wait=_waiter(policy, gate),
+        retry=retry_if_exception(_retryable),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                tries += 1
+                if gate is not None and (pause := gate.remaining()):
+                    await asyncio.sleep(pause)
+                value = await make()
+    except openai.OpenAIError as exc:
+        raise _translate(exc, tries - 1, base_url) from None
+    return value, tries - 1
+
+
 def complete(
     client: openai.OpenAI,
     request: Mapping[str, Any],
@@ -217,27 +269,15 @@ def complete(
     gate: RateGate | None = None,
 ) -> Reply:
     """Send one chat-completion request, retrying transport failures per ``policy``."""
-    retrying = Retrying(
-        stop=stop_after_attempt(policy.retries + 1),
-        wait=_waiter(policy, gate),
-        retry=retry_if_exception(_retryable),
-        reraise=True,
-    )
-    start = time.perf_counter()
-    tries = 0
+    base_url, start = str(client.base_url), time.perf_counter()
+    kwargs = _create_kwargs(request)
     try:
-        for attempt in retrying:
-            with attempt:
-                tries += 1
-                if gate is not None and (pause := gate.remaining()):
-                    time.sleep(pause)
-                completion = client.chat.completions.create(**_create_kwargs(request))
-    except openai.OpenAIError as exc:
-        raise _translate(exc, tries - 1, str(client.base_url)) from None
+        value, retries = call(
+            lambda: client.chat.completions.create(**kwargs), policy, gate, base_url
+        )
     except json.JSONDecodeError as exc:
-        raise _not_json(exc.doc, str(client.base_url)) from None
-    completion = _completion(completion, str(client.base_url))
-    return _to_reply(completion, time.perf_counter() - start, tries - 1)
+        raise _not_json(exc.doc, base_url) from None
+    return _to_reply(_completion(value, base_url), time.perf_counter() - start, retries)
 
 
 async def acomplete(
@@ -247,24 +287,12 @@ async def acomplete(
     gate: RateGate | None = None,
 ) -> Reply:
     """Async `complete` for an ``AsyncOpenAI`` client."""
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.retries + 1),
-        wait=_waiter(policy, gate),
-        retry=retry_if_exception(_retryable),
-        reraise=True,
-    )
-    start = time.perf_counter()
-    tries = 0
+    base_url, start = str(client.base_url), time.perf_counter()
+    kwargs = _create_kwargs(request)
     try:
-        async for attempt in retrying:
-            with attempt:
-                tries += 1
-                if gate is not None and (pause := gate.remaining()):
-                    await asyncio.sleep(pause)
-                completion = await client.chat.completions.create(**_create_kwargs(request))
-    except openai.OpenAIError as exc:
-        raise _translate(exc, tries - 1, str(client.base_url)) from None
+        value, retries = await acall(
+            lambda: client.chat.completions.create(**kwargs), policy, gate, base_url
+        )
     except json.JSONDecodeError as exc:
-        raise _not_json(exc.doc, str(client.base_url)) from None
-    completion = _completion(completion, str(client.base_url))
-    return _to_reply(completion, time.perf_counter() - start, tries - 1)
+        raise _not_json(exc.doc, base_url) from None
+    return _to_reply(_completion(value, base_url), time.perf_counter() - start, retries)
