@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from planner_agent.draft import PlanDraft
+from planner_agent.testing import sample_draft
 
 CALIBRATION_REQUIREMENTS = (
     "Add a ModelCalibration step that calibrates the raw scores of a trained XGBoost model with "
@@ -17,30 +18,29 @@ CALIBRATION_REQUIREMENTS = (
 )
 
 
+# The reference's dependency types, exactly: the schema, documents and examples must use these.
+DEPENDENCY_TYPES = (
+    "model_artifacts",
+    "processing_output",
+    "training_data",
+    "hyperparameters",
+    "payload_samples",
+    "custom_property",
+)
+
+
 def calibration_draft_dict() -> dict[str, Any]:
-    """A correct draft for a ModelCalibration step, as the LLM would return it (JSON-compatible)."""
+    """A correct draft for a ModelCalibration step, as the LLM would return it (JSON-compatible).
+
+    The package's `sample_draft` (name, type, the one input and its wiring) with a calibrator's
+    outputs, settings and texts.
+    """
     return {
-        "step_name": "ModelCalibration",
-        "sagemaker_step_type": "Processing",
+        **sample_draft("ModelCalibration"),
         "description": "Calibrates model scores with isotonic regression",
         "purpose": "Map raw model scores to calibrated probabilities",
-        "position_in_pipeline": "After XGBoostModelEval, before Package",
         "architectural_considerations": ["Stateless processing step; one spec, no job variants"],
         "design_principles_alignment": ["Contract and spec derive from one input/output list"],
-        "inputs": [
-            {
-                "logical_name": "evaluation_data",
-                "container_path": "/opt/ml/processing/input/eval_data",
-                "dependency_type": "processing_output",
-                "data_type": "S3Uri",
-                "required": True,
-                "compatible_sources": ["XGBoostModelEval"],
-                "semantic_keywords": ["evaluation", "predictions", "scores", "eval"],
-                "source_step": "XGBoostModelEval",
-                "source_output": "eval_output",
-                "description": "Predictions with raw scores and labels",
-            }
-        ],
         "outputs": [
             {
                 "logical_name": "calibration_output",
@@ -77,15 +77,10 @@ def calibration_draft_dict() -> dict[str, Any]:
                 "description": "Column holding the raw score",
             },
         ],
-        "script_arguments": [],
         "framework_requirements": [{"package": "scikit-learn", "version": ">=1.2"}],
-        "config_parameters": [],
-        "sagemaker_settings": [],
-        "job_type_variants": [],
         "builder_special_handling": ["None beyond the standard processing builder"],
         "algorithm": "Fit sklearn IsotonicRegression on (score, label); apply it to all rows",
         "main_functions": ["load_data", "fit_calibrator", "apply_calibration", "main"],
-        "dag_updates": ["Add edge XGBoostModelEval -> ModelCalibration"],
         "error_handling": {
             "input_validation": "Fail fast when the score or label column is missing",
             "script_robustness": "Clip scores to [0, 1]; handle a single-class label set",
@@ -97,7 +92,6 @@ def calibration_draft_dict() -> dict[str, Any]:
             "integration_tests": ["Runs after XGBoostModelEval in a test pipeline"],
             "validation_criteria": ["Brier score not worse than uncalibrated"],
         },
-        "extra_files_to_update": [],
     }
 
 

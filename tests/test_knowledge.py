@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import tiktoken
+from samples import DEPENDENCY_TYPES
 from seed_format import FORMAT_LINES
 
 from planner_agent.errors import KnowledgeError, TemplateError
@@ -33,14 +34,6 @@ REQUIREMENTS_100_WORDS = (
     "SageMaker processing job."
 )
 
-DEPENDENCY_TYPES = (
-    "model_artifacts",
-    "processing_output",
-    "training_data",
-    "hyperparameters",
-    "payload_samples",
-    "custom_property",
-)
 REGISTRY = {
     "Base", "Processing", "CradleDataLoading", "TabularPreprocessing", "RiskTableMapping",
     "CurrencyConversion", "PyTorchTraining", "XGBoostTraining", "DummyTraining", "XGBoostModelEval",

@@ -270,7 +270,10 @@ def test_saved_results_that_are_not_results() -> None:
 
 
 def test_check_plan_takes_dicts_and_rejects_other_things() -> None:
-    assert check_plan(PLAN.to_dict()) == check_plan(PLAN)
+    data = PLAN.to_dict()
+    data["registry_entry"]["sagemaker_step_type"] = "Training"  # paths say Processing
+    issues = check_plan(data)
+    assert issues and issues == check_plan(ImplementationPlan.model_validate(data))
     draft = calibration_draft_dict()
     draft["inputs"][0]["dependency_type"] = "processing_input"
     issues = check_plan(draft)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from samples import DEPENDENCY_TYPES
+
 from planner_agent.schemas import render_schema, schema_documents
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
@@ -63,15 +65,6 @@ def test_bounded_schema_bounds_every_list_and_free_string() -> None:
 def test_enums_are_exact() -> None:
     plan = schema_documents()["implementation_plan.schema.json"]
     dep = plan["$defs"]["DependencyType"]["enum"]
-    assert sorted(dep) == sorted(
-        [
-            "model_artifacts",
-            "processing_output",
-            "training_data",
-            "hyperparameters",
-            "payload_samples",
-            "custom_property",
-        ]
-    )
+    assert sorted(dep) == sorted(DEPENDENCY_TYPES)
     enums = [n["enum"] for n in _walk(plan) if "enum" in n]
     assert enums and not any("processing_input" in e for e in enums)
