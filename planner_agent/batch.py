@@ -354,10 +354,9 @@ async def aplan_steps(
     if resume and out_dir is None:
         raise BatchError("resume=True needs out_dir= (the directory of the run to resume).")
     # A mistyped batch option (concurency=) would otherwise reach Planner as a request option.
-    batch_options = [*inspect.signature(aplan_steps).parameters][1:-1]
     check_options(
         {k: v for k, v in planner_kwargs.items() if k not in PLANNER_OPTIONS},
-        known=[*batch_options, *PLANNER_OPTIONS],
+        known=[*_BATCH_OPTIONS, *PLANNER_OPTIONS],
     )
     started = time.perf_counter()
     entries = _collect(requirements)
@@ -407,6 +406,10 @@ async def aplan_steps(
             run.close(**({"interrupted": True} if stopped else {"aborted": f"{exc!r}"}))
         raise
     return run.close()
+
+
+# aplan_steps' own keywords, between ``requirements`` and ``**planner_kwargs``.
+_BATCH_OPTIONS = tuple(inspect.signature(aplan_steps).parameters)[1:-1]
 
 
 def plan_steps(

