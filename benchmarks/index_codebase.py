@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from planner_agent.codebase import CodebaseIndex
+from planner_agent.checks._codebase import CodebaseIndex
 
 JOB_TYPES = ("training", "validation", "testing", "calibration")
 

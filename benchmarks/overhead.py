@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
 from planner_agent import Planner
-from planner_agent.parse import parse_reply
-from planner_agent.render import render_markdown
+from planner_agent.llm._parse import parse_reply
+from planner_agent.seedformat._writer import render_markdown
 
 
 def main() -> None:

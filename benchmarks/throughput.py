@@ -84,7 +84,7 @@ def client(base_url: str, kind: str) -> Any:
 
 
 async def batch(base_url: str, kind: str, items: list[str], concurrency: int, **kw: Any) -> Any:
-    from planner_agent.batch import aplan_steps
+    from planner_agent.batch._steps import aplan_steps
 
     api = client(base_url, kind)
     try:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .api import aplan_step, plan_step
-from .batch import BatchFileLimits, BatchItem, BatchResult, aplan_steps, plan_steps
+from .batch._steps import BatchFileLimits, BatchItem, BatchResult, aplan_steps, plan_steps
+from .checks import Rule, check_plan
 from .draft import PlanDraft
 from .errors import (
     APIKeyError,
@@ -33,8 +34,6 @@ from .errors import (
     TransportError,
     UnsupportedResponseFormatError,
 )
-from .knowledge import Knowledge
-from .loading import LoadedPlan, load_plan
 from .plan import (
     DataType,
     DependencyType,
@@ -46,9 +45,10 @@ from .plan import (
     Severity,
 )
 from .planner import Planner
-from .render import render_markdown
+from .prompt._knowledge import Knowledge
 from .result import Attempt, PlanResult, Usage
-from .rules import Rule, check_plan
+from .seedformat._loading import LoadedPlan, load_plan
+from .seedformat._writer import render_markdown
 
 try:
     __version__ = version("planner-agent")

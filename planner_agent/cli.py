@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .batch import BatchFileLimits
+from ._files import atomic_write
+from .batch._steps import BatchFileLimits
 from .errors import OutputError, PlannerError
-from .files import atomic_write
 from .plan import PlanIssue, Severity
-from .tokens import ApproximateTokenCountWarning
+from .prompt._tokens import ApproximateTokenCountWarning
 
 __all__ = ["main"]
 
@@ -113,7 +113,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_prompt(args: argparse.Namespace) -> int:
-    from .connect import DEFAULT_OPENAI_MODEL
+    from .llm._providers import DEFAULT_OPENAI_MODEL
     from .planner import Planner
 
     kwargs = _kwargs(args)
@@ -167,13 +167,13 @@ def _print_issues(issues: Sequence[PlanIssue], fmt: str, source: str) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .loading import load_plan
-    from .rules import check_plan, sort_issues
+    from .checks import check_plan, sort_issues
+    from .seedformat._loading import load_plan
 
     loaded = load_plan(Path(args.plan))
     requirements = None
     if args.requirements:
-        from .requirements import load_requirements
+        from .prompt._requirements import load_requirements
 
         requirements = load_requirements(args.requirements)
     found = check_plan(
@@ -188,7 +188,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import plan_steps, requirement_files
+    from .batch._steps import plan_steps, requirement_files
 
     sources: str | list[Path] = args.inputs[0]
     if len(args.inputs) > 1 or not Path(args.inputs[0]).is_dir():

@@ -19,8 +19,10 @@ from typing import Any, Literal, TypeVar
 
 import openai
 
-from .codebase import CodebaseIndex, rank_examples
-from .connect import LOCAL_BASE_URL, Connection, connect, planned_endpoint
+from ._options import check_options, is_int, is_number, is_path, require
+from .checks import Rule, check_plan, select_rules, sort_issues
+from .checks._codebase import CodebaseIndex, rank_examples
+from .checks._resolver import resolver_candidates
 from .conventions import DEFAULT_LAYOUT, Layout
 from .draft import PlanDraft
 from .errors import (
@@ -30,12 +32,8 @@ from .errors import (
     PlanRefusedError,
     UnsupportedResponseFormatError,
 )
-from .knowledge import Knowledge
-from .llm import RateGate, Reply, RetryPolicy, acomplete, complete
-from .options import check_options, is_int, is_number, is_path, require
-from .parse import parse_reply
-from .plan import ImplementationPlan, PlanIssue
-from .profiles import (
+from .llm._parse import parse_reply
+from .llm._profiles import (
     FALLBACK,
     MODES,
     Mode,
@@ -46,12 +44,14 @@ from .profiles import (
     profile_for,
     strict_schema,
 )
-from .prompt import Prompt, PromptBuilder, PromptLayout
-from .requirements import load_requirements
-from .resolver import resolver_candidates
+from .llm._providers import LOCAL_BASE_URL, Connection, connect, planned_endpoint
+from .llm._transport import RateGate, Reply, RetryPolicy, acomplete, complete
+from .plan import ImplementationPlan, PlanIssue
+from .prompt._builder import Prompt, PromptBuilder, PromptLayout
+from .prompt._knowledge import Knowledge
+from .prompt._requirements import load_requirements
+from .prompt._tokens import TokenCounter
 from .result import Attempt, PlanResult, Usage
-from .rules import Rule, check_plan, select_rules, sort_issues
-from .tokens import TokenCounter
 
 __all__ = ["PlanRun", "Planner"]
 

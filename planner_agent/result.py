@@ -122,7 +122,7 @@ class PlanResult:
 
     def to_markdown(self) -> str:
         """The plan in the seed's "Expected Output Format" (sections 1-7 + Implementation Details)."""
-        from .render import render_markdown
+        from .seedformat._writer import render_markdown
 
         return render_markdown(self.plan)
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ._files import atomic_write
 from .draft import PlanDraft
-from .files import atomic_write
+from .llm._profiles import bounded_schema, strict_schema
 from .plan import ImplementationPlan
-from .profiles import bounded_schema, strict_schema
 
 __all__ = ["schema_documents", "write_schemas"]
 

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from planner_agent.codebase import CodebaseIndex
+from planner_agent.checks._codebase import CodebaseIndex
 from planner_agent.draft import PlanDraft
 from planner_agent.plan import ImplementationPlan
 

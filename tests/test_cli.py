@@ -112,7 +112,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def test_check_clean_plan_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from samples import calibration_draft
 
-    from planner_agent.render import render_markdown
+    from planner_agent.seedformat._writer import render_markdown
 
     plan_md = tmp_path / "plan.md"
     plan_md.write_text(render_markdown(calibration_draft().to_plan()), encoding="utf-8")

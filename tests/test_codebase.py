@@ -1,4 +1,4 @@
-"""Tests for planner_agent.codebase: the static index of a pipeline repository."""
+"""Tests for planner_agent.checks._codebase: the static index of a pipeline repository."""
 
 from __future__ import annotations
 
@@ -10,11 +10,16 @@ from pathlib import Path
 import pytest
 from fixture_plans import BROKEN_CODEBASE, CODEBASE, fixture_index, fixture_plan
 
-from planner_agent.codebase import CodebaseIndex, CodebaseWarning, index_codebase, rank_examples
+from planner_agent.checks._codebase import (
+    CodebaseIndex,
+    CodebaseWarning,
+    index_codebase,
+    rank_examples,
+)
 from planner_agent.conventions import Layout
 from planner_agent.errors import CodebaseError
-from planner_agent.knowledge import Example
 from planner_agent.plan import DependencyType, NodeType, SageMakerStepType
+from planner_agent.prompt._knowledge import Example
 
 FIXTURE_STEPS = [
     "CradleDataLoading",

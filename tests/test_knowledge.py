@@ -1,4 +1,4 @@
-"""Tests of planner_agent.knowledge and planner_agent.template: the shipped prompts, loading,
+"""Tests of planner_agent.prompt._knowledge and planner_agent.prompt._template: the shipped prompts, loading,
 marker validation and filling."""
 
 from __future__ import annotations
@@ -13,15 +13,21 @@ from samples import DEPENDENCY_TYPES
 from seed_format import FORMAT_LINES
 
 from planner_agent.errors import KnowledgeError, TemplateError
-from planner_agent.knowledge import DOCUMENT_SLOTS, Example, Knowledge, examples_text, prompts_dir
-from planner_agent.template import (
+from planner_agent.prompt._knowledge import (
+    DOCUMENT_SLOTS,
+    Example,
+    Knowledge,
+    examples_text,
+    prompts_dir,
+)
+from planner_agent.prompt._template import (
     SLOTS,
     fill_template,
     output_format_section,
     split_template,
     validate_template,
 )
-from planner_agent.tokens import load_encoding
+from planner_agent.prompt._tokens import load_encoding
 
 REQUIREMENTS_100_WORDS = (
     "Create a ModelCalibration step that takes the raw scores produced by XGBoostModelEval on the "
@@ -437,7 +443,7 @@ def test_knowledge_is_immutable_and_hashable(default: Knowledge) -> None:
 
 
 def test_shipped_examples_are_ranked_for_the_requirements(default: Knowledge) -> None:
-    from planner_agent.codebase import rank_examples  # the ranking the planner uses
+    from planner_agent.checks._codebase import rank_examples  # the ranking the planner uses
 
     picked = rank_examples(
         "train an xgboost classifier with new hyperparameters", default.examples, 1

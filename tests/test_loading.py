@@ -1,4 +1,4 @@
-"""Tests for planner_agent.loading: plans from files or text, JSON or markdown, and load errors."""
+"""Tests for planner_agent.seedformat._loading: plans from files or text, JSON or markdown, and load errors."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ from typing import Any
 import pytest
 from samples import calibration_draft, calibration_draft_dict
 
+from planner_agent.checks import check_plan
 from planner_agent.errors import PlanImportError
-from planner_agent.loading import (
-    LoadedPlan,
-    closest_enum_value,
-    load_plan,
-    validate_with_enum_repair,
-)
 from planner_agent.plan import (
     DependencyType,
     ImplementationPlan,
@@ -25,9 +20,14 @@ from planner_agent.plan import (
     SageMakerStepType,
     Severity,
 )
-from planner_agent.render import render_markdown
 from planner_agent.result import PlanResult
-from planner_agent.rules import check_plan
+from planner_agent.seedformat._loading import (
+    LoadedPlan,
+    closest_enum_value,
+    load_plan,
+    validate_with_enum_repair,
+)
+from planner_agent.seedformat._writer import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 PLAN = calibration_draft().to_plan()

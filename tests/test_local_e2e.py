@@ -105,7 +105,7 @@ def test_qwen_plans_with_nothing_configured(no_config: None) -> None:
 
 
 def test_named_local_model_gets_the_local_profile_without_starting(no_config: None) -> None:
-    from planner_agent.connect import LOCAL_BASE_URL, planned_endpoint
+    from planner_agent.llm._providers import LOCAL_BASE_URL, planned_endpoint
 
     assert planned_endpoint() == LOCAL_BASE_URL
     planner = Planner(model="smollm2")  # named: nothing is started until the first request

@@ -1,4 +1,4 @@
-"""Tests for planner_agent.markdown: round trips and lenient import of hand-written plans."""
+"""Tests for planner_agent.seedformat._reader: round trips and lenient import of hand-written plans."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ import pytest
 from fixture_plans import FIXTURE_DRAFTS, fixture_plan
 from test_render import PLANS
 
+from planner_agent.checks import check_plan
 from planner_agent.errors import PlanImportError
-from planner_agent.markdown import (
-    ParsedMarkdown,
-    looks_like_plan,
-    parse_markdown,
-)
 from planner_agent.plan import (
     DataType,
     DependencyType,
@@ -25,8 +21,12 @@ from planner_agent.plan import (
     SageMakerStepType,
     Severity,
 )
-from planner_agent.render import render_markdown
-from planner_agent.rules import check_plan
+from planner_agent.seedformat._reader import (
+    ParsedMarkdown,
+    looks_like_plan,
+    parse_markdown,
+)
+from planner_agent.seedformat._writer import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 

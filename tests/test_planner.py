@@ -91,7 +91,7 @@ def test_happy_path_json_object_puts_schema_in_prompt() -> None:
 
 def test_happy_path_markdown_mode() -> None:
     markdown = calibration_draft().to_plan().model_copy()
-    from planner_agent.render import render_markdown
+    from planner_agent.seedformat._writer import render_markdown
 
     with ScriptedServer([Reply(render_markdown(markdown))]) as server:
         result = plan_step(
@@ -446,7 +446,7 @@ def test_result_round_trips_through_dict() -> None:
 
 
 def test_planned_endpoint_follows_the_configuration_order() -> None:
-    from planner_agent.connect import planned_endpoint
+    from planner_agent.llm._providers import planned_endpoint
 
     azure = {"AZURE_OPENAI_API_KEY": "k", "AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com"}
     assert planned_endpoint({**azure, "OPENAI_API_KEY": "k"}) == "https://x.openai.azure.com"

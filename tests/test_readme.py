@@ -7,7 +7,7 @@ from pathlib import Path
 
 from samples import calibration_draft_dict
 
-from planner_agent.rules import rules_table_markdown
+from planner_agent.checks import rules_table_markdown
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""Tests for planner_agent.render: the seed's markdown format, generated code blocks."""
+"""Tests for planner_agent.seedformat._writer: the seed's markdown format, generated code blocks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 from samples import calibration_draft_dict
 from seed_format import HEADINGS, LABELS, SEED, read_seed_format
 
-from planner_agent import render, render_code
 from planner_agent.draft import PlanDraft
 from planner_agent.plan import (
     ConfigParameter,
@@ -20,7 +19,9 @@ from planner_agent.plan import (
     JobType,
     UpstreamLink,
 )
-from planner_agent.render import SECTION_TITLES, render_markdown
+from planner_agent.seedformat import _code_writer as render_code
+from planner_agent.seedformat import _writer as render
+from planner_agent.seedformat._writer import SECTION_TITLES, render_markdown
 
 
 def _draft(**changes: object) -> ImplementationPlan:

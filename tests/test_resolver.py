@@ -1,4 +1,4 @@
-"""Tests for planner_agent.resolver: each score component, the threshold, and fixture rankings."""
+"""Tests for planner_agent.checks._resolver: each score component, the threshold, and fixture rankings."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import itertools
 import pytest
 from fixture_plans import fixture_index
 
-from planner_agent import resolver
-from planner_agent.plan import DataType, DependencyPlan, DependencyType, OutputPlan
-from planner_agent.resolver import (
+from planner_agent.checks import _resolver as resolver
+from planner_agent.checks._resolver import (
     THRESHOLD,
     name_similarity,
     name_tokens,
@@ -18,6 +17,7 @@ from planner_agent.resolver import (
     score,
     strip_job_suffix,
 )
+from planner_agent.plan import DataType, DependencyPlan, DependencyType, OutputPlan
 
 T = DependencyType
 COMPATIBLE = {

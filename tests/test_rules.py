@@ -1,4 +1,4 @@
-"""Tests for planner_agent.rules: zero issues on correct plans, each rule firing, the mistake catalogue."""
+"""Tests for planner_agent.checks: zero issues on correct plans, each rule firing, the mistake catalogue."""
 
 from __future__ import annotations
 
@@ -19,7 +19,18 @@ from fixture_plans import (
 from pydantic import ValidationError
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft
 
-from planner_agent import rules
+from planner_agent import checks as rules
+from planner_agent.checks import (
+    RULES,
+    CheckContext,
+    Rule,
+    check_plan,
+    enum_issue,
+    register_rule,
+    rules_table_markdown,
+    unregister_rule,
+)
+from planner_agent.checks._structure import data_flows
 from planner_agent.errors import ConfigurationError
 from planner_agent.plan import (
     ConfigParameter,
@@ -34,17 +45,6 @@ from planner_agent.plan import (
     Severity,
     UpstreamLink,
 )
-from planner_agent.rules import (
-    RULES,
-    CheckContext,
-    Rule,
-    check_plan,
-    enum_issue,
-    register_rule,
-    rules_table_markdown,
-    unregister_rule,
-)
-from planner_agent.rules.structure import data_flows
 
 PLANS = [*FIXTURE_DRAFTS, "ModelCalibration"]
 ST = SageMakerStepType
@@ -84,9 +84,9 @@ def test_correct_plans_have_zero_issues(name: str) -> None:
 
 
 def test_doctests() -> None:
-    from planner_agent.rules import _core, structure
+    from planner_agent.checks import _core, _structure
 
-    for module in (rules, _core, structure):
+    for module in (rules, _core, _structure):
         assert doctest.testmod(module).failed == 0
 
 

@@ -1,4 +1,4 @@
-"""Tests for planner_agent.tokens: offline, verified tiktoken encodings and the counter."""
+"""Tests for planner_agent.prompt._tokens: offline, verified tiktoken encodings and the counter."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import tiktoken
 
-from planner_agent import tokens
-from planner_agent.tokens import (
+from planner_agent.prompt import _tokens as tokens
+from planner_agent.prompt._tokens import (
     ENCODING_SHA256,
     MODEL_PREFIX_ENCODINGS,
     ApproximateTokenCountWarning,
@@ -219,7 +219,7 @@ def test_corrupted_file_refused_and_fallback(
     assert "sha256" in str(err)
 
     text = "a" * 10 + " some text of 41 chars in total here."
-    with caplog.at_level(logging.WARNING, logger="planner_agent.tokens"):
+    with caplog.at_level(logging.WARNING, logger="planner_agent.prompt._tokens"):
         counter = TokenCounter.for_model("gpt-4o", data_dir=tmp_path)
         again = TokenCounter.for_model("gpt-4o", data_dir=tmp_path)
     assert not counter.exact and not again.exact
@@ -273,7 +273,7 @@ def test_loading_needs_no_network() -> None:
         socket.create_connection = _blocked
         env_before = dict(os.environ)
         t0 = time.perf_counter()
-        from planner_agent.tokens import TokenCounter
+        from planner_agent.prompt._tokens import TokenCounter
         a = TokenCounter.for_model("gpt-4o")
         b = TokenCounter.for_model("gpt-4")
         assert a.exact and b.exact, (a.label, b.label)

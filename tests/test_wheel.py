@@ -35,7 +35,7 @@ def test_wheel_installs_and_finds_prompts(tmp_path: Path) -> None:
     assert any(n.startswith("planner_agent/_data/prompts/knowledge/") for n in names)
     assert "planner_agent/_data/schemas/plan_draft.strict.schema.json" in names
     assert "planner_agent/py.typed" in names
-    assert {"planner_agent/knowledge.py", "planner_agent/template.py"} <= set(names)
+    assert {"planner_agent/prompt/_knowledge.py", "planner_agent/prompt/_template.py"} <= set(names)
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
@@ -64,7 +64,7 @@ def test_wheel_installs_and_finds_prompts(tmp_path: Path) -> None:
         "Calibrate XGBoost scores with isotonic regression.", encoding="utf-8"
     )
     probe = (
-        "import planner_agent, pathlib; from planner_agent.knowledge import prompts_dir, Knowledge; "
+        "import planner_agent, pathlib; from planner_agent.prompt._knowledge import prompts_dir, Knowledge; "
         "k = Knowledge.default(); print(pathlib.Path(planner_agent.__file__).parent); print(prompts_dir()); "
         "print(len(k.examples))"
     )

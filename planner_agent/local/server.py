@@ -22,7 +22,7 @@ from .models import DEFAULT_N_CTX, INSTALL_HINT, LocalModelSpec, _resolve_spec_a
 if TYPE_CHECKING:
     import openai
 
-    from ..connect import Connection
+    from ..llm._providers import Connection
 
 __all__ = ["LocalServer", "get_server", "local_connection", "stop_servers"]
 
@@ -307,7 +307,7 @@ def local_connection(
     the default. The first use in a process prints one line to stderr saying what happens
     (with assembly percentages when stderr is a TTY or ``verbose``).
     """
-    from ..connect import Connection
+    from ..llm._providers import Connection
 
     out = stream if stream is not None else sys.stderr
     say = _writer(out)

@@ -95,7 +95,7 @@ def plan_responder(*, delay: float = 0.0, usage: Usage | None = None) -> Respond
         draft = sample_draft(found.group(1) if found else "ExampleStep")
         if request.response_format is None:
             from ..draft import PlanDraft
-            from ..render import render_markdown
+            from ..seedformat._writer import render_markdown
 
             content = render_markdown(PlanDraft.model_validate(draft).to_plan())
             return Reply(content, delay=delay, usage=usage)

@@ -1,0 +1,369 @@
+"""The engine behind `plan_steps`: one item's path from requirements to files on disk.
+
+Items flow through a pool of ``concurrency`` workers sharing one `Planner` (and so one rate
+gate). Every file is written atomically; the ``<name>.json`` of an item goes last, so its
+presence with the right request key is all ``resume=True`` needs to trust it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import openai
+import pydantic
+
+from .._files import atomic_write, remove_dead_temps
+from .._threads import Threads
+from ..errors import APIKeyError, BatchError, PlanIssuesError, PlannerError
+from ..errors import UnsupportedResponseFormatError as FormatRejected
+from ..llm._profiles import cost_usd
+from ..llm._transport import Reply, acomplete, complete
+from ..planner import Planner, PlanRun
+from ..prompt._requirements import load_requirements
+from ..result import PlanResult, Usage
+from ._steps import BatchItem, BatchResult, Status
+
+__all__ = ["BatchRun"]
+
+Outcome = tuple[PlanResult | None, PlannerError | None, Status | None]  # result, error, status
+
+
+def _version() -> str:
+    import planner_agent
+
+    explicit = getattr(planner_agent, "__version__", None)
+    if isinstance(explicit, str):
+        return explicit
+    try:
+        return importlib.metadata.version("planner-agent")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass
+class _Job:
+    """One item on its way: what it asks, its key, its live conversation, what it spent."""
+
+    index: int
+    name: str
+    source: str
+    requirements: Any
+    text: str | None = None
+    key: str | None = None
+    run: PlanRun | None = None
+    requests: int = 0
+    batch_usage: Usage = field(default_factory=Usage)  # tokens billed at the Batch API discount
+
+
+def _load(value: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()  # classified as text by _collect: never re-read as a path
+    return load_requirements(value)  # paths; empty text or a wrong type raise RequirementsError
+
+
+# -- files ----------------------------------------------------------------------------------------
+def _load_result(path: Path, key: str | None) -> PlanResult | None:
+    """The stored result at ``path`` if it is complete and carries ``key``; None otherwise."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if not isinstance(data, dict) or data.get("request_key") != key:
+            return None
+        return PlanResult.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError, pydantic.ValidationError):
+        return None  # missing, truncated or stale: planned again and rewritten
+
+
+# -- the run --------------------------------------------------------------------------------------
+class BatchRun:
+    """Shared state of one batch: the planner, outputs, cache, progress and every item's outcome."""
+
+    def __init__(
+        self,
+        planner: Planner,
+        entries: list[tuple[str, str, Any]],
+        *,
+        concurrency: int,
+        out: Path | None,
+        cache: Path | None,
+        resume: bool,
+        progress: bool | None,
+        via: str,
+        started: float,
+    ) -> None:
+        self.planner, self.concurrency = planner, concurrency
+        self.jobs = [
+            _Job(i, name, source, value) for i, (name, source, value) in enumerate(entries)
+        ]
+        self.out, self.cache, self.resume, self.via = out, cache, resume, via
+        if out is not None:
+            remove_dead_temps(out)
+        if cache is not None:
+            remove_dead_temps(cache, "*/")
+        self.items: list[BatchItem | None] = [None] * len(self.jobs)
+        self.mode = planner.mode  # keys name the configuration asked for, not a later fallback
+        self.schema = schema = planner.schema()
+        # schema() rebuilds the pydantic JSON Schema (~4 ms) on every request, on the one thread
+        # that drives the whole batch; it cannot change during a planner's life, so compute it once.
+        planner.schema = lambda: schema  # type: ignore[method-assign]
+        self.version = _version()
+        static = {"schema": schema, "mode": self.mode, "version": self.version}
+        self._key_base = hashlib.sha256(json.dumps(static, sort_keys=True).encode() + b"\0")
+        self.batch_ids: list[str] = []
+        self.batch_requests = 0
+        self.notes: list[str] = []
+        self.started = started
+        self.bar = _progress_bar(progress, len(self.jobs))
+        self.threads = Threads(concurrency)
+        self._rejected: APIKeyError | None = None
+        self._done = self._failed = self._tokens = 0
+
+    def key(self, request: Mapping[str, Any]) -> str:
+        """The request key of a first request."""
+        digest = self._key_base.copy()
+        digest.update(json.dumps(request, sort_keys=True, separators=(",", ":")).encode())
+        return digest.hexdigest()
+
+    def examine(self, job: _Job) -> Outcome | None:
+        """Load, build the first request and its key; the outcome if no request is needed."""
+        try:
+            job.text = _load(job.requirements)
+            job.run = self.planner.start(job.text)
+            # The key is of the request in the mode asked for, so an auto fallback keeps keys.
+            first = (
+                job.run if job.run.mode == self.mode else self.planner.start(job.text, self.mode)
+            )
+            job.key = self.key(self.planner.request(first))
+        except PlannerError as exc:
+            return None, exc, "failed"
+        except Exception as exc:  # e.g. an unreadable file: this item fails, the others go on
+            return None, _unexpected(exc, job.name), "failed"
+        if self.resume and self.out is not None:
+            prior = _load_result(self.out / f"{job.name}.json", job.key)
+            if prior is not None:
+                return prior, None, "skipped"
+        if self.cache is not None:
+            hit = _load_result(self._cache_path(job.key), job.key)
+            if hit is not None:
+                return hit, None, "cached"
+        return None
+
+    def steps(
+        self, job: _Job, reply: Reply | None = None
+    ) -> Generator[dict[str, Any], Reply, Outcome]:
+        """The item's conversation, sans I/O: yields requests, is sent replies (or thrown errors).
+
+        ``reply`` (a Batch API answer to the first request) is handled before anything is sent.
+        """
+        assert job.text is not None
+        try:
+            job.run = job.run or self.planner.start(job.text)
+            while True:
+                try:
+                    while True:
+                        if reply is None:
+                            reply = yield self.planner.request(job.run)
+                        result = self.planner.receive(job.run, job.text, reply)
+                        reply = None
+                        if result is not None:
+                            return result, None, None
+                except FormatRejected as exc:
+                    self.planner.fall_back(exc, job.run)  # once, even for concurrent rejections
+                    job.run = self.planner.start(job.text)
+        except PlanIssuesError as exc:
+            return exc.result, exc, None
+        except PlannerError as exc:
+            return None, exc, None
+        except Exception as exc:  # a bug must not sink the other items
+            return None, _unexpected(exc, job.name), None
+
+    async def plan_job(self, job: _Job, reply: Reply | None = None, *, fresh: bool = True) -> None:
+        """Plan one item to its outcome: ``fresh`` examines it first (resume, cache, key)."""
+        outcome = self.examine(job) if fresh else None
+        if outcome is None and self._rejected is not None:
+            outcome = None, self._rejected, None  # the key was refused: asking again cannot help
+        if outcome is None:
+            steps = self.steps(job, reply)
+            try:
+                request = next(steps)
+                while True:
+                    try:
+                        answer = await self._send(request)
+                    except Exception as exc:  # typed errors and bugs alike end in the outcome
+                        job.requests += 1 + getattr(exc, "retries", 0)
+                        if isinstance(exc, APIKeyError):
+                            self._rejected = exc
+                        request = steps.throw(exc)
+                        continue
+                    job.requests += 1 + answer.retries
+                    request = steps.send(answer)
+            except StopIteration as stop:
+                outcome = cast(Outcome, stop.value)
+        self.finish(job, outcome[0], error=outcome[1], status=outcome[2])
+
+    async def _send(self, request: dict[str, Any]) -> Reply:
+        """One request with the planner's retry policy and shared rate gate.
+
+        Only the blocking call of a sync client goes to a thread: the CPU-bound parts stay on
+        the loop thread (dozens of threads contending for the GIL measured slower).
+        """
+        client, p = self.planner.connection.client, self.planner
+        if isinstance(client, openai.AsyncOpenAI):
+            return await acomplete(client, request, p.retry_policy, p.rate_gate)
+        return await self.threads.run(complete, client, request, p.retry_policy, p.rate_gate)
+
+    def prepare(self, job: _Job) -> bool:
+        """`examine` on the loop thread, recording any outcome; True if the job needs requests."""
+        outcome = self.examine(job)
+        if outcome is not None:
+            self.finish(job, outcome[0], error=outcome[1], status=outcome[2])
+        return outcome is None
+
+    async def pool(self, jobs: Iterable[_Job], work: Callable[[_Job], Awaitable[None]]) -> None:
+        """Run ``work`` over ``jobs`` with at most ``concurrency`` at once (O(concurrency) tasks)."""
+        queue = iter(jobs)
+
+        async def worker() -> None:
+            for job in queue:  # the shared iterator hands each job to exactly one worker
+                await work(job)
+
+        workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+
+    def finish(
+        self,
+        job: _Job,
+        result: PlanResult | None = None,
+        *,
+        error: PlannerError | None = None,
+        status: Status | None = None,
+    ) -> None:
+        """Record the outcome, write its files and update the progress bar (no await: atomic)."""
+        if status is None:
+            status = "failed" if error else "ok" if result and result.ok else "errors"
+        fresh = job.run.attempts if job.run and status not in ("skipped", "cached") else []
+        spent = sum((a.usage for a in fresh), Usage())
+        item = BatchItem(job.name, job.source, status, result, error, job.key, spent, job.requests)
+        try:
+            self._write(item)
+        except Exception as exc:  # disk full, permissions: this item fails, the others go on
+            item.status = "failed"
+            item.error = BatchError(f"Could not write the outputs of {job.name}: {exc}")
+        self.items[job.index] = item
+        job.text = job.run = None  # free the conversation; the result keeps what matters
+        self._done += 1
+        self._failed += item.status == "failed"
+        self._tokens += spent.total_tokens
+        if self.bar is not None:
+            self.bar.set_postfix(
+                done=self._done, failed=self._failed, tokens=self._tokens, refresh=False
+            )
+            self.bar.update(1)
+
+    def _cache_path(self, key: str) -> Path:
+        assert self.cache is not None
+        return self.cache / key[:2] / f"{key}.json"
+
+    def _write(self, item: BatchItem) -> None:
+        to_cache = self.cache is not None and item.status == "ok" and item.request_key
+        if item.status == "skipped" or (self.out is None and not to_cache):
+            return  # nothing to write (serializing a result costs a millisecond)
+        payload = None
+        if item.result is not None and item.status != "failed":
+            data = {**item.result.to_dict(), "request_key": item.request_key, "name": item.name}
+            payload = json.dumps(data, indent=2)
+        if to_cache and payload is not None and item.request_key is not None:
+            path = self._cache_path(item.request_key)
+            path.parent.mkdir(exist_ok=True)
+            atomic_write(path, payload)
+        if self.out is None:
+            return
+        base = self.out / item.name
+        stale = [base.with_name(f"{item.name}.error.json")]
+        if payload is not None and item.result is not None:
+            # The .json goes last: its presence (with the key) is what resume trusts.
+            atomic_write(base.with_name(f"{item.name}.md"), item.result.to_markdown())
+            atomic_write(base.with_name(f"{item.name}.json"), payload)
+        else:
+            row = item.row()
+            error = {k: row[k] for k in ("name", "source", "request_key", "error_type", "usage")}
+            error["message"] = row["error"]
+            atomic_write(base.with_name(f"{item.name}.error.json"), json.dumps(error, indent=2))
+            stale = [base.with_name(f"{item.name}.json"), base.with_name(f"{item.name}.md")]
+        for path in stale:  # exactly one outcome per item on disk
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def result(self) -> BatchResult:
+        """The `BatchResult` of the items finished so far."""
+        done = [item for item in self.items if item is not None]
+        spent = sum((item.usage for item in done), Usage())
+        batch = sum((job.batch_usage for job in self.jobs), Usage())
+        full = _cost(self.planner, spent)
+        # The Batch API bills its requests at half price.
+        discount = _cost(self.planner, batch)
+        cost = None if full is None or discount is None else full - discount / 2
+        return BatchResult(
+            done,
+            self.planner.model,
+            self.via,
+            time.perf_counter() - self.started,
+            cost,
+            self.batch_requests,
+            list(self.batch_ids),
+            list(self.notes),
+        )
+
+    def close(self, **extra: Any) -> BatchResult:
+        """Close the progress bar and write summary.json; return the result so far."""
+        self.threads.close()
+        if self.bar is not None:
+            self.bar.close()
+        result = self.result()
+        if self.out is not None:
+            extra.setdefault("interrupted", False)
+            pending = zip(self.jobs, self.items, strict=True)
+            extra["pending"] = [job.name for job, item in pending if item is None]
+            atomic_write(self.out / "summary.json", json.dumps(result.summary(**extra), indent=2))
+        return result
+
+
+def _unexpected(exc: Exception, name: str) -> PlannerError:
+    error = PlannerError(f"Unexpected {type(exc).__name__} while planning {name}: {exc}")
+    error.__cause__ = exc
+    return error
+
+
+def _cost(planner: Planner, u: Usage) -> float | None:
+    tokens = (u.prompt_tokens, u.completion_tokens, u.cached_tokens)
+    return cost_usd(planner.model, *tokens, prices=planner.prices)
+
+
+def _progress_bar(progress: bool | None, total: int) -> Any:
+    show = progress if progress is not None else (sys.stderr.isatty() or _in_notebook())
+    if not show:
+        return None
+    from tqdm.auto import tqdm  # type: ignore[import-untyped]  # notebook-aware
+
+    return tqdm(total=total, desc="planning", unit="plan", dynamic_ncols=True)
+
+
+def _in_notebook() -> bool:
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})

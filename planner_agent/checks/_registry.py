@@ -1,0 +1,222 @@
+"""Registry rules: the plan's STEP_NAMES entry, and every step name the plan refers to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .. import conventions as cv
+from ..plan import ImplementationPlan, SageMakerStepType, Severity
+from ._core import (
+    BUILDER,
+    CONTRACT,
+    REGISTRY,
+    SPEC,
+    CheckContext,
+    Finding,
+    did_you_mean,
+    family_rule,
+)
+from ._resolver import strip_job_suffix
+
+_rule = family_rule("registry")
+E, W = Severity.ERROR, Severity.WARNING
+ST = SageMakerStepType
+
+# SageMaker step classes a builder may mention, by the step type they imply.
+_STEP_CLASSES = {
+    "ProcessingStep": cv.PROCESSING_LIKE,
+    "TrainingStep": frozenset({ST.TRAINING}),
+    "TransformStep": frozenset({ST.TRANSFORM}),
+    "CreateModelStep": frozenset({ST.CREATE_MODEL}),
+}
+_GENERIC = re.compile(r"\s|^(any|all|other|some|e\.g|etc)\b|\*", re.IGNORECASE)
+
+
+def _expect(plan: ImplementationPlan, field: str, actual: str, expected: str) -> Iterator[Finding]:
+    if actual != expected:
+        yield (
+            f"{REGISTRY}.{field}",
+            f"{field} is {actual!r}; for step {plan.step_name!r} use {expected!r}",
+        )
+
+
+@_rule("REG001", E, "The registry entry's key is the plan's step name. Use the step name.")
+def entry_step_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    yield from _expect(plan, "step_name", plan.registry_entry.step_name, plan.step_name)
+
+
+@_rule(
+    "REG002", E, "The registry entry's config_class is `<StepName>Config`. Use the expected name."
+)
+def entry_config_class(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    yield from _expect(
+        plan, "config_class", plan.registry_entry.config_class, cv.config_class_name(plan.step_name)
+    )
+
+
+@_rule(
+    "REG003",
+    E,
+    "The registry entry's builder_step_name is `<StepName>StepBuilder` (not `<StepName>Step`). Use the expected name.",
+)
+def entry_builder_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    yield from _expect(
+        plan,
+        "builder_step_name",
+        plan.registry_entry.builder_step_name,
+        cv.builder_class_name(plan.step_name),
+    )
+
+
+@_rule("REG004", E, "The registry entry's spec_type equals the step name. Use the step name.")
+def entry_spec_type(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    yield from _expect(plan, "spec_type", plan.registry_entry.spec_type, plan.step_name)
+
+
+def _path_kind(plan: ImplementationPlan) -> ST | None:
+    """Training or Processing when every contract path has that container layout, else None."""
+    contract = plan.components.script_contract
+    paths = [p.container_path for p in [*contract.input_paths, *contract.output_paths]]
+    training = (*cv.TRAINING_INPUT_PREFIXES, *cv.TRAINING_OUTPUT_PREFIXES)
+    kinds = {
+        ST.PROCESSING
+        if p.startswith("/opt/ml/processing/")
+        else ST.TRAINING
+        if p.startswith(training)
+        else None
+        for p in paths
+    }
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+@_rule(
+    "REG005",
+    E,
+    "The registry entry has a sagemaker_step_type (Processing, Training, ...); only older codebases omit it. Add the type given in the message.",
+)
+def entry_has_step_type(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if plan.registry_entry.sagemaker_step_type is not None:
+        return
+    if ctx.codebase is not None and ctx.codebase.registry and not ctx.codebase.has_step_types:
+        return  # The user's registry predates the field; the plan follows it.
+    kind = _path_kind(plan)
+    hint = f"; the container paths say {kind.value!r}" if kind else ""
+    yield f"{REGISTRY}.sagemaker_step_type", f"add sagemaker_step_type to the registry entry{hint}"
+
+
+@_rule(
+    "REG006",
+    E,
+    "sagemaker_step_type matches the container paths: Processing-like steps use `/opt/ml/processing/...`, Training steps `/opt/ml/input/...`, `/opt/ml/model`, `/opt/ml/output/data`. Fix the type or the paths.",
+)
+def step_type_matches_paths(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    declared, kind = plan.registry_entry.sagemaker_step_type, _path_kind(plan)
+    mismatch = (declared in cv.PROCESSING_LIKE and kind is ST.TRAINING) or (
+        declared is ST.TRAINING and kind is ST.PROCESSING
+    )
+    if declared is not None and kind is not None and mismatch:
+        yield (
+            f"{REGISTRY}.sagemaker_step_type",
+            f"sagemaker_step_type is {declared.value!r} but every container path in "
+            f"{CONTRACT} is a {kind.value} path; set it to {kind.value!r} or move the paths",
+        )
+
+
+@_rule(
+    "REG007",
+    W,
+    "The builder's special handling names a SageMaker step class (ProcessingStep, TrainingStep, ...) that matches sagemaker_step_type. Align the builder or the type.",
+)
+def step_type_matches_builder(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    declared = plan.registry_entry.sagemaker_step_type
+    if declared is None:
+        return
+    for i, text in enumerate(plan.components.step_builder.special_handling):
+        for cls, types in _STEP_CLASSES.items():
+            if re.search(rf"\b{cls}\b", text) and declared not in types:
+                yield (
+                    f"{BUILDER}.special_handling[{i}]",
+                    f"mentions {cls} but sagemaker_step_type is {declared.value!r}; use the step class of that type",
+                )
+
+
+@_rule(
+    "REG008",
+    E,
+    "A new step's name is not already taken in the codebase's registry (also ignoring case). Choose another name, or extend the existing step.",
+)
+def name_not_taken(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.codebase is None:
+        return  # The default registry is only typical; collisions need the user's registry.
+    taken = [n for n in ctx.codebase.registry if n.lower() == plan.step_name.lower()]
+    if taken:
+        yield (
+            "step_name",
+            f"step {taken[0]!r} already exists in {ctx.codebase.layout.registry_file}; choose a new name",
+        )
+
+
+def _references(plan: ImplementationPlan) -> Iterator[tuple[str, str]]:
+    """Every (path, step name) the plan refers to."""
+    for i, dep in enumerate(plan.components.step_specification.dependencies):
+        for j, source in enumerate(dep.compatible_sources):
+            yield f"{SPEC}.dependencies[{i}].compatible_sources[{j}]", source
+    for i, up in enumerate(plan.integration.upstream_steps):
+        yield f"integration.upstream_steps[{i}].step", up.step
+    for i, down in enumerate(plan.integration.downstream_steps):
+        yield f"integration.downstream_steps[{i}].step", down.step
+
+
+def _unresolved(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    own = plan.step_name
+    for path, name in _references(plan):
+        if strip_job_suffix(name) != own and strip_job_suffix(name) not in ctx.registry:
+            yield path, name
+
+
+_CLASS_SUFFIX = re.compile(
+    r"(?:StepBuilder|Builder|StepSpecification|Specification|Spec|Contract|Config|Step)$"
+)
+
+
+@_rule(
+    "REG009",
+    E,
+    "Steps named in compatible_sources and upstream/downstream lists exist in the registry (exact spelling: `PyTorchTraining`, not `PytorchTraining`; job variants like `X_Training` resolve to `X`). Use the registry name.",
+)
+def references_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for path, name in _unresolved(plan, ctx):
+        base = strip_job_suffix(name)
+        if _GENERIC.search(name) or base in cv.LEGACY_ALIASES:
+            continue  # REG010 / REG011 report these.
+        # A class name where the step name belongs ('XGBoostModelEvalStepBuilder'): suggest the step.
+        bare = _CLASS_SUFFIX.sub("", base) or base
+        hint = did_you_mean(bare, ctx.registry) or did_you_mean(base, ctx.registry)
+        names = sorted(ctx.registry)
+        listed = ", ".join(names) if len(names) <= 30 else f"{len(names)} steps in the registry"
+        known = "" if hint else f"; known: {listed}"
+        yield path, f"step {name!r} is not in the registry{hint}{known}"
+
+
+@_rule(
+    "REG010",
+    W,
+    "Legacy step names (`MIMSPackaging`, `MIMSPayload`, `ModelRegistration`) are aliases; use the canonical name (`Package`, `Payload`, `Registration`).",
+)
+def legacy_names(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for path, name in _unresolved(plan, ctx):
+        canonical = cv.LEGACY_ALIASES.get(strip_job_suffix(name))
+        if canonical and not _GENERIC.search(name):
+            yield path, f"{name!r} is a legacy name; use {canonical!r}"
+
+
+@_rule(
+    "REG011",
+    W,
+    "Step lists name concrete registry steps, not labels like `any preprocessing step`. Replace the label with the registry names of the steps meant.",
+)
+def generic_labels(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for path, name in _unresolved(plan, ctx):
+        if _GENERIC.search(name):
+            yield path, f"{name!r} is a label, not a step; list registry step names instead"

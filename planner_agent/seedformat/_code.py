@@ -1,0 +1,325 @@
+"""The "Implementation Details" code blocks, read with `ast` (never executed).
+
+Private to `planner_agent.seedformat._reader`; the reverse of `render_code`. `read_blocks` reads every
+Python or JSON block outside the testing section into a `Code`: the ``ScriptContract(...)``
+and ``StepSpecification(...)`` calls (or plain dicts with the same keys), the ``STEP_NAMES``
+entries, the config class's fields (Pydantic fields or ``__init__`` parameters), the builder
+class's name, the script's functions, and the file each block names in its first comment. A
+block that does not parse is read as far as it does (``IMPORT004``).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..plan import DataType, DependencyType, NodeType
+from ._blocks import Block
+from ._context import Context, Facts
+from ._literals import (
+    as_str,
+    call_kwargs,
+    code_enum,
+    parse_python,
+    str_dict,
+    str_list,
+    value_of,
+)
+from ._text import PY_PATH
+
+__all__ = ["Code", "read_blocks"]
+
+_REGISTRY_KEYS = {"config_class", "builder_step_name", "spec_type", "sagemaker_step_type"}
+_CONTRACT_KEYS = {"expected_input_paths", "expected_output_paths", "entry_point"}
+
+
+@dataclass
+class Code:
+    """What the code blocks state, in the same shape as the bullet facts."""
+
+    contract: Facts = field(default_factory=dict)
+    specs: list[tuple[str, Facts]] = field(default_factory=list)
+    registry: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    config: Facts = field(default_factory=dict)
+    builder: Facts = field(default_factory=dict)
+    script: Facts = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+def _contract_facts(kw: dict[str, Any]) -> Facts:
+    facts: Facts = {}
+    if as_str(kw.get("entry_point")):
+        facts["entry_point"] = as_str(kw["entry_point"])
+    for key, target in (("expected_input_paths", "inputs"), ("expected_output_paths", "outputs")):
+        paths = str_dict(kw.get(key))
+        if paths is not None:
+            facts[target] = [
+                {"logical_name": k, "container_path": v, "description": ""}
+                for k, v in paths.items()
+            ]
+    if str_list(kw.get("required_env_vars")) is not None:
+        facts["required_env_vars"] = str_list(kw["required_env_vars"])
+    for key in ("optional_env_vars", "expected_arguments", "framework_requirements"):
+        if str_dict(kw.get(key)) is not None:
+            facts[key] = str_dict(kw[key])
+    if as_str(kw.get("description")) is not None:
+        facts["description"] = as_str(kw["description"])
+    return facts
+
+
+def _spec_item(value: Any, kind: str) -> Facts | None:
+    call = "DependencySpec" if kind == "dependency" else "OutputSpec"
+    kw = call_kwargs(value, call, {"logical_name"})
+    if kw is None or not as_str(kw.get("logical_name")):
+        return None
+    type_key = "dependency_type" if kind == "dependency" else "output_type"
+    entry: Facts = {"logical_name": as_str(kw["logical_name"])}
+    kind_value = code_enum(kw.get(type_key, kw.get("type")), DependencyType)
+    if kind_value is not None:
+        entry[type_key] = kind_value
+    data_type = code_enum(kw.get("data_type"), DataType)
+    if data_type is not None:
+        entry["data_type"] = data_type
+    if isinstance(kw.get("required"), bool):
+        entry["required"] = kw["required"]
+    for key in ("compatible_sources", "semantic_keywords", "aliases"):
+        if str_list(kw.get(key)) is not None:
+            entry[key] = str_list(kw[key])
+    for key in ("property_path", "description"):
+        if as_str(kw.get(key)) is not None:
+            entry[key] = as_str(kw[key])
+    return entry
+
+
+def _spec_facts(kw: dict[str, Any]) -> Facts:
+    facts: Facts = {}
+    step_type = as_str(kw.get("step_type"))
+    if step_type:
+        facts["step_type"] = step_type
+    node_type = code_enum(kw.get("node_type"), NodeType)
+    if node_type is not None:
+        facts["node_type"] = node_type
+    for key, kind in (("dependencies", "dependency"), ("outputs", "output")):
+        items = kw.get(key)
+        if isinstance(items, dict):  # {logical_name: DependencySpec(...)} is also seen
+            items = list(items.values())
+        if isinstance(items, list):
+            facts[key] = [e for e in (_spec_item(v, kind) for v in items) if e]
+    return facts
+
+
+def _class_fields(cls: ast.ClassDef) -> list[Facts]:
+    """Config fields: annotated class attributes, else the parameters of ``__init__``."""
+    fields: list[Facts] = []
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name = stmt.target.id
+            annotation = ast.unparse(stmt.annotation)
+            if name.startswith("_") or name == "model_config" or "ClassVar" in annotation:
+                continue
+            entry: Facts = {"name": name, "type": annotation, "default": None}
+            value = stmt.value
+            if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("Field"):
+                kw = {k.arg: k.value for k in value.keywords if k.arg}
+                first = value.args[0] if value.args else kw.get("default")
+                if first is not None and not (
+                    isinstance(first, ast.Constant) and first.value is Ellipsis
+                ):
+                    entry["default"] = ast.unparse(first)
+                elif "default_factory" in kw:
+                    factory = ast.unparse(kw["default_factory"])
+                    entry["default"] = {"list": "[]", "dict": "{}"}.get(factory, f"{factory}()")
+                if isinstance(kw.get("description"), ast.Constant):
+                    entry["description"] = str(kw["description"].value)  # type: ignore[attr-defined]
+            elif value is not None:
+                entry["default"] = ast.unparse(value)
+            fields.append(entry)
+    if fields:
+        return fields
+    init = next(
+        (s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
+    )
+    if init is None:
+        return []
+    # Arguments handed straight to super().__init__ are base-class fields, not this step's.
+    passed = {
+        n.id
+        for call in ast.walk(init)
+        if isinstance(call, ast.Call) and ast.unparse(call.func).endswith("super().__init__")
+        for n in [*call.args, *(k.value for k in call.keywords)]
+        if isinstance(n, ast.Name)
+    }
+    args = [*init.args.args, *init.args.kwonlyargs]
+    defaults = [None] * (len(init.args.args) - len(init.args.defaults)) + list(init.args.defaults)
+    defaults += list(init.args.kw_defaults)
+    for arg, default in zip(args, defaults, strict=True):
+        if arg.arg == "self" or arg.arg in passed:
+            continue
+        fields.append(
+            {
+                "name": arg.arg,
+                "type": ast.unparse(arg.annotation) if arg.annotation else "str",
+                "default": ast.unparse(default) if default is not None else None,
+            }
+        )
+    return fields
+
+
+def _is_builder(cls: ast.ClassDef) -> bool:
+    bases = [ast.unparse(b) for b in cls.bases]
+    return any("StepBuilder" in b for b in bases) or cls.name.endswith(("StepBuilder", "Builder"))
+
+
+def _is_config(cls: ast.ClassDef) -> bool:
+    bases = [ast.unparse(b) for b in cls.bases]
+    if cls.name.startswith("Test") or any("TestCase" in b for b in bases):
+        return False
+    return any("Config" in b or b.endswith("BaseModel") for b in bases) or cls.name.endswith(
+        "Config"
+    )
+
+
+def _block_path(code: str) -> str:
+    first = next((line for line in code.splitlines() if line.strip()), "")
+    match = re.match(r"^\s*#\s*(?:In\s+|File:\s*)?" + PY_PATH.pattern, first, re.I)
+    return match.group(1) if match else ""
+
+
+def _path_kind(path: str) -> str | None:
+    name = path.rsplit("/", 1)[-1]
+    if name == "step_names.py" or "registry" in path:
+        return "registry"
+    for kind, pattern in (
+        ("contract", r"contract"),
+        ("spec", r"_spec\.py$|step_specs/"),
+        ("config", r"^config_"),
+        ("builder", r"^builder_"),
+    ):
+        if re.search(pattern, name if kind in ("config", "builder") else path):
+            return kind
+    return "script"
+
+
+def _read_python(module: ast.Module, block: Block, code: Code) -> None:
+    env: dict[str, Any] = {}
+    names: dict[int, str] = {}
+    for stmt in module.body:
+        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            value = value_of(stmt.value, env)
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    env[target.id] = value
+                    names[id(stmt.value)] = target.id
+                elif (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.slice, ast.Constant)
+                    and isinstance(value, dict)
+                    and _REGISTRY_KEYS & set(value)
+                ):
+                    code.registry.append((str(target.slice.value), value))  # STEP_NAMES["X"] = {}
+            _read_registry(value, code)
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call | ast.Dict):
+            _read_data(value_of(node, env), names.get(id(node), ""), code)
+        if isinstance(node, ast.ClassDef) and _is_builder(node):
+            code.builder.setdefault("class_name", node.name)
+        elif (
+            isinstance(node, ast.ClassDef) and _is_config(node) and "class_name" not in code.config
+        ):
+            code.config["class_name"] = node.name
+            if node.bases:
+                code.config["base_class"] = ast.unparse(node.bases[0])
+            code.config["fields"] = _class_fields(node)
+    functions = [
+        s.name for s in module.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    is_main = any(isinstance(s, ast.If) and "__name__" in ast.unparse(s.test) for s in module.body)
+    titled = (
+        bool(re.search(r"script", block.heading, re.I)) and "contract" not in block.heading.lower()
+    )
+    scriptish = is_main or titled
+    if functions and scriptish and "main_functions" not in code.script:
+        code.script["main_functions"] = [f for f in functions if not f.startswith("_")]
+
+
+def _read_registry(value: Any, code: Code) -> None:
+    if isinstance(value, dict):
+        for key, entry in value.items():
+            if isinstance(entry, dict) and _REGISTRY_KEYS & set(entry):
+                code.registry.append((str(key), entry))
+        if _REGISTRY_KEYS & set(value) and isinstance(value.get("step_name"), str):
+            code.registry.append((value["step_name"], value))
+
+
+def _read_data(value: Any, name: str, code: Code) -> None:
+    """Classify one call/dict (or JSON object) as a contract or a specification."""
+    contract = call_kwargs(value, "ScriptContract", _CONTRACT_KEYS)
+    if contract is not None and ({"expected_input_paths", "expected_output_paths"} & set(contract)):
+        if not code.contract:
+            code.contract = _contract_facts(contract)
+        return
+    spec = call_kwargs(value, "StepSpecification", set())
+    if (
+        spec is None
+        and isinstance(value, dict)
+        and {"dependencies", "outputs"} & set(value)
+        and ({"step_type", "node_type"} & set(value))
+    ):
+        spec = value
+    if spec is not None:
+        code.specs.append((name, _spec_facts(spec)))
+
+
+def _walk_json(value: Any, code: Code) -> None:
+    _read_registry(value, code)
+    _read_data(value, "", code)
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(inner, dict | list) and key not in ("dependencies", "outputs"):
+                _walk_json(inner, code)
+    elif isinstance(value, list):
+        for inner in value:
+            _walk_json(inner, code)
+
+
+def read_blocks(blocks: list[Block], ctx: Context) -> Code:
+    code = Code()
+    for block in blocks:
+        if block.section == "testing" or not block.code.strip():
+            continue
+        where = f"code block at line {block.line}" + (
+            f" ({block.heading})" if block.heading else ""
+        )
+        path = _block_path(block.code)
+        kind = _path_kind(path) if path else None
+        if kind and kind != "registry":
+            code.paths.setdefault(kind, path)
+        if block.lang in ("json", "jsonc"):
+            try:
+                _walk_json(json.loads(block.code), code)
+            except json.JSONDecodeError as exc:
+                ctx.unread.append(f"{where}: invalid JSON ({exc.msg})")
+                ctx.warn("IMPORT004", "<root>", f"{where} is not valid JSON ({exc.msg}); not read")
+            continue
+        if block.lang not in ("", "python", "py", "python3"):
+            ctx.unread.append(f"{where}: {block.lang} block not read")
+            continue
+        module, read = parse_python(block.code)
+        total = len(block.code.splitlines())
+        if module is None:
+            ctx.unread.append(f"{where}: not valid Python")
+            ctx.warn("IMPORT004", "<root>", f"{where} is not valid Python; not read")
+            continue
+        if read < total:
+            lost = f"line {total}" if read + 1 == total else f"lines {read + 1}-{total}"
+            ctx.unread.append(f"{where}: {lost} of the block could not be read")
+            if block.closed:
+                ctx.warn(
+                    "IMPORT004", "<root>", f"{where} is not valid Python; read the part that parses"
+                )
+        _read_python(module, block, code)
+    return code

@@ -1,0 +1,281 @@
+"""One component entry from a bullet or a table row: contract paths, dependencies and outputs,
+environment variables and config parameters.
+
+Private to `planner_agent.seedformat._reader`. Each reader takes the entry's text (or ``""`` and the
+fields of a table row or of its sub-bullets) and returns the entry's facts, or None when the
+text is not such an entry (the caller reports it as unread). They accept the forms people
+write as well as the one `render` writes: ``name: /path``, ``name -> /path``,
+``name (/path)``; ``name (type, data type, required) — description``; ``NAME (optional,
+default: "x")``; ``name: type = default — description``.
+
+>>> path_entry("data -> /opt/ml/processing/input/data (the rows)", {})["container_path"]
+'/opt/ml/processing/input/data'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..plan import DataType, DependencyType
+from ._blocks import Node
+from ._context import Facts
+from ._labels import row_fields
+from ._text import (
+    DESC_SEPARATORS,
+    EM,
+    EN,
+    as_bool,
+    enum_text,
+    is_empty,
+    leading_name,
+    plain_text,
+    split_description,
+    split_label,
+    split_names,
+    unquote,
+)
+
+__all__ = ["env_entries", "param_entry", "path_entry", "spec_entry"]
+
+# What a type annotation in a bullet looks like ("str", "list[str]", "int | None", "JobType").
+_TYPE_LIKE = re.compile(
+    r"^(str|int|float|bool|dict|list|tuple|set|Optional|Union|Any|Literal|Path|Dict|List|None)\b"
+    r"|^[A-Z][A-Za-z0-9]*$"
+)
+
+
+def _named(text: str) -> tuple[str, str, str] | None:
+    """``name rest — description`` -> (name, rest, description); None unless a name leads."""
+    head, desc = split_description(text)
+    lead = leading_name(head)
+    if lead is None:
+        return None
+    return lead[0], lead[1].strip(), desc
+
+
+def path_entry(text: str, fields: dict[str, Any]) -> Facts | None:
+    """``name: /path — description`` (also ``->``, ``=``, ``(/path)``, tables)."""
+    name = fields.get("name", "")
+    path = fields.get("container_path", "")
+    desc = fields.get("description", "")
+    if text:
+        lead = leading_name(text)
+        if lead is None:
+            return None
+        name, rest = lead
+        match = re.search(r"(?<![\w/])(/(?!/)[^\s`]*)", rest)  # not the // of s3://
+        if not match:
+            return None
+        path = match.group(1).rstrip(").,;'\"")
+        tail = rest[match.end() :].strip()
+        sep = next(
+            (s.strip() for s in (*DESC_SEPARATORS, " - ", ": ") if tail.startswith(s.strip())), ""
+        )
+        if sep:
+            desc = tail[len(sep) :].strip()
+        elif tail.startswith("(") and tail.endswith(")"):
+            desc = tail[1:-1].strip()
+        else:
+            desc = tail.lstrip(")").strip()
+        desc = fields.get("description", desc)
+    if not name or not path:
+        return None
+    return {"logical_name": name, "container_path": path, "description": desc}
+
+
+def _qualifiers(text: str, fields: Facts) -> str:
+    """Read ``(type, S3Uri, required)``-style qualifiers into ``fields``; return the rest."""
+    rest: list[str] = []
+    previous = ""
+    text = re.sub(r"\s+(?:at|via|with property path)\s+(?=[Pp]roperties\.)", ", ", text)
+    text = re.sub(r"\s+from\s+(?=[A-Z])", ", from ", text)
+    for part in split_names(text):
+        word = part.strip()
+        lower = word.lower()
+        typed = re.match(r"^(?:dependency|output)?[ _]?type\s*[:=]\s*(.+)$", word, re.I)
+        source = re.match(
+            r"^(?:from|sources?|compatible(?:[ _]sources)?)\s*[:=]?\s*(.+)$", word, re.I
+        )
+        if typed:
+            fields.setdefault("type", typed.group(1))
+        elif lower.startswith(("properties.", "at properties.")) or ".S3Output" in word:
+            fields.setdefault("property_path", re.sub(r"^at\s+", "", word))
+        elif as_bool(word) is not None and lower in ("required", "optional"):
+            fields.setdefault("required", word)
+        elif lower.replace(" ", "") in {d.value.lower() for d in DataType}:
+            fields.setdefault("data_type", word)
+        elif (
+            word.startswith("DependencyType.")
+            or re.fullmatch(
+                r"[a-z]+(_[a-z]+)*_(input|output|data|artifacts?|samples|property|hyperparameters)",
+                word,
+            )
+            or lower in {d.value for d in DependencyType}
+            or word in DependencyType.__members__
+        ):
+            fields.setdefault("type", word)
+        elif source:
+            fields.setdefault("compatible_sources", []).append(source.group(1))
+            previous = "compatible_sources"
+            continue
+        elif previous == "compatible_sources" and re.fullmatch(r"[A-Z][A-Za-z0-9]*", word):
+            fields["compatible_sources"].append(word)
+            continue
+        elif lower.startswith("aliases"):
+            fields.setdefault("aliases", split_names(word.split(":", 1)[-1]))
+        else:
+            rest.append(word)
+        previous = ""
+    return ", ".join(rest)
+
+
+def spec_entry(text: str, fields: dict[str, Any], kind: str) -> Facts | None:
+    """A dependency or output: ``name (type, data type, required) — description``."""
+    fields = dict(fields)
+    if text and not _spec_text(text, fields):
+        return None
+    if not fields.get("name"):
+        return None
+    entry: Facts = {"logical_name": fields["name"]}
+    type_key = "dependency_type" if kind == "dependency" else "output_type"
+    if fields.get("type"):
+        entry[type_key] = enum_text(fields["type"], DependencyType)
+    if fields.get("data_type"):
+        entry["data_type"] = enum_text(fields["data_type"], DataType)
+    if "description" in fields:
+        entry["description"] = fields["description"]
+    for key in ("compatible_sources", "semantic_keywords", "aliases"):
+        if key in fields:
+            value = fields[key]
+            entry[key] = value if isinstance(value, list) else split_names(value)
+    if kind == "dependency" and "required" in fields:
+        required = as_bool(str(fields["required"]))
+        entry["required"] = True if required is None else required
+    if kind == "output" and fields.get("property_path"):
+        entry["property_path"] = fields["property_path"]
+    return entry
+
+
+def _spec_text(text: str, fields: Facts) -> bool:
+    """Read ``name (qualifiers): qualifiers — description`` into ``fields``; False if it is not."""
+    named = _named(text)
+    if named is None:
+        return False
+    name, rest, desc = named
+    if rest.startswith("("):
+        close = rest.find(")")
+        inner, after = (rest[1:close], rest[close + 1 :]) if close > 0 else (rest[1:], "")
+        leftover = _qualifiers(inner, fields)
+        after = _qualifiers(after.strip().lstrip(":-").strip(), fields)
+        desc = desc or after or leftover
+    elif rest.startswith((":", "-", "=")):
+        leftover = _qualifiers(rest.lstrip(":-=").strip(), fields)
+        desc = desc or leftover
+    elif rest:
+        return False
+    fields.setdefault("name", name)
+    if desc:
+        fields.setdefault("description", desc)
+    return True
+
+
+def env_entries(node: Node, value: str, group: bool | None) -> tuple[list[str], dict[str, str]]:
+    """Environment variables: ``NAME (required)``, ``NAME (optional, default: "x")``, groups."""
+    required: list[str] = []
+    optional: dict[str, str] = {}
+
+    def add(text: str, req: bool | None) -> None:
+        text = plain_text(text) if "default" not in text.lower() else text.replace("`", "")
+        match = re.match(r"^\s*(?:\*\*)?([A-Za-z_][A-Za-z0-9_]*)(?:\*\*)?\s*(.*)$", text, re.S)
+        if not match:
+            return
+        name, rest = match.groups()
+        default: str | None = None
+        assigned = re.match(r"^\s*=\s*(.+)$", rest)
+        found = re.search(r"default(?:s| value)?\s*(?:[:=]|is|of)?\s*(.*)$", rest, re.I | re.S)
+        if assigned:
+            default = assigned.group(1)
+        elif found:
+            default = found.group(1).strip()
+            if default.endswith(")") and default.count(")") > default.count("("):
+                default = default[:-1].strip()
+        words = rest.lower()
+        is_required = req
+        if is_required is None:
+            is_required = not ("optional" in words or default is not None)
+        if is_required:
+            required.append(name)
+        else:
+            optional[name] = unquote(default) if default is not None else ""
+
+    for item in split_names(value) if value and not is_empty(value) else []:
+        add(item, group)
+    for child in node.children:
+        split = split_label(child.text)
+        sub = as_bool(split[0].split()[0]) if split and split[0].split() else None
+        if split and sub is not None and re.match(r"^(required|optional)\b", split[0], re.I):
+            r, o = env_entries(child, split[1], sub)
+            required += r
+            optional.update(o)
+        else:
+            add(child.text, group)
+    for row in node.rows:
+        f = row_fields(row)
+        if f.get("name"):
+            req = as_bool(f.get("required", "")) if "required" in f else group
+            if req is None and f.get("type"):
+                req = as_bool(f["type"])
+            text = f["name"] + (f" default: {f['default']}" if f.get("default") else "")
+            add(text, req if req is not None else (False if f.get("default") else None))
+    return required, optional
+
+
+def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
+    """Config parameter: ``name: type = default — description`` (and looser forms)."""
+    entry: Facts = {}
+    if text:
+        named = _named(text)
+        if named is None:
+            return None
+        name, rest, desc = named
+        if rest.startswith("("):
+            close = rest.rfind(")")
+            inner, after = rest[1:close], rest[close + 1 :].strip().lstrip(":").strip()
+            for part in split_names(inner):
+                found = re.match(r"^default\s*[:=]?\s*(.+)$", part, re.I)
+                if found:
+                    entry["default"] = found.group(1).strip()
+                elif as_bool(part) is True:
+                    entry["default"] = None
+                elif "type" not in entry:
+                    entry["type"] = part
+            desc = desc or after
+        elif rest.startswith(":"):
+            kind, eq, default = rest[1:].partition(" = ")
+            if not eq and "=" in rest[1:]:
+                kind, eq, default = rest[1:].partition("=")
+            if kind.strip() and not eq and not _TYPE_LIKE.match(plain_text(kind)):
+                entry["default"] = kind.strip()  # "instance_type: ml.m5.xlarge" states a value
+            elif kind.strip():
+                entry["type"] = plain_text(kind)
+            if eq:
+                entry["default"] = default.strip()
+        elif rest.startswith("="):
+            entry["default"] = rest[1:].strip()
+        elif rest:
+            desc = desc or rest.lstrip(f"-{EN}{EM} ").strip()
+        entry["name"] = name
+        if desc:
+            entry["description"] = desc
+    else:
+        if not fields.get("name"):
+            return None
+        entry["name"] = fields["name"]
+        if fields.get("type"):
+            entry["type"] = fields["type"]
+        if fields.get("default") and not is_empty(fields["default"]):
+            entry["default"] = fields["default"]
+        if fields.get("description"):
+            entry["description"] = fields["description"]
+    return entry if re.fullmatch(r"[A-Za-z_]\w*", entry["name"]) else None
