@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from throughput import MODEL, requirements
 
-from planner_agent.batch._steps import plan_steps
+from planner_agent.batch import plan_steps
 from planner_agent.planner import Planner
 from planner_agent.testing import Reply, ScriptedServer
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
 from planner_agent import Planner
-from planner_agent.llm._parse import parse_reply
+from planner_agent.llm._parse import parse_json_reply
 from planner_agent.seedformat._writer import render_markdown
 
 
@@ -47,7 +47,7 @@ def main() -> None:
         t0 = time.perf_counter()
         prompt = planner.prompt(requirements)
         t1 = time.perf_counter()
-        parsed = parse_reply(reply, "json_schema")
+        parsed = parse_json_reply(reply)
         t2 = time.perf_counter()
         assert parsed.plan is not None
         planner.check(parsed.plan, requirements)
@@ -69,7 +69,7 @@ def main() -> None:
     )
 
     structured = planner.counter.count(reply)
-    rendered = planner.counter.count(render_markdown(parse_reply(reply, "json_schema").plan))  # type: ignore[arg-type]
+    rendered = planner.counter.count(render_markdown(parse_json_reply(reply).plan))  # type: ignore[arg-type]
     ratio = structured / rendered
     print(
         f"output tokens: structured reply {structured}, seed markdown {rendered}, "

@@ -84,7 +84,7 @@ def client(base_url: str, kind: str) -> Any:
 
 
 async def batch(base_url: str, kind: str, items: list[str], concurrency: int, **kw: Any) -> Any:
-    from planner_agent.batch._steps import aplan_steps
+    from planner_agent.batch import aplan_steps
 
     api = client(base_url, kind)
     try:
@@ -116,9 +116,10 @@ def bare(base_url: str, kind: str, n: int, c: int) -> float:
     import openai
 
     from planner_agent import Planner
+    from planner_agent._conversation import Conversation
 
     planner = Planner(client=openai.OpenAI(base_url=base_url, api_key="bench"), model=MODEL)
-    requests = [planner.request(planner.start(text)) for text in requirements(n)]
+    requests = [Conversation(planner, text).first_request() for text in requirements(n)]
 
     async def run_tasks() -> None:
         api, queue = client(base_url, "async"), iter(requests)

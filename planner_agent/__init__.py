@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._conversation import Conversation
+from ._version import VERSION
 from .api import aplan_step, plan_step
-from .batch._steps import BatchFileLimits, BatchItem, BatchResult, aplan_steps, plan_steps
+from .batch import BatchFileLimits, BatchItem, BatchResult, aplan_steps, plan_steps
 from .checks import Rule, check_plan
+from .checks._codebase import CodebaseIndex
+from .conventions import Layout
 from .draft import PlanDraft
 from .errors import (
     APIKeyError,
@@ -34,6 +36,9 @@ from .errors import (
     TransportError,
     UnsupportedResponseFormatError,
 )
+from .llm._modes import OutputMode, register_mode, unregister_mode
+from .llm._profiles import Price
+from .llm._transport import RateGate
 from .plan import (
     DataType,
     DependencyType,
@@ -49,11 +54,9 @@ from .prompt._knowledge import Knowledge
 from .result import Attempt, PlanResult, Usage
 from .seedformat._loading import LoadedPlan, load_plan
 from .seedformat._writer import render_markdown
+from .settings import PlannerKeywords, RequestOptions, Settings
 
-try:
-    __version__ = version("planner-agent")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+__version__ = VERSION
 
 __all__ = [
     "APIKeyError",
@@ -63,7 +66,9 @@ __all__ = [
     "BatchItem",
     "BatchResult",
     "CodebaseError",
+    "CodebaseIndex",
     "ConfigurationError",
+    "Conversation",
     "DataType",
     "DependencyType",
     "ImplementationPlan",
@@ -72,10 +77,12 @@ __all__ = [
     "Knowledge",
     "KnowledgeError",
     "LLMError",
+    "Layout",
     "LoadedPlan",
     "LocalModelError",
     "NodeType",
     "OutputError",
+    "OutputMode",
     "PlanDraft",
     "PlanImportError",
     "PlanIssue",
@@ -84,11 +91,16 @@ __all__ = [
     "PlanResult",
     "Planner",
     "PlannerError",
+    "PlannerKeywords",
     "PlanningError",
+    "Price",
     "PromptTooLargeError",
+    "RateGate",
+    "RequestOptions",
     "RequirementsError",
     "Rule",
     "SageMakerStepType",
+    "Settings",
     "Severity",
     "TemplateError",
     "TransportError",
@@ -101,5 +113,7 @@ __all__ = [
     "load_plan",
     "plan_step",
     "plan_steps",
+    "register_mode",
     "render_markdown",
+    "unregister_mode",
 ]

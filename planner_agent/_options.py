@@ -12,7 +12,7 @@ from typing import Any
 
 from openai.types.chat.completion_create_params import CompletionCreateParamsBase
 
-from .checks import did_you_mean
+from ._suggest import did_you_mean
 from .errors import ConfigurationError
 
 __all__ = ["CHAT_PARAMETERS", "check_options", "is_int", "is_number", "is_path", "require"]

@@ -1,4 +1,4 @@
-"""Daemon threads that run a sync ``OpenAI`` client's blocking calls for the async batch engine."""
+"""Daemon threads that run blocking client calls for asyncio code (one pool, grown on demand)."""
 
 from __future__ import annotations
 
@@ -15,25 +15,29 @@ T = TypeVar("T")
 
 
 class Threads:
-    """Daemon threads for a sync client's blocking calls.
+    """Daemon threads for blocking calls made from asyncio (a sync client's requests).
 
-    Started once, as ``Thread.start()`` takes milliseconds under load; daemon, so in-flight
-    requests never hold up the exit after Ctrl-C the way executor threads (joined at exit) do.
+    One mechanism for every caller (``aplan`` with a sync client, the batch engine, the Batch API
+    path). The pool grows to the number of calls in flight and its threads are reused: starting
+    a thread takes milliseconds under load. Daemon, so in-flight requests never hold up the exit
+    after Ctrl-C the way executor threads (joined at exit) do.
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self) -> None:
         self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._pending = 0  # calls queued or running
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in one of the threads."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        if not self.threads:
-            for number in range(self.size):
+        with self._lock:
+            self._pending += 1
+            if self._pending > len(self.threads):  # every thread is busy: one more
                 thread = threading.Thread(
-                    target=self._work, name=f"planner-agent-{number}", daemon=True
+                    target=self._work, name=f"planner-agent-{len(self.threads)}", daemon=True
                 )
                 thread.start()
                 self.threads.append(thread)
@@ -43,20 +47,25 @@ class Threads:
     def _work(self) -> None:
         while (task := self.queue.get()) is not None:
             loop, future, fn, args = task
-            if future.cancelled():  # cancelled while queued: never sent
-                continue
             try:
-                outcome: tuple[bool, Any] = (True, fn(*args))
-            except BaseException as exc:
-                outcome = (False, exc)
-            with contextlib.suppress(RuntimeError):  # loop closed: nobody is waiting any more
-                loop.call_soon_threadsafe(_deliver, future, *outcome)
+                if future.cancelled():  # cancelled while queued: never sent
+                    continue
+                try:
+                    outcome: tuple[bool, Any] = (True, fn(*args))
+                except BaseException as exc:
+                    outcome = (False, exc)
+                with contextlib.suppress(RuntimeError):  # loop closed: nobody is waiting
+                    loop.call_soon_threadsafe(_deliver, future, *outcome)
+            finally:
+                with self._lock:
+                    self._pending -= 1
 
     def close(self) -> None:
-        """Let every thread finish its current call and exit."""
-        for _ in self.threads:
-            self.queue.put(None)
-        self.threads = []
+        """Let every thread finish its current call and exit (later calls start new ones)."""
+        with self._lock:
+            for _ in self.threads:
+                self.queue.put(None)
+            self.threads = []
 
 
 def _deliver(future: asyncio.Future[Any], ok: bool, value: Any) -> None:

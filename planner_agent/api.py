@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 from .planner import Planner
 from .result import PlanResult
+from .settings import PlannerKeywords
 
 __all__ = ["aplan_step", "plan_step"]
 
 
-def plan_step(requirements: str | Path, **kwargs: Any) -> PlanResult:
+def plan_step(requirements: str | Path, **kwargs: Unpack[PlannerKeywords]) -> PlanResult:
     """Plan one new pipeline step: requirements in, a typed and checked plan out.
 
     Keywords are those of `Planner` (``client``, ``model``, ``mode``, ``max_attempts``,
@@ -23,7 +24,7 @@ def plan_step(requirements: str | Path, **kwargs: Any) -> PlanResult:
     return Planner(**kwargs).plan(requirements)
 
 
-async def aplan_step(requirements: str | Path, **kwargs: Any) -> PlanResult:
+async def aplan_step(requirements: str | Path, **kwargs: Unpack[PlannerKeywords]) -> PlanResult:
     """Async `plan_step` (use an ``AsyncOpenAI`` client for real concurrency).
 
     >>> result = await aplan_step("...", client=AsyncOpenAI())  # doctest: +SKIP

@@ -17,10 +17,19 @@ from typing import Any
 
 from . import __version__
 from ._files import atomic_write
-from .batch._steps import BatchFileLimits
+from .batch import BatchFileLimits, plan_steps
+from .batch._inputs import requirement_files
+from .checks import check_plan, sort_issues
 from .errors import OutputError, PlannerError
+from .llm._modes import mode_names
+from .llm._providers import DEFAULT_OPENAI_MODEL
 from .plan import PlanIssue, Severity
+from .planner import Planner
+from .prompt._requirements import load_requirements
 from .prompt._tokens import ApproximateTokenCountWarning
+from .schemas import render_schema, schema_documents, write_schemas
+from .seedformat._loading import load_plan
+from .settings import Settings
 
 __all__ = ["main"]
 
@@ -32,7 +41,7 @@ def _planner_options(parser: argparse.ArgumentParser, *, calls: bool = True) -> 
     parser.add_argument(
         "--mode",
         default="auto",
-        choices=["auto", "json_schema", "json_object", "markdown"],
+        choices=["auto", *mode_names()],
         help="how the model replies (default: auto, picked per endpoint with fallback)",
     )
     parser.add_argument("--knowledge", metavar="DIR", help="directory overriding the documents")
@@ -53,7 +62,8 @@ def _planner_options(parser: argparse.ArgumentParser, *, calls: bool = True) -> 
         parser.add_argument("--strict", action="store_true", help="fail when errors remain")
 
 
-def _kwargs(args: argparse.Namespace) -> dict[str, Any]:
+def _settings(args: argparse.Namespace) -> Settings:
+    """The same validated `Settings` the Python API builds, from the command's options."""
     kwargs: dict[str, Any] = {"mode": args.mode, "prompt_layout": args.prompt_layout}
     for name in ("model", "knowledge", "codebase", "max_attempts", "max_tokens"):
         value = getattr(args, name, None)
@@ -61,7 +71,7 @@ def _kwargs(args: argparse.Namespace) -> dict[str, Any]:
             kwargs[name] = value
     if getattr(args, "strict", False):
         kwargs["strict"] = True
-    return kwargs
+    return Settings.from_keywords(**kwargs)
 
 
 def _output_file(raw: str) -> Path:
@@ -87,10 +97,9 @@ def _output_file(raw: str) -> Path:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from .planner import Planner
 
     out = _output_file(args.output) if args.output else None
-    result = Planner(**_kwargs(args)).plan(args.requirements)
+    result = Planner.from_settings(_settings(args)).plan(args.requirements)
     code = EXIT_OK if result.ok else EXIT_PLAN_ERRORS
     if out is None:
         sys.stdout.write(result.to_markdown())
@@ -113,13 +122,13 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_prompt(args: argparse.Namespace) -> int:
-    from .llm._providers import DEFAULT_OPENAI_MODEL
-    from .planner import Planner
 
-    kwargs = _kwargs(args)
-    # Name a model so nothing connects: this command never calls an endpoint.
-    kwargs.setdefault("model", os.environ.get("PLANNER_MODEL") or DEFAULT_OPENAI_MODEL)
-    planner = Planner(**kwargs)
+    settings = _settings(args)
+    if settings.model is None:  # name a model so nothing connects: this command calls nothing
+        settings = settings.with_keywords(
+            model=os.environ.get("PLANNER_MODEL") or DEFAULT_OPENAI_MODEL
+        )
+    planner = Planner.from_settings(settings)
     prompt = planner.prompt(args.requirements)
     sys.stdout.write(prompt.to_text() + "\n")
     print(f"\nmodel {planner.model}, mode {planner.mode}\n{prompt.token_table()}", file=sys.stderr)
@@ -127,7 +136,6 @@ def _cmd_prompt(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from .schemas import render_schema, schema_documents, write_schemas
 
     if args.write:
         try:
@@ -167,14 +175,10 @@ def _print_issues(issues: Sequence[PlanIssue], fmt: str, source: str) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .checks import check_plan, sort_issues
-    from .seedformat._loading import load_plan
 
     loaded = load_plan(Path(args.plan))
     requirements = None
     if args.requirements:
-        from .prompt._requirements import load_requirements
-
         requirements = load_requirements(args.requirements)
     found = check_plan(
         loaded.plan,
@@ -188,7 +192,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch._steps import plan_steps, requirement_files
 
     sources: str | list[Path] = args.inputs[0]
     if len(args.inputs) > 1 or not Path(args.inputs[0]).is_dir():
@@ -198,7 +201,6 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         for raw in args.inputs:
             path = Path(raw)
             sources.extend(requirement_files(path) if path.is_dir() else [path])
-    kwargs = _kwargs(args)
     result = plan_steps(
         sources,
         out_dir=args.out_dir,
@@ -210,7 +212,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         poll_interval=args.poll_interval,
         batch_limits=BatchFileLimits(args.batch_max_requests, args.batch_max_bytes),
         progress=args.progress,
-        **kwargs,
+        settings=_settings(args),
     )
     print(repr(result), file=sys.stderr)
     summary = result.summary()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import conventions as cv
+import planner_agent.conventions as cv  # `from . import conventions` depends on the package root
+
 from .plan import (
     Alignment,
     Components,

@@ -28,10 +28,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .result import Attempt, Usage
+from ._usage import Attempt, Usage
 
 __all__ = [
     "APIKeyError",
@@ -54,6 +53,7 @@ __all__ = [
     "TransportError",
     "UnsupportedResponseFormatError",
     "redact",
+    "register_secret",
     "shown_path",
 ]
 
@@ -75,14 +75,30 @@ def shown_path(path: object, limit: int = 200) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit] + "...")
 
 
+_SECRETS: set[str] = set()
+
+
+def register_secret(secret: str | None) -> None:
+    """Redact ``secret`` verbatim from every message from now on (keys of any shape).
+
+    The transport registers each client's API key: a key without the ``sk-`` prefix (Azure,
+    compatible servers) that a server echoes in an error body is removed like any other.
+    """
+    if secret and len(secret.strip()) >= 4:
+        _SECRETS.add(secret)
+        _SECRETS.add(secret.strip())
+
+
 def redact(text: str, *secrets: str | None) -> str:
-    """Remove API keys from ``text``: the given secrets verbatim, and anything shaped like a key.
+    """Remove API keys from ``text``: registered and given secrets verbatim, and key shapes.
 
     >>> redact("key sk-abcdefghijkl used")
     'key sk-*** used'
+    >>> redact("token=azure-0123456789 rejected", "azure-0123456789")
+    'token=*** rejected'
     """
-    for secret in secrets:
-        if secret and len(secret) >= 4:
+    for secret in sorted({*_SECRETS, *(s for s in secrets if s)}, key=len, reverse=True):
+        if len(secret) >= 4:
             text = text.replace(secret, "***")
     text = _SECRET_PATTERNS[0].sub("sk-***", text)
     text = _SECRET_PATTERNS[1].sub(lambda m: m.group(1) + "***", text)
@@ -128,7 +144,26 @@ class PromptTooLargeError(PlannerError):
 
 
 class LLMError(PlannerError):
-    """A request to the model failed."""
+    """A request to the model failed, or its replies could not be used.
+
+    Every such error carries what the run had spent: ``attempts`` (the replies received so far),
+    ``usage`` (their summed tokens) and the server's ``request_id`` when it sent one.
+    """
+
+    attempts: list[Attempt]
+    request_id: str | None
+
+    def __init__(
+        self, message: str, *, attempts: Sequence[Attempt] = (), request_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.attempts = list(attempts)
+        self.request_id = request_id
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens of every attempt so far (paid for even though planning failed)."""
+        return sum((a.usage for a in self.attempts), Usage())
 
 
 class APIKeyError(LLMError):
@@ -138,8 +173,15 @@ class APIKeyError(LLMError):
 class TransportError(LLMError):
     """The request failed at the transport level after retries, or with a non-retryable status."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, retries: int = 0) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retries: int = 0,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id)
         self.status_code = status_code
         self.retries = retries
 
@@ -151,10 +193,6 @@ class UnsupportedResponseFormatError(TransportError):
 class IncompleteOutputError(LLMError):
     """The model stopped because it hit ``max_tokens`` (``finish_reason == "length"``)."""
 
-    def __init__(self, message: str, *, attempts: Sequence[Attempt] = ()) -> None:
-        super().__init__(message)
-        self.attempts: list[Attempt] = list(attempts)
-
 
 class PlanRefusedError(LLMError):
     """The model refused to produce a plan. Refusals are not re-asked."""
@@ -162,9 +200,8 @@ class PlanRefusedError(LLMError):
     def __init__(
         self, message: str, *, refusal: str = "", attempts: Sequence[Attempt] = ()
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, attempts=attempts)
         self.refusal = refusal
-        self.attempts: list[Attempt] = list(attempts)
 
 
 class PlanningError(PlannerError):

@@ -19,7 +19,7 @@ import openai
 import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
-from planner_agent.batch._steps import BatchResult, aplan_steps, plan_steps
+from planner_agent.batch import BatchResult, aplan_steps, plan_steps
 from planner_agent.errors import (
     APIKeyError,
     BatchError,

@@ -12,8 +12,8 @@ import openai
 import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict, html_endpoint
 
+from planner_agent.batch import BatchFileLimits, BatchResult, aplan_steps, plan_steps
 from planner_agent.batch._openai_batch import split
-from planner_agent.batch._steps import BatchFileLimits, BatchResult, aplan_steps, plan_steps
 from planner_agent.errors import BatchError, ConfigurationError, PlanRefusedError
 from planner_agent.testing import BATCH_LINE_PATH, RecordedRequest, Reply, ScriptedServer
 

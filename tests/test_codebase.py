@@ -16,6 +16,7 @@ from planner_agent.checks._codebase import (
     index_codebase,
     rank_examples,
 )
+from planner_agent.checks._scan import scan
 from planner_agent.conventions import Layout
 from planner_agent.errors import CodebaseError
 from planner_agent.plan import DependencyType, NodeType, SageMakerStepType
@@ -270,3 +271,21 @@ def test_indexes_the_benchmarks_generated_500_step_repository(tmp_path: Path) ->
     index = CodebaseIndex.from_path(tmp_path)
     assert len(index.steps) == 500 and index.warnings == ()
     assert len(index.steps["Step0005Processing"].specs) == 4
+
+
+def test_contract_values_must_be_stated_as_literals(tmp_path: Path) -> None:
+    contracts = tmp_path / "src" / "pipeline_script_contracts"
+    contracts.mkdir(parents=True)
+    (contracts / "x_contract.py").write_text(
+        "X_CONTRACT = ScriptContract(\n"
+        '    entry_point="x.py",\n'
+        '    expected_input_paths={"data": "/opt/ml/processing/input/data"},\n'
+        '    expected_output_paths={OUT: "/opt/ml/processing/output"},\n'
+        '    required_env_vars=("A", "B"),\n'
+        ")\n"
+    )
+    found = scan(tmp_path, Layout())
+    contract = found.contracts["X_CONTRACT"]
+    assert [p.logical_name for p in contract.input_paths] == ["data"]
+    assert contract.output_paths == []  # A name as a key is not a literal: nothing is guessed.
+    assert contract.required_env_vars == ["A", "B"]  # Tuples read like lists.

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from samples import calibration_draft, calibration_draft_dict
 
+from planner_agent._enums import closest_enum_value, validate_with_enum_repair
 from planner_agent.checks import check_plan
 from planner_agent.errors import PlanImportError
 from planner_agent.plan import (
@@ -21,13 +22,7 @@ from planner_agent.plan import (
     Severity,
 )
 from planner_agent.result import PlanResult
-from planner_agent.seedformat._loading import (
-    LoadedPlan,
-    closest_enum_value,
-    load_plan,
-    validate_with_enum_repair,
-)
-from planner_agent.seedformat._writer import render_markdown
+from planner_agent.seedformat import LoadedPlan, load_plan, render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 PLAN = calibration_draft().to_plan()

@@ -15,7 +15,7 @@ import openai
 import pytest
 
 from planner_agent import ConfigurationError, LocalModelError
-from planner_agent.llm._providers import connect
+from planner_agent.llm import connect
 from planner_agent.local import (
     CACHE_ENV,
     DEFAULT_LOCAL_MODEL,

@@ -9,7 +9,7 @@ import pytest
 from fixture_plans import FIXTURE_DRAFTS, fixture_plan
 from test_render import PLANS
 
-from planner_agent.checks import check_plan
+from planner_agent.checks import CodebaseIndex, CodebaseWarning, check_plan
 from planner_agent.errors import PlanImportError
 from planner_agent.plan import (
     DataType,
@@ -21,12 +21,12 @@ from planner_agent.plan import (
     SageMakerStepType,
     Severity,
 )
-from planner_agent.seedformat._reader import (
+from planner_agent.seedformat import (
     ParsedMarkdown,
     looks_like_plan,
     parse_markdown,
+    render_markdown,
 )
-from planner_agent.seedformat._writer import render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 
@@ -558,3 +558,41 @@ def test_resolver_candidates_from_tables() -> None:
 
 def _line(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_code_blocks_read_like_the_codebase_index_reads_the_same_code(tmp_path: Path) -> None:
+    code = (
+        "MODEL_CALIBRATION_TRAINING_SPEC = StepSpecification(\n"
+        '    step_type=get_spec_step_type_with_job_type("ModelCalibration", "training"),\n'
+        "    node_type=NodeType.INTERNAL,\n"
+        "    dependencies=[\n"
+        "        DependencySpec(\n"
+        '            logical_name="evaluation_data",\n'
+        "            dependency_type=DependencyType.PROCESSING_OUTPUT,\n"
+        '            compatible_sources=("XGBoostModelEval",),\n'
+        "        ),\n"
+        "    ],\n"
+        "    outputs={\n"
+        '        "calibration_model": OutputSpec(\n'
+        '            logical_name="calibration_model",\n'
+        "            output_type=DependencyType.MODEL_ARTIFACTS,\n"
+        "            property_path=\"properties.ProcessingOutputConfig.Outputs['calibration_model']"
+        '.S3Output.S3Uri",\n'
+        "        ),\n"
+        "    },\n"
+        ")\n"
+    )
+    specs = tmp_path / "src" / "pipeline_step_specs"
+    specs.mkdir(parents=True)
+    (specs / "model_calibration_training_spec.py").write_text(code)
+    with pytest.warns(CodebaseWarning, match="no STEP_NAMES registry"):
+        indexed = CodebaseIndex.from_path(tmp_path).steps["ModelCalibration"].specs[0]
+    parsed = parse_markdown(
+        f"# Implementation Plan for ModelCalibration\n\n## Implementation Details\n\n"
+        f"```python\n{code}```\n"
+    ).plan.components.step_specification
+    assert indexed.step_type == "ModelCalibration_Training"
+    assert parsed.job_type_variants == [JobType.TRAINING]
+    assert parsed.node_type is indexed.node_type is NodeType.INTERNAL
+    assert parsed.dependencies == indexed.dependencies
+    assert parsed.outputs == indexed.outputs

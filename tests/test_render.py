@@ -19,7 +19,13 @@ from planner_agent.plan import (
     JobType,
     UpstreamLink,
 )
-from planner_agent.seedformat import _code_writer as render_code
+from planner_agent.seedformat import (
+    _builder_code,
+    _code_text,
+    _config_code,
+    _script_code,
+    _spec_code,
+)
 from planner_agent.seedformat import _writer as render
 from planner_agent.seedformat._writer import SECTION_TITLES, render_markdown
 
@@ -298,7 +304,7 @@ def test_script_and_builder_skeletons() -> None:
 
 
 def test_doctests() -> None:
-    for module in (render, render_code):
+    for module in (render, _code_text, _spec_code, _config_code, _script_code, _builder_code):
         assert doctest.testmod(module).failed == 0
 
 

@@ -1,4 +1,4 @@
-"""Tests for planner_agent.prompt._tokens: offline, verified tiktoken encodings and the counter."""
+"""Tests for planner_agent.prompt._tokens and _encodings: offline, verified encodings, the counter."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import tiktoken
 
-from planner_agent.prompt import _tokens as tokens
+from planner_agent.prompt import _encodings
 from planner_agent.prompt._tokens import (
     ENCODING_SHA256,
     MODEL_PREFIX_ENCODINGS,
@@ -100,7 +100,7 @@ def test_constants_match_tiktoken_ext(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(openai_public, "load_tiktoken_bpe", fake_loader)
     for name in ("o200k_base", "cl100k_base"):
         upstream = openai_public.ENCODING_CONSTRUCTORS[name]()
-        spec = tokens._SPECS[name]
+        spec = _encodings._SPECS[name]
         assert upstream["pat_str"] == spec.pat_str
         assert upstream["special_tokens"] == dict(spec.special_tokens)
         assert seen_hashes[name] == ENCODING_SHA256[name]
@@ -354,7 +354,7 @@ def test_counter_is_immutable() -> None:
 def test_large_prompt_counts() -> None:
     """A prompt-sized text, alone and as a message (speed: benchmarks/overhead.py)."""
     counter = TokenCounter.for_model("gpt-4o")
-    text = (Path(tokens.__file__).read_text(encoding="utf-8") + "\n") * 2
+    text = (Path(_encodings.__file__).read_text(encoding="utf-8") + "\n") * 2
     n = counter.count(text)
     assert n > 4000
     assert counter.count_messages([{"role": "user", "content": text}]) == n + 3 + 1 + 3

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from ._steps import BatchFileLimits, BatchItem, BatchResult, aplan_steps, plan_steps
+from ._inputs import Requirements
+from ._steps import aplan_steps, plan_steps
+from ._types import BatchFileLimits, BatchItem, BatchResult, Status
 
-__all__ = ["BatchFileLimits", "BatchItem", "BatchResult", "aplan_steps", "plan_steps"]
+__all__ = [
+    "BatchFileLimits",
+    "BatchItem",
+    "BatchResult",
+    "Requirements",
+    "Status",
+    "aplan_steps",
+    "plan_steps",
+]

@@ -10,44 +10,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import openai
 import pydantic
 
+from .._conversation import Conversation, adrive
 from .._files import atomic_write, remove_dead_temps
-from .._threads import Threads
+from .._version import VERSION
 from ..errors import APIKeyError, BatchError, PlanIssuesError, PlannerError
-from ..errors import UnsupportedResponseFormatError as FormatRejected
-from ..llm._profiles import cost_usd
-from ..llm._transport import Reply, acomplete, complete
-from ..planner import Planner, PlanRun
+from ..llm._transport import Reply
+from ..planner import Planner
 from ..prompt._requirements import load_requirements
 from ..result import PlanResult, Usage
-from ._steps import BatchItem, BatchResult, Status
+from ._types import BatchItem, BatchResult, Status
 
 __all__ = ["BatchRun"]
 
 Outcome = tuple[PlanResult | None, PlannerError | None, Status | None]  # result, error, status
-
-
-def _version() -> str:
-    import planner_agent
-
-    explicit = getattr(planner_agent, "__version__", None)
-    if isinstance(explicit, str):
-        return explicit
-    try:
-        return importlib.metadata.version("planner-agent")
-    except importlib.metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 @dataclass
@@ -60,7 +45,7 @@ class _Job:
     requirements: Any
     text: str | None = None
     key: str | None = None
-    run: PlanRun | None = None
+    conversation: Conversation | None = None
     requests: int = 0
     batch_usage: Usage = field(default_factory=Usage)  # tokens billed at the Batch API discount
 
@@ -110,20 +95,17 @@ class BatchRun:
         if cache is not None:
             remove_dead_temps(cache, "*/")
         self.items: list[BatchItem | None] = [None] * len(self.jobs)
-        self.mode = planner.mode  # keys name the configuration asked for, not a later fallback
+        # Keys name the configuration asked for, not a later fallback.
+        self.mode = planner.output_mode
         self.schema = schema = planner.schema()
-        # schema() rebuilds the pydantic JSON Schema (~4 ms) on every request, on the one thread
-        # that drives the whole batch; it cannot change during a planner's life, so compute it once.
-        planner.schema = lambda: schema  # type: ignore[method-assign]
-        self.version = _version()
-        static = {"schema": schema, "mode": self.mode, "version": self.version}
+        self.version = VERSION
+        static = {"schema": schema, "mode": self.mode.name, "version": self.version}
         self._key_base = hashlib.sha256(json.dumps(static, sort_keys=True).encode() + b"\0")
         self.batch_ids: list[str] = []
         self.batch_requests = 0
         self.notes: list[str] = []
         self.started = started
         self.bar = _progress_bar(progress, len(self.jobs))
-        self.threads = Threads(concurrency)
         self._rejected: APIKeyError | None = None
         self._done = self._failed = self._tokens = 0
 
@@ -137,12 +119,9 @@ class BatchRun:
         """Load, build the first request and its key; the outcome if no request is needed."""
         try:
             job.text = _load(job.requirements)
-            job.run = self.planner.start(job.text)
+            job.conversation = Conversation(self.planner, job.text)
             # The key is of the request in the mode asked for, so an auto fallback keeps keys.
-            first = (
-                job.run if job.run.mode == self.mode else self.planner.start(job.text, self.mode)
-            )
-            job.key = self.key(self.planner.request(first))
+            job.key = self.key(job.conversation.first_request(self.mode))
         except PlannerError as exc:
             return None, exc, "failed"
         except Exception as exc:  # e.g. an unreadable file: this item fails, the others go on
@@ -157,69 +136,38 @@ class BatchRun:
                 return hit, None, "cached"
         return None
 
-    def steps(
-        self, job: _Job, reply: Reply | None = None
-    ) -> Generator[dict[str, Any], Reply, Outcome]:
-        """The item's conversation, sans I/O: yields requests, is sent replies (or thrown errors).
-
-        ``reply`` (a Batch API answer to the first request) is handled before anything is sent.
-        """
-        assert job.text is not None
-        try:
-            job.run = job.run or self.planner.start(job.text)
-            while True:
-                try:
-                    while True:
-                        if reply is None:
-                            reply = yield self.planner.request(job.run)
-                        result = self.planner.receive(job.run, job.text, reply)
-                        reply = None
-                        if result is not None:
-                            return result, None, None
-                except FormatRejected as exc:
-                    self.planner.fall_back(exc, job.run)  # once, even for concurrent rejections
-                    job.run = self.planner.start(job.text)
-        except PlanIssuesError as exc:
-            return exc.result, exc, None
-        except PlannerError as exc:
-            return None, exc, None
-        except Exception as exc:  # a bug must not sink the other items
-            return None, _unexpected(exc, job.name), None
-
     async def plan_job(self, job: _Job, reply: Reply | None = None, *, fresh: bool = True) -> None:
-        """Plan one item to its outcome: ``fresh`` examines it first (resume, cache, key)."""
+        """Plan one item to its outcome: ``fresh`` examines it first (resume, cache, key).
+
+        ``reply`` (a Batch API answer to the first request) is taken before anything is sent.
+        """
         outcome = self.examine(job) if fresh else None
         if outcome is None and self._rejected is not None:
             outcome = None, self._rejected, None  # the key was refused: asking again cannot help
         if outcome is None:
-            steps = self.steps(job, reply)
+            assert job.text is not None
+            job.conversation = job.conversation or Conversation(self.planner, job.text)
+
+            async def send(request: dict[str, Any]) -> Reply:
+                try:
+                    answer = await self.planner.transport.asend(request)
+                except Exception as exc:  # counted, then the conversation decides
+                    job.requests += 1 + getattr(exc, "retries", 0)
+                    if isinstance(exc, APIKeyError):
+                        self._rejected = exc
+                    raise
+                job.requests += 1 + answer.retries
+                return answer
+
             try:
-                request = next(steps)
-                while True:
-                    try:
-                        answer = await self._send(request)
-                    except Exception as exc:  # typed errors and bugs alike end in the outcome
-                        job.requests += 1 + getattr(exc, "retries", 0)
-                        if isinstance(exc, APIKeyError):
-                            self._rejected = exc
-                        request = steps.throw(exc)
-                        continue
-                    job.requests += 1 + answer.retries
-                    request = steps.send(answer)
-            except StopIteration as stop:
-                outcome = cast(Outcome, stop.value)
+                outcome = await adrive(job.conversation.flow(reply), send), None, None
+            except PlanIssuesError as exc:
+                outcome = exc.result, exc, None
+            except PlannerError as exc:
+                outcome = None, exc, None
+            except Exception as exc:  # a bug must not sink the other items
+                outcome = None, _unexpected(exc, job.name), None
         self.finish(job, outcome[0], error=outcome[1], status=outcome[2])
-
-    async def _send(self, request: dict[str, Any]) -> Reply:
-        """One request with the planner's retry policy and shared rate gate.
-
-        Only the blocking call of a sync client goes to a thread: the CPU-bound parts stay on
-        the loop thread (dozens of threads contending for the GIL measured slower).
-        """
-        client, p = self.planner.connection.client, self.planner
-        if isinstance(client, openai.AsyncOpenAI):
-            return await acomplete(client, request, p.retry_policy, p.rate_gate)
-        return await self.threads.run(complete, client, request, p.retry_policy, p.rate_gate)
 
     def prepare(self, job: _Job) -> bool:
         """`examine` on the loop thread, recording any outcome; True if the job needs requests."""
@@ -256,7 +204,11 @@ class BatchRun:
         """Record the outcome, write its files and update the progress bar (no await: atomic)."""
         if status is None:
             status = "failed" if error else "ok" if result and result.ok else "errors"
-        fresh = job.run.attempts if job.run and status not in ("skipped", "cached") else []
+        fresh = (
+            job.conversation.attempts
+            if job.conversation and status not in ("skipped", "cached")
+            else []
+        )
         spent = sum((a.usage for a in fresh), Usage())
         item = BatchItem(job.name, job.source, status, result, error, job.key, spent, job.requests)
         try:
@@ -265,7 +217,7 @@ class BatchRun:
             item.status = "failed"
             item.error = BatchError(f"Could not write the outputs of {job.name}: {exc}")
         self.items[job.index] = item
-        job.text = job.run = None  # free the conversation; the result keeps what matters
+        job.text, job.conversation = None, None  # free the conversation; the result keeps all
         self._done += 1
         self._failed += item.status == "failed"
         self._tokens += spent.total_tokens
@@ -314,9 +266,9 @@ class BatchRun:
         done = [item for item in self.items if item is not None]
         spent = sum((item.usage for item in done), Usage())
         batch = sum((job.batch_usage for job in self.jobs), Usage())
-        full = _cost(self.planner, spent)
+        full = self.planner.cost(spent)
         # The Batch API bills its requests at half price.
-        discount = _cost(self.planner, batch)
+        discount = self.planner.cost(batch)
         cost = None if full is None or discount is None else full - discount / 2
         return BatchResult(
             done,
@@ -331,7 +283,6 @@ class BatchRun:
 
     def close(self, **extra: Any) -> BatchResult:
         """Close the progress bar and write summary.json; return the result so far."""
-        self.threads.close()
         if self.bar is not None:
             self.bar.close()
         result = self.result()
@@ -347,11 +298,6 @@ def _unexpected(exc: Exception, name: str) -> PlannerError:
     error = PlannerError(f"Unexpected {type(exc).__name__} while planning {name}: {exc}")
     error.__cause__ = exc
     return error
-
-
-def _cost(planner: Planner, u: Usage) -> float | None:
-    tokens = (u.prompt_tokens, u.completion_tokens, u.cached_tokens)
-    return cost_usd(planner.model, *tokens, prices=planner.prices)
 
 
 def _progress_bar(progress: bool | None, total: int) -> Any:

@@ -11,22 +11,21 @@ ordinary requests (continuing the conversation when there is one).
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import tempfile
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-import openai
 import pydantic
 from openai.types.chat import ChatCompletion
 
+from .._conversation import Conversation
 from .._files import atomic_write
 from ..errors import BatchError, LLMError, TransportError
-from ..llm._transport import Reply, _to_reply, acall
+from ..llm._transport import Reply, reply_from_completion
 from ._engine import BatchRun, _Job
-from ._steps import BatchFileLimits
+from ._types import BatchFileLimits
 
 __all__ = ["run_batch_api", "split"]
 
@@ -47,22 +46,15 @@ async def _call(run: BatchRun, resource: str, method: str, *args: Any, **kwargs:
 
     Errors left after the retries are our typed ones (`TransportError` carries the status).
     """
-    client, planner = run.planner.connection.client, run.planner
-    fn = functools.partial(getattr(getattr(client, resource), method), *args, **kwargs)
-
-    def make() -> Awaitable[Any]:
-        if isinstance(client, openai.AsyncOpenAI):
-            return cast(Awaitable[Any], fn())
-        return run.threads.run(fn)  # a sync client's blocking call
-
-    base_url = str(client.base_url)
+    transport = run.planner.transport
+    fn = getattr(getattr(transport.client, resource), method)
     not_api = BatchError(
-        f"The endpoint {base_url} answered {resource}.{method} with a body that is not JSON. "
-        "Check that the base URL is the API root (usually ending in /v1) and that the server "
-        "offers the Files and Batch APIs."
+        f"The endpoint {transport.base_url} answered {resource}.{method} with a body that is not "
+        "JSON. Check that the base URL is the API root (usually ending in /v1) and that the "
+        "server offers the Files and Batch APIs."
     )
     try:
-        value, _ = await acall(make, planner.retry_policy, planner.rate_gate, base_url)
+        value = await transport.run(fn, *args, **kwargs)
     except json.JSONDecodeError:
         raise not_api from None
     if isinstance(value, str):  # what the client returns for a non-JSON content type
@@ -112,7 +104,7 @@ async def run_batch_api(
     }
     await _submit(run, [job for job in pending if job.name not in covered], batches, limits)
     for job in pending:
-        job.run = None  # rebuilt on collection: thousands of prompts need not wait in memory
+        job.conversation = None  # rebuilt on collection: thousands of prompts need not wait
     replies: dict[str, Reply | None] = {}
     for batch in await _wait(run, batches, poll_interval):
         await _collect(run, batch, by_name, replies)
@@ -171,8 +163,8 @@ async def _submit(
     # Lines go to disk: thousands of prompts need not fit in RAM.
     with tempfile.TemporaryFile() as spool:
         for job in jobs:
-            assert job.run is not None and job.key is not None
-            body = run.planner.request(job.run)
+            assert job.text is not None and job.key is not None
+            body = Conversation(run.planner, job.text).first_request()
             line = json.dumps(
                 {"custom_id": job.name, "method": "POST", "url": _ENDPOINT, "body": body}
             )
@@ -310,6 +302,8 @@ def _parse_line(line: str) -> tuple[str, Reply | None] | None:
     if entry.get("error") or response.get("status_code") != 200:
         return custom_id, None
     try:
-        return custom_id, _to_reply(ChatCompletion.model_validate(response.get("body")), 0.0, 0)
+        return custom_id, reply_from_completion(
+            ChatCompletion.model_validate(response.get("body")), 0.0, 0
+        )
     except pydantic.ValidationError:
         return custom_id, None

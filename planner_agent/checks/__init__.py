@@ -1,7 +1,8 @@
 """Deterministic plan checks that know the four-layer architecture and, optionally, the user's codebase.
 
 Rules live in one module per family (naming, alignment, paths, registry, structure, wiring) and are
-registered by code in `RULES` when this package is imported.
+registered by code in `RULES` when this package is imported. `CodebaseIndex` is the static index of
+a user's pipeline repository that the registry and wiring rules consult.
 
 >>> from planner_agent.checks import check_plan, RULES
 >>> "PROP001" in RULES
@@ -10,15 +11,17 @@ True
 
 from __future__ import annotations
 
+from .._enums import enum_issue
+
 # Importing the family modules registers their rules.
 from . import _alignment, _naming, _paths, _registry, _structure, _wiring  # noqa: F401
+from ._codebase import CodebaseIndex, CodebaseWarning, StepInfo, index_codebase
 from ._core import (
     RULES,
     CheckContext,
+    CheckFn,
     Rule,
     check_plan,
-    did_you_mean,
-    enum_issue,
     register_rule,
     rules_table_markdown,
     select_rules,
@@ -29,10 +32,14 @@ from ._core import (
 __all__ = [
     "RULES",
     "CheckContext",
+    "CheckFn",
+    "CodebaseIndex",
+    "CodebaseWarning",
     "Rule",
+    "StepInfo",
     "check_plan",
-    "did_you_mean",
     "enum_issue",
+    "index_codebase",
     "register_rule",
     "rules_table_markdown",
     "select_rules",

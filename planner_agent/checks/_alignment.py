@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from .. import conventions as cv
+from .._suggest import did_you_mean
+from ..conventions import allowed_config_fields
 from ..plan import ImplementationPlan, Severity
-from ._core import CONFIG, CONTRACT, SPEC, CheckContext, Finding, did_you_mean, family_rule
+from ._core import CONFIG, CONTRACT, SPEC, CheckContext, Finding, family_rule
 
 _rule = family_rule("alignment")
 E = Severity.ERROR
@@ -113,7 +114,7 @@ def env_vars_have_config_fields(plan: ImplementationPlan, ctx: CheckContext) -> 
 )
 def sagemaker_parameters_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     config = plan.components.configuration
-    allowed = cv.allowed_config_fields(config.base_class, plan.registry_entry.sagemaker_step_type)
+    allowed = allowed_config_fields(config.base_class, plan.registry_entry.sagemaker_step_type)
     for i, param in enumerate(config.sagemaker_parameters):
         if param.name not in allowed:
             hint = (

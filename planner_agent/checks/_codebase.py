@@ -17,8 +17,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import conventions as cv
 from .._files import path_problem
+from ..conventions import (
+    DEFAULT_LAYOUT,
+    Layout,
+    builder_class_name,
+    config_class_name,
+    snake_case,
+    variant_step_type,
+)
 from ..errors import CodebaseError, shown_path
 from ..plan import (
     DependencyPlan,
@@ -96,14 +103,14 @@ class CodebaseIndex:
     root: Path
     steps: Mapping[str, StepInfo]
     registry: Mapping[str, SageMakerStepType | None]
-    layout: cv.Layout = cv.DEFAULT_LAYOUT
+    layout: Layout = DEFAULT_LAYOUT
     config_classes: Mapping[str, str] = field(default_factory=dict)
     builder_classes: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_path(
-        cls, path: str | os.PathLike[str], *, layout: cv.Layout = cv.DEFAULT_LAYOUT
+        cls, path: str | os.PathLike[str], *, layout: Layout = DEFAULT_LAYOUT
     ) -> CodebaseIndex:
         """Index the repository at ``path``; unreadable files are skipped with a `CodebaseWarning`."""
         root = Path(path)
@@ -153,7 +160,7 @@ class CodebaseIndex:
 
 
 def index_codebase(
-    path: str | os.PathLike[str], *, layout: cv.Layout = cv.DEFAULT_LAYOUT
+    path: str | os.PathLike[str], *, layout: Layout = DEFAULT_LAYOUT
 ) -> CodebaseIndex:
     """Shortcut for `CodebaseIndex.from_path`."""
     return CodebaseIndex.from_path(path, layout=layout)
@@ -190,7 +197,7 @@ def rank_examples(
 # --------------------------------------------------------------------------- assembly
 
 
-def _assemble(root: Path, layout: cv.Layout, found: Scan) -> CodebaseIndex:
+def _assemble(root: Path, layout: Layout, found: Scan) -> CodebaseIndex:
     """Group what the scan found into steps: registry names first, then spec-only steps."""
     by_base: dict[str, list[tuple[StepSpecificationPlan, list[str]]]] = {}
     for spec, refs in found.specs:
@@ -215,17 +222,17 @@ def _step(found: Scan, name: str, specs: list[tuple[StepSpecificationPlan, list[
     entry = found.registry.get(name)
     # The contract a spec module imports; else the one named after the step.
     refs = [r for _, names in specs for r in names if r in found.contracts]
-    snake = cv.snake_case(name)
+    snake = snake_case(name)
     named = (
         c
         for c in found.contracts.values()
         if Path(c.file_path).stem == f"{snake}_contract" or c.entry_point == f"{snake}.py"
     )
     contract = found.contracts[refs[0]] if refs else next(named, None)
-    configs = (entry.config_class if entry else "", cv.config_class_name(name))
-    builders = (entry.builder_step_name if entry else "", cv.builder_class_name(name))
+    configs = (entry.config_class if entry else "", config_class_name(name))
+    builders = (entry.builder_step_name if entry else "", builder_class_name(name))
     # The base spec first, then the variants in JobType order.
-    rank = {name: 0} | {cv.variant_step_type(name, j): i + 1 for i, j in enumerate(JobType)}
+    rank = {name: 0} | {variant_step_type(name, j): i + 1 for i, j in enumerate(JobType)}
     return StepInfo(
         name=name,
         registry_entry=entry,

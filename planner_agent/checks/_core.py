@@ -7,27 +7,26 @@ their own with `register_rule` or pass ``extra_rules`` to `check_plan`.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
-from .. import conventions as cv
+from .._plan_data import plan_from_data
+from ..conventions import DEFAULT_LAYOUT, DEFAULT_REGISTRY, LEGACY_ALIASES, Layout
 from ..errors import ConfigurationError, PlanImportError
-from ..plan import DependencyType, ImplementationPlan, PlanIssue, SageMakerStepType, Severity
+from ..plan import ImplementationPlan, PlanIssue, SageMakerStepType, Severity
 from ._codebase import CodebaseIndex
 from ._resolver import strip_job_suffix
 
 __all__ = [
     "RULES",
     "CheckContext",
+    "CheckFn",
     "Rule",
     "check_plan",
-    "enum_issue",
     "register_rule",
     "rules_table_markdown",
     "select_rules",
@@ -36,6 +35,7 @@ __all__ = [
 ]
 
 CheckFn: TypeAlias = Callable[[ImplementationPlan, "CheckContext"], Iterable[PlanIssue]]
+"""What a `Rule` runs: the plan and the context in, the issues it finds out."""
 Finding: TypeAlias = tuple[str, str]  # (JSON path into the plan, how-to-fix message)
 FindingFn: TypeAlias = Callable[[ImplementationPlan, "CheckContext"], Iterable[Finding]]
 
@@ -73,19 +73,19 @@ class CheckContext:
     @property
     def registry(self) -> Mapping[str, SageMakerStepType | None]:
         """The codebase's registry, else the typical registry of `conventions.DEFAULT_REGISTRY`."""
-        return self.codebase.registry if self.codebase is not None else cv.DEFAULT_REGISTRY
+        return self.codebase.registry if self.codebase is not None else DEFAULT_REGISTRY
 
     @property
-    def layout(self) -> cv.Layout:
+    def layout(self) -> Layout:
         """The codebase's layout, else the default ``src/pipeline_*`` layout."""
-        return self.codebase.layout if self.codebase is not None else cv.DEFAULT_LAYOUT
+        return self.codebase.layout if self.codebase is not None else DEFAULT_LAYOUT
 
     def canonical_step(self, name: str) -> str | None:
         """The registry name ``name`` refers to: itself, its base (job variant) or legacy alias target."""
         for candidate in (name, strip_job_suffix(name)):
             if candidate in self.registry:
                 return candidate
-            alias = cv.LEGACY_ALIASES.get(candidate)
+            alias = LEGACY_ALIASES.get(candidate)
             if alias in self.registry:
                 return alias
         return None
@@ -143,19 +143,6 @@ _documented(
 )
 
 
-def enum_issue(path: str, value: object, enum_cls: type[Enum]) -> PlanIssue:
-    """The ENUM001 issue for an invalid enum value (used when importing plans).
-
-    >>> enum_issue("x", "processing_input", DependencyType).message.startswith("'processing_input'")
-    True
-    """
-    valid = ", ".join(str(m.value) for m in enum_cls)
-    message = f"{value!r} is not a valid {enum_cls.__name__}; use one of: {valid}"
-    if enum_cls is DependencyType:
-        message += " (there is no `processing_input`; inputs use the producer's output type)"
-    return PlanIssue(code="ENUM001", severity=Severity.ERROR, path=path, message=message)
-
-
 def select_rules(
     *,
     rules: Iterable[Rule] | None = None,
@@ -205,8 +192,6 @@ def check_plan(
     """
     repaired: list[PlanIssue] = []
     if isinstance(plan, Mapping):
-        from ..seedformat._loading import plan_from_data  # loading builds on the rules
-
         plan, repaired = plan_from_data(dict(plan), "the plan dict")
     elif not isinstance(plan, ImplementationPlan):
         raise PlanImportError(
@@ -266,17 +251,3 @@ def rules_table_markdown(rules: Iterable[Rule] | None = None) -> str:
         summary = rule.summary.replace("|", "\\|")
         lines.append(f"| {rule.code} | {rule.severity.value} | {rule.family} | {summary} |")
     return "\n".join(lines)
-
-
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'X'?)`` for a case-insensitive or close match, else an empty string."""
-    options = list(choices)
-    exact = [c for c in options if c.lower() == value.lower()]
-    close = exact or difflib.get_close_matches(value, options, n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def pascal_case(name: str) -> str:
-    """A best-effort PascalCase spelling of ``name`` for fix suggestions."""
-    parts = re.split(r"[^A-Za-z0-9]+", name)
-    return "".join(p[:1].upper() + p[1:] for p in parts if p)

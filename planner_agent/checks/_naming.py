@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from .. import conventions as cv
+from ..conventions import (
+    KEBAB_CASE,
+    LOGICAL_NAME,
+    PASCAL_CASE,
+    SNAKE_CASE,
+    UPPER_SNAKE_CASE,
+    builder_class_name,
+    config_class_name,
+    snake_case,
+)
 from ..plan import ImplementationPlan, Severity
 from ._core import BUILDER, CONFIG, CONTRACT, SCRIPT, SPEC, CheckContext, Finding, family_rule
-from ._core import pascal_case as _pascal
 
 _rule = family_rule("naming")
 E, W = Severity.ERROR, Severity.WARNING
+
+
+def _pascal(name: str) -> str:
+    """A best-effort PascalCase spelling of ``name`` for the fix suggestion."""
+    parts = re.split(r"[^A-Za-z0-9]+", name)
+    return "".join(p[:1].upper() + p[1:] for p in parts if p)
 
 
 @_rule(
@@ -19,7 +34,7 @@ E, W = Severity.ERROR, Severity.WARNING
     "The step name is PascalCase (`^[A-Z][A-Za-z0-9]*$`); it is also the registry key and spec_type. Rename, e.g. `model_calibration` -> `ModelCalibration`.",
 )
 def step_name_pascal_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    if not cv.PASCAL_CASE.match(plan.step_name):
+    if not PASCAL_CASE.match(plan.step_name):
         yield (
             "step_name",
             f"step name {plan.step_name!r} is not PascalCase; use {_pascal(plan.step_name)!r}",
@@ -29,8 +44,10 @@ def step_name_pascal_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterat
 @_rule(
     "NAME002", E, "The config class is `<StepName>Config`. Rename the class to the expected name."
 )
-def config_class_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    name, expected = plan.components.configuration.class_name, cv.config_class_name(plan.step_name)
+def config_class_follows_step_name(
+    plan: ImplementationPlan, ctx: CheckContext
+) -> Iterator[Finding]:
+    name, expected = plan.components.configuration.class_name, config_class_name(plan.step_name)
     if name != expected:
         why = "" if name.endswith("Config") else "config classes end in 'Config'; "
         yield f"{CONFIG}.class_name", f"config class {name!r}: {why}use {expected!r}"
@@ -41,8 +58,10 @@ def config_class_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[F
     E,
     "The builder class is `<StepName>StepBuilder` (a common mistake is `<StepName>Step`). Rename the class to the expected name.",
 )
-def builder_class_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    name, expected = plan.components.step_builder.class_name, cv.builder_class_name(plan.step_name)
+def builder_class_follows_step_name(
+    plan: ImplementationPlan, ctx: CheckContext
+) -> Iterator[Finding]:
+    name, expected = plan.components.step_builder.class_name, builder_class_name(plan.step_name)
     if name != expected:
         why = "builders end in 'StepBuilder', not 'Step'; " if name.endswith("Step") else ""
         yield f"{BUILDER}.class_name", f"builder class {name!r}: {why}use {expected!r}"
@@ -70,8 +89,8 @@ def logical_name_characters(plan: ImplementationPlan, ctx: CheckContext) -> Iter
             (f"{CONTRACT}.{label}[{i}].logical_name", p.logical_name) for i, p in enumerate(paths)
         ]
     for path, name in named:
-        if not cv.LOGICAL_NAME.match(name):
-            yield path, f"logical name {name!r} has invalid characters; use {cv.snake_case(name)!r}"
+        if not LOGICAL_NAME.match(name):
+            yield path, f"logical name {name!r} has invalid characters; use {snake_case(name)!r}"
 
 
 @_rule(
@@ -84,10 +103,10 @@ def logical_name_snake_case(plan: ImplementationPlan, ctx: CheckContext) -> Iter
     kinds = (("dependencies", spec.dependencies), ("outputs", spec.outputs))
     for kind, items in kinds:
         for i, name in enumerate(item.logical_name for item in items):
-            if cv.LOGICAL_NAME.match(name) and not cv.SNAKE_CASE.match(name):
+            if LOGICAL_NAME.match(name) and not SNAKE_CASE.match(name):
                 yield (
                     f"{SPEC}.{kind}[{i}].logical_name",
-                    f"logical name {name!r} is not snake_case; prefer {cv.snake_case(name)!r}",
+                    f"logical name {name!r} is not snake_case; prefer {snake_case(name)!r}",
                 )
 
 
@@ -103,10 +122,10 @@ def env_var_upper_snake(plan: ImplementationPlan, ctx: CheckContext) -> Iterator
     ]
     names += [(f"{CONTRACT}.optional_env_vars.{n}", n) for n in contract.optional_env_vars]
     for path, name in names:
-        if not cv.UPPER_SNAKE_CASE.match(name):
+        if not UPPER_SNAKE_CASE.match(name):
             yield (
                 path,
-                f"environment variable {name!r} is not UPPER_SNAKE_CASE; use {cv.snake_case(name).upper()!r}",
+                f"environment variable {name!r} is not UPPER_SNAKE_CASE; use {snake_case(name).upper()!r}",
             )
 
 
@@ -118,8 +137,8 @@ def env_var_upper_snake(plan: ImplementationPlan, ctx: CheckContext) -> Iterator
 def argument_kebab_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     for name in plan.components.script_contract.expected_arguments:
         bare = name.removeprefix("--")  # A leading `--` is how the script sees it; tolerated.
-        if not cv.KEBAB_CASE.match(bare):
-            expected = cv.snake_case(bare).replace("_", "-")
+        if not KEBAB_CASE.match(bare):
+            expected = snake_case(bare).replace("_", "-")
             yield (
                 f"{CONTRACT}.expected_arguments.{name}",
                 f"argument {name!r} is not kebab-case; use {expected!r}",
@@ -132,7 +151,7 @@ def argument_kebab_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator
     "Component file paths follow the layout: `<contracts>/<name>_contract.py`, `<specs>/<name>_spec.py`, `<steps>/config_<name>_step.py` (or `config_<name>.py`), `<steps>/builder_<name>_step.py` (or `builder_<name>.py`), `<scripts>/<entry_point>`. Use the path given in the message.",
 )
 def file_paths_follow_layout(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    layout, name, c = ctx.layout, cv.snake_case(plan.step_name), plan.components
+    layout, name, c = ctx.layout, snake_case(plan.step_name), plan.components
     entry = c.script_contract.entry_point.rsplit("/", 1)[-1]
     script = f"{layout.scripts_dir}/{entry}" if entry.endswith(".py") else layout.script_file(name)
     expected = {
@@ -163,7 +182,7 @@ def entry_point_is_python(plan: ImplementationPlan, ctx: CheckContext) -> Iterat
     if not entry.endswith(".py"):
         yield (
             f"{CONTRACT}.entry_point",
-            f"entry_point {entry!r} must end in '.py'; use {cv.snake_case(plan.step_name) + '.py'!r}",
+            f"entry_point {entry!r} must end in '.py'; use {snake_case(plan.step_name) + '.py'!r}",
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .. import conventions as cv
+from ..conventions import PROCESSING_LIKE, input_prefixes, output_prefixes, property_path_for
 from ..plan import DependencyType, ImplementationPlan, SageMakerStepType, Severity
 from ._core import CONTRACT, SPEC, CheckContext, Finding, family_rule
 
@@ -43,9 +43,9 @@ def _prefix_findings(plan: ImplementationPlan, kind: str) -> Iterator[Finding]:
     types = _output_types(plan)
     for i, item in enumerate(paths):
         if kind == "input":
-            allowed = cv.input_prefixes(step_type)
+            allowed = input_prefixes(step_type)
         else:
-            allowed = cv.output_prefixes(step_type, types.get(item.logical_name))
+            allowed = output_prefixes(step_type, types.get(item.logical_name))
         if allowed and not any(under(item.container_path, p) for p in allowed):
             options = " or ".join(repr(p) for p in allowed)
             suggestion = f"{allowed[0].rstrip('/')}/{item.logical_name}"
@@ -142,9 +142,7 @@ def property_path_prefix(plan: ImplementationPlan, ctx: CheckContext) -> Iterato
     for i, out in enumerate(plan.components.step_specification.outputs):
         if not out.property_path.startswith("properties."):
             expected = (
-                cv.property_path_for(step_type, out.logical_name, out.output_type)
-                if step_type
-                else ""
+                property_path_for(step_type, out.logical_name, out.output_type) if step_type else ""
             )
             fix = f"use {expected!r}" if expected else "start it with 'properties.'"
             yield (
@@ -156,7 +154,7 @@ def property_path_prefix(plan: ImplementationPlan, ctx: CheckContext) -> Iterato
 def _pattern_problem(step_type: SageMakerStepType, path: str) -> str | None:
     """Why ``path`` is the wrong shape for ``step_type`` (None when fine or not checked)."""
     processing = _PROCESSING_PATH.match(path) is not None
-    if step_type in cv.PROCESSING_LIKE:
+    if step_type in PROCESSING_LIKE:
         if processing:
             return None
         if "Outputs." in path:
@@ -173,7 +171,7 @@ def _pattern_problem(step_type: SageMakerStepType, path: str) -> str | None:
             else "Training outputs use ModelArtifacts or OutputDataConfig"
         )
     if step_type in (ST.TRANSFORM, ST.CREATE_MODEL):
-        expected = cv.property_path_for(step_type, "", DependencyType.CUSTOM_PROPERTY)
+        expected = property_path_for(step_type, "", DependencyType.CUSTOM_PROPERTY)
         return None if path == expected else f"{step_type.value} outputs use {expected!r}"
     return None  # No documented pattern for the other step types.
 
@@ -191,7 +189,7 @@ def property_path_pattern(plan: ImplementationPlan, ctx: CheckContext) -> Iterat
         if out.property_path.startswith("properties."):
             problem = _pattern_problem(step_type, out.property_path)
             if problem:
-                expected = cv.property_path_for(step_type, out.logical_name, out.output_type)
+                expected = property_path_for(step_type, out.logical_name, out.output_type)
                 yield (
                     f"{SPEC}.outputs[{i}].property_path",
                     f"{out.property_path!r}: {problem}; use {expected!r}",
@@ -209,7 +207,7 @@ def property_path_quotes_name(plan: ImplementationPlan, ctx: CheckContext) -> It
     for i, out in enumerate(plan.components.step_specification.outputs):
         match = _PROCESSING_PATH.match(out.property_path)
         if match and match.group("name") != out.logical_name:
-            expected = cv.property_path_for(ST.PROCESSING, out.logical_name, out.output_type)
+            expected = property_path_for(ST.PROCESSING, out.logical_name, out.output_type)
             yield (
                 f"{SPEC}.outputs[{i}].property_path",
                 f"property path quotes {match.group('name')!r} but the output is {out.logical_name!r}; use {expected!r}",

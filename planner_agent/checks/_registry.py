@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .. import conventions as cv
+from .._suggest import did_you_mean
+from ..conventions import (
+    LEGACY_ALIASES,
+    PROCESSING_LIKE,
+    TRAINING_INPUT_PREFIXES,
+    TRAINING_OUTPUT_PREFIXES,
+    builder_class_name,
+    config_class_name,
+)
 from ..plan import ImplementationPlan, SageMakerStepType, Severity
 from ._core import (
     BUILDER,
@@ -14,7 +22,6 @@ from ._core import (
     SPEC,
     CheckContext,
     Finding,
-    did_you_mean,
     family_rule,
 )
 from ._resolver import strip_job_suffix
@@ -25,7 +32,7 @@ ST = SageMakerStepType
 
 # SageMaker step classes a builder may mention, by the step type they imply.
 _STEP_CLASSES = {
-    "ProcessingStep": cv.PROCESSING_LIKE,
+    "ProcessingStep": PROCESSING_LIKE,
     "TrainingStep": frozenset({ST.TRAINING}),
     "TransformStep": frozenset({ST.TRANSFORM}),
     "CreateModelStep": frozenset({ST.CREATE_MODEL}),
@@ -51,7 +58,7 @@ def entry_step_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Fin
 )
 def entry_config_class(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     yield from _expect(
-        plan, "config_class", plan.registry_entry.config_class, cv.config_class_name(plan.step_name)
+        plan, "config_class", plan.registry_entry.config_class, config_class_name(plan.step_name)
     )
 
 
@@ -65,7 +72,7 @@ def entry_builder_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[
         plan,
         "builder_step_name",
         plan.registry_entry.builder_step_name,
-        cv.builder_class_name(plan.step_name),
+        builder_class_name(plan.step_name),
     )
 
 
@@ -78,7 +85,7 @@ def _path_kind(plan: ImplementationPlan) -> ST | None:
     """Training or Processing when every contract path has that container layout, else None."""
     contract = plan.components.script_contract
     paths = [p.container_path for p in [*contract.input_paths, *contract.output_paths]]
-    training = (*cv.TRAINING_INPUT_PREFIXES, *cv.TRAINING_OUTPUT_PREFIXES)
+    training = (*TRAINING_INPUT_PREFIXES, *TRAINING_OUTPUT_PREFIXES)
     kinds = {
         ST.PROCESSING
         if p.startswith("/opt/ml/processing/")
@@ -112,7 +119,7 @@ def entry_has_step_type(plan: ImplementationPlan, ctx: CheckContext) -> Iterator
 )
 def step_type_matches_paths(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     declared, kind = plan.registry_entry.sagemaker_step_type, _path_kind(plan)
-    mismatch = (declared in cv.PROCESSING_LIKE and kind is ST.TRAINING) or (
+    mismatch = (declared in PROCESSING_LIKE and kind is ST.TRAINING) or (
         declared is ST.TRAINING and kind is ST.PROCESSING
     )
     if declared is not None and kind is not None and mismatch:
@@ -188,7 +195,7 @@ _CLASS_SUFFIX = re.compile(
 def references_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     for path, name in _unresolved(plan, ctx):
         base = strip_job_suffix(name)
-        if _GENERIC.search(name) or base in cv.LEGACY_ALIASES:
+        if _GENERIC.search(name) or base in LEGACY_ALIASES:
             continue  # REG010 / REG011 report these.
         # A class name where the step name belongs ('XGBoostModelEvalStepBuilder'): suggest the step.
         bare = _CLASS_SUFFIX.sub("", base) or base
@@ -206,7 +213,7 @@ def references_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Fi
 )
 def legacy_names(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     for path, name in _unresolved(plan, ctx):
-        canonical = cv.LEGACY_ALIASES.get(strip_job_suffix(name))
+        canonical = LEGACY_ALIASES.get(strip_job_suffix(name))
         if canonical and not _GENERIC.search(name):
             yield path, f"{name!r} is a legacy name; use {canonical!r}"
 

@@ -1,8 +1,10 @@
 """Reading a pipeline repository with `ast` (private to `planner_agent.checks._codebase`).
 
 `scan` finds the registry, contracts, specifications and config/builder classes and converts them to
-plan models. It never imports or executes user code; anything it cannot read is skipped and noted in
-``Scan.messages`` (reported as `CodebaseWarning` by `emit_warnings`).
+plan models. Values are read by `planner_agent._pycode`, the reader the markdown code blocks use too,
+strictly: what is not stated as a literal is not guessed. User code is never imported or executed;
+anything `scan` cannot read is skipped and noted in ``Scan.messages`` (reported as
+`CodebaseWarning` by `emit_warnings`).
 """
 
 from __future__ import annotations
@@ -19,14 +21,23 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .. import conventions as cv
 from .._files import FileProblem, read_text
+from .._pycode import (
+    assigned,
+    call_name,
+    enum_member,
+    enum_text,
+    keywords,
+    literal,
+    step_type_of,
+    value_of,
+)
+from ..conventions import Layout, node_type_for
 from ..plan import (
     ContractPath,
     DataType,
     DependencyPlan,
     DependencyType,
-    JobType,
     NodeType,
     OutputPlan,
     RegistryEntry,
@@ -35,7 +46,6 @@ from ..plan import (
     StepSpecificationPlan,
 )
 
-E = TypeVar("E", bound=Enum)
 M = TypeVar("M", bound=BaseModel)
 
 # Content markers used when a layout folder does not exist (the repository uses other roots).
@@ -83,7 +93,7 @@ def emit_warnings(messages: list[str], stacklevel: int) -> None:
         )
 
 
-def scan(root: Path, layout: cv.Layout) -> Scan:
+def scan(root: Path, layout: Layout) -> Scan:
     """Read every relevant file under ``root`` (layout folders first, else found by content)."""
     result = Scan()
     for rel, text in _sources(root, layout):
@@ -99,7 +109,7 @@ def scan(root: Path, layout: cv.Layout) -> Scan:
     return result
 
 
-def _sources(root: Path, layout: cv.Layout) -> Iterator[tuple[str, str | FileProblem]]:
+def _sources(root: Path, layout: Layout) -> Iterator[tuple[str, str | FileProblem]]:
     """(relative path, text or why it cannot be read) of the files to index."""
     places = [layout.registry_file, layout.contracts_dir, layout.specs_dir, layout.steps_dir]
     seen: set[Path] = set()
@@ -147,11 +157,14 @@ def _extract(result: Scan, rel: str, tree: ast.Module) -> None:
             elif node.name.endswith("StepBuilder"):
                 result.builders[node.name] = rel
             continue
-        target, value = _assignment(node)
+        targets, value = assigned(node)
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            continue
+        target = targets[0].id
         if target == "STEP_NAMES" and isinstance(value, ast.Dict):
             _registry(result, rel, value)
-        elif isinstance(value, ast.Call) and target:
-            called = _call_name(value)
+        elif isinstance(value, ast.Call):
+            called = call_name(value)
             if called.endswith("ScriptContract"):
                 contract = _contract(result, rel, target, value)
                 if contract is not None:
@@ -164,12 +177,12 @@ def _extract(result: Scan, rel: str, tree: ast.Module) -> None:
 
 def _registry(result: Scan, rel: str, node: ast.Dict) -> None:
     for key, value in zip(node.keys, node.values, strict=True):
-        name, entry = _literal(key), _literal(value)
+        name, entry = literal(key), literal(value)
         if not isinstance(name, str) or not isinstance(entry, dict):
             result.warn(f"{rel}: STEP_NAMES entry that is not a literal skipped")
             continue
         step_type = entry.get("sagemaker_step_type")
-        parsed = _enum_value(step_type, SageMakerStepType)
+        parsed = enum_member(step_type, SageMakerStepType)
         if step_type is not None and parsed is None:
             result.warn(f"{rel}: {name}: unknown sagemaker_step_type {step_type!r} ignored")
         result.registry[name] = RegistryEntry(
@@ -183,10 +196,10 @@ def _registry(result: Scan, rel: str, node: ast.Dict) -> None:
 
 
 def _contract(result: Scan, rel: str, name: str, call: ast.Call) -> ScriptContractPlan | None:
-    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    kw = keywords(call)
 
     def get(key: str, kind: type[dict[Any, Any]] | type[list[Any]]) -> Any:
-        value = _literal(kw.get(key), kind())
+        value = literal(kw.get(key), kind())
         if isinstance(value, kind):
             return value
         result.warn(f"{rel}: {name}.{key} is not a literal {kind.__name__}; treated as empty")
@@ -196,11 +209,11 @@ def _contract(result: Scan, rel: str, name: str, call: ast.Call) -> ScriptContra
     try:
         return ScriptContractPlan(
             file_path=rel,
-            entry_point=str(_literal(kw.get("entry_point"), "")),
+            entry_point=str(literal(kw.get("entry_point"), "")),
             input_paths=_paths(get("expected_input_paths", dict)),
             output_paths=_paths(get("expected_output_paths", dict)),
             required_env_vars=[str(v) for v in get("required_env_vars", list)],
-            description=str(_literal(kw.get("description"), "")),
+            description=str(literal(kw.get("description"), "")),
             **maps,
         )
     except ValidationError as exc:
@@ -209,8 +222,8 @@ def _contract(result: Scan, rel: str, name: str, call: ast.Call) -> ScriptContra
 
 
 def _spec(result: Scan, rel: str, name: str, call: ast.Call) -> StepSpecificationPlan | None:
-    kw = {k.arg: k.value for k in call.keywords if k.arg}
-    step_type = _step_type(kw.get("step_type"))
+    kw = keywords(call)
+    step_type = step_type_of(_value(kw.get("step_type")))
     if step_type is None:
         result.warn(f"{rel}: {name} skipped: step_type is not a literal or get_spec_step_type(...)")
         return None
@@ -218,9 +231,9 @@ def _spec(result: Scan, rel: str, name: str, call: ast.Call) -> StepSpecificatio
     outs = [_item(result, rel, name, c, OutputPlan) for c in _calls(kw.get("outputs"))]
     dependencies = [d for d in deps if d is not None]
     outputs = [o for o in outs if o is not None]
-    node_type = _enum_value(_enum_source(kw.get("node_type")), NodeType)
+    node_type = enum_member(_value(kw.get("node_type")), NodeType)
     if node_type is None:
-        node_type = cv.node_type_for(bool(dependencies), bool(outputs))
+        node_type = node_type_for(bool(dependencies), bool(outputs))
         result.warn(f"{rel}: {name}: missing or unknown node_type; using {node_type.value!r}")
     return StepSpecificationPlan(
         file_path=rel,
@@ -231,13 +244,21 @@ def _spec(result: Scan, rel: str, name: str, call: ast.Call) -> StepSpecificatio
     )
 
 
+_ENUM_FIELDS: dict[str, type[Enum]] = {
+    "dependency_type": DependencyType,
+    "output_type": DependencyType,
+    "data_type": DataType,
+}
+
+
 def _item(result: Scan, rel: str, spec: str, call: ast.Call, model: type[M]) -> M | None:
     """A DependencySpec/OutputSpec call as a plan model; None (with a warning) if invalid."""
-    data = {k.arg: _enum_source(k.value) for k in call.keywords if k.arg in model.model_fields}
-    for key in ("dependency_type", "output_type", "data_type"):
-        if key in data:
-            enum: type[Enum] = DataType if key == "data_type" else DependencyType
-            data[key] = _enum_value(data[key], enum) or data[key]
+    kw = {key: node for key, node in keywords(call).items() if key in model.model_fields}
+    data = {key: literal(node) for key, node in kw.items()}
+    for key in _ENUM_FIELDS.keys() & kw.keys():
+        # A member (DependencyType.X) or its value; any other text is left for validation to reject.
+        value = _value(kw[key])
+        data[key] = enum_member(value, _ENUM_FIELDS[key]) or enum_text(value)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -247,65 +268,9 @@ def _item(result: Scan, rel: str, spec: str, call: ast.Call, model: type[M]) -> 
         return None
 
 
-def _assignment(node: ast.stmt) -> tuple[str, ast.expr | None]:
-    if isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target = node.targets[0]
-        return (target.id, node.value) if isinstance(target, ast.Name) else ("", None)
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.target.id, node.value
-    return "", None
-
-
-def _call_name(call: ast.Call) -> str:
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id
-    return func.attr if isinstance(func, ast.Attribute) else ""
-
-
-def _literal(node: ast.expr | None, default: Any = None) -> Any:
-    if node is None:
-        return default
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return default
-
-
-def _enum_source(node: ast.expr | None) -> Any:
-    """``DependencyType.MODEL_ARTIFACTS`` -> ``"MODEL_ARTIFACTS"``; literals -> their value."""
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return node.attr
-    return _literal(node)
-
-
-def _enum_value(value: Any, enum: type[E]) -> E | None:
-    """Member by name (``PROCESSING_OUTPUT``) or by value (``processing_output``); None if neither."""
-    if not isinstance(value, str):
-        return None
-    if value in enum.__members__:
-        return enum.__members__[value]
-    return next((m for m in enum if m.value == value), None)
-
-
-def _step_type(node: ast.expr | None) -> str | None:
-    """A literal, ``get_spec_step_type("X")`` or ``get_spec_step_type_with_job_type("X", "training")``."""
-    value = _literal(node)
-    if isinstance(value, str):
-        return value
-    if not isinstance(node, ast.Call):
-        return None
-    args = [_literal(a) for a in node.args] + [_literal(k.value) for k in node.keywords]
-    called = _call_name(node)
-    if not args or not isinstance(args[0], str):
-        return None
-    if called == "get_spec_step_type_with_job_type":
-        job = args[1] if len(args) > 1 and isinstance(args[1], str) else None
-        if job is None:
-            return args[0]
-        member = _enum_value(job.lower(), JobType)
-        return cv.variant_step_type(args[0], member) if member else f"{args[0]}_{job.capitalize()}"
-    return args[0] if called == "get_spec_step_type" else None
+def _value(node: ast.expr | None) -> Any:
+    # Names are not resolved: a specification states its values in its own call.
+    return None if node is None else value_of(node, {})
 
 
 def _calls(node: ast.expr | None) -> list[ast.Call]:

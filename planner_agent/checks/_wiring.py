@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._suggest import did_you_mean
 from ..plan import DependencyPlan, ImplementationPlan, OutputPlan, Severity
 from ._codebase import StepInfo
-from ._core import CheckContext, Finding, did_you_mean, family_rule
+from ._core import CheckContext, Finding, family_rule
 from ._resolver import THRESHOLD, rank_candidates, score, strip_job_suffix
 
 _rule = family_rule("wiring")

@@ -1,7 +1,8 @@
 """Turn a model reply into a plan, or into the precise list of what was wrong with it.
 
 JSON replies are read as a `PlanDraft` (a code fence or stray prose around the object is
-tolerated) and expanded with ``to_plan``; markdown replies go through the seed-format parser.
+tolerated) and expanded with ``to_plan``; markdown replies go through the seed-format reader.
+The output modes (`planner_agent.llm._modes`) choose which reader a reply goes to.
 Errors are ``"<json path>: <message>"`` strings, ready to be listed in a re-ask.
 """
 
@@ -15,10 +16,16 @@ from pydantic import ValidationError
 
 from ..conventions import DEFAULT_LAYOUT, Layout
 from ..draft import PlanDraft
+from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
-from ._profiles import Mode
+from ..seedformat._reader import parse_markdown
 
-__all__ = ["ParsedReply", "format_validation_error", "parse_reply"]
+__all__ = [
+    "ParsedReply",
+    "format_validation_error",
+    "parse_json_reply",
+    "parse_markdown_reply",
+]
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)\n?```", re.DOTALL)
 
@@ -70,14 +77,12 @@ def _json_text(text: str) -> str:
     return stripped[start : end + 1] if 0 <= start < end else stripped
 
 
-def parse_reply(text: str, mode: Mode, layout: Layout = DEFAULT_LAYOUT) -> ParsedReply:
-    """Parse ``text`` as the reply of ``mode``.
+def parse_json_reply(text: str, layout: Layout = DEFAULT_LAYOUT) -> ParsedReply:
+    """Read a JSON reply as a `PlanDraft` and expand it into a plan.
 
-    >>> parse_reply("not json", "json_object").errors[0].startswith("<root>: reply is not valid JSON")
+    >>> parse_json_reply("not json").errors[0].startswith("<root>: reply is not valid JSON")
     True
     """
-    if mode == "markdown":
-        return _parse_markdown(text)
     if not text.strip():
         return ParsedReply(None, ("<root>: the reply was empty; return the JSON object",))
     raw = _json_text(text)
@@ -103,10 +108,8 @@ def parse_reply(text: str, mode: Mode, layout: Layout = DEFAULT_LAYOUT) -> Parse
         return ParsedReply(None, tuple(format_validation_error(exc)))
 
 
-def _parse_markdown(text: str) -> ParsedReply:
-    from ..errors import PlanImportError
-    from ..seedformat._reader import parse_markdown
-
+def parse_markdown_reply(text: str) -> ParsedReply:
+    """Read a reply written in the seed's markdown format."""
     try:
         parsed = parse_markdown(text)
     except PlanImportError as exc:

@@ -8,11 +8,14 @@ accept only a subset), how large the context is and what a token costs.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Final, Literal
+
+from .._connection import is_openai_host
+from ._models import PRICES, Price, cost_usd, model_info
+from ._models import price_for as price_for
 
 __all__ = [
     "DEFAULT_CONTEXT_WINDOW",
@@ -40,45 +43,6 @@ DEFAULT_MAX_OUTPUT: Final = 8_192
 # less room to loop in (their grammar allows endless whitespace).
 DEFAULT_REPLY_TOKENS: Final = 8_192
 BOUNDED_REPLY_TOKENS: Final = 3_072
-
-
-@dataclass(frozen=True)
-class Price:
-    """USD per million tokens: input, cached input, output."""
-
-    input: float
-    cached_input: float
-    output: float
-
-
-# Public list prices (USD / 1M tokens) at the time of writing; override with ``prices=``.
-PRICES: Final[Mapping[str, Price]] = MappingProxyType(
-    {
-        "gpt-4o-mini": Price(0.15, 0.075, 0.60),
-        "gpt-4o": Price(2.50, 1.25, 10.00),
-        "gpt-4.1-nano": Price(0.10, 0.025, 0.40),
-        "gpt-4.1-mini": Price(0.40, 0.10, 1.60),
-        "gpt-4.1": Price(2.00, 0.50, 8.00),
-        "gpt-5-nano": Price(0.05, 0.005, 0.40),
-        "gpt-5-mini": Price(0.25, 0.025, 2.00),
-        "gpt-5": Price(1.25, 0.125, 10.00),
-        "o4-mini": Price(1.10, 0.275, 4.40),
-        "o3": Price(2.00, 0.50, 8.00),
-    }
-)
-
-# (model-name prefix, context window, max output tokens, reasoning model)
-_KNOWN: Final = (
-    ("gpt-4o", 128_000, 16_384, False),
-    ("gpt-4.1", 1_047_576, 32_768, False),
-    ("gpt-5", 400_000, 128_000, True),
-    ("o4", 200_000, 100_000, True),
-    ("o3", 200_000, 100_000, True),
-    ("o1", 200_000, 100_000, True),
-    ("gpt-4-turbo", 128_000, 4_096, False),
-    ("gpt-4", 8_192, 4_096, False),
-    ("gpt-3.5", 16_385, 4_096, False),
-)
 
 
 @dataclass(frozen=True)
@@ -116,33 +80,29 @@ class ModelProfile:
         return replace(self, mode=mode)
 
 
-def _is_openai_host(base_url: str | None) -> bool:
-    if not base_url:
-        return True
-    return bool(re.search(r"(^|//|\.)(api\.openai\.com|openai\.azure\.com)(/|:|$)", base_url))
-
-
 def profile_for(
     model: str,
     *,
     base_url: str | None = None,
     context_window: int | None = None,
 ) -> ModelProfile:
-    """Choose the profile for ``model`` served at ``base_url`` (None: api.openai.com)."""
-    name = model.lower().rsplit("/", 1)[-1]
-    hosted = _is_openai_host(base_url)
-    for prefix, window, max_out, reasoning in _KNOWN:
-        if name.startswith(prefix):
-            return ModelProfile(
-                model=model,
-                mode="json_schema",
-                strict=True,
-                bounded=False,
-                context_window=context_window or window,
-                max_output_tokens=max_out,
-                openai_hosted=hosted,
-                reasoning=reasoning,
-            )
+    """Choose the profile for ``model`` served at ``base_url`` (None: api.openai.com).
+
+    Known models get their limits from the model table (`planner_agent.llm.MODELS`).
+    """
+    info = model_info(model)
+    hosted = is_openai_host(base_url)
+    if info is not None:
+        return ModelProfile(
+            model=model,
+            mode="json_schema",
+            strict=True,
+            bounded=False,
+            context_window=context_window or info.context_window or DEFAULT_CONTEXT_WINDOW,
+            max_output_tokens=info.max_output_tokens or DEFAULT_MAX_OUTPUT,
+            openai_hosted=hosted,
+            reasoning=info.reasoning,
+        )
     # Unknown model on a compatible server (vLLM, llama.cpp, Ollama): usually a small local model
     # that needs list/string bounds to terminate; json_schema first, falling back when rejected.
     return ModelProfile(
@@ -155,40 +115,6 @@ def profile_for(
         openai_hosted=hosted,
         reasoning=False,
     )
-
-
-def price_for(model: str, prices: Mapping[str, Price] | None = None) -> Price | None:
-    """The price entry whose key is the longest prefix of ``model`` (None: unknown, not a guess)."""
-    table = PRICES if prices is None else prices
-    name = model.lower().rsplit("/", 1)[-1]
-    if name in table:
-        return table[name]
-    matches = [k for k in table if name.startswith(k + "-")]
-    return table[max(matches, key=len)] if matches else None
-
-
-def cost_usd(
-    model: str,
-    prompt_tokens: int,
-    completion_tokens: int,
-    cached_tokens: int = 0,
-    *,
-    prices: Mapping[str, Price] | None = None,
-) -> float | None:
-    """Dollar cost of a usage, or None for a model with no price entry.
-
-    >>> round(cost_usd("gpt-4o-mini", 1_000_000, 0) or 0, 2)
-    0.15
-    """
-    price = price_for(model, prices)
-    if price is None:
-        return None
-    uncached = max(prompt_tokens - cached_tokens, 0)
-    return (
-        uncached * price.input
-        + cached_tokens * price.cached_input
-        + completion_tokens * price.output
-    ) / 1_000_000
 
 
 _STRICT_DROP: Final = frozenset(

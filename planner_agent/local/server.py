@@ -5,26 +5,35 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Protocol, TextIO, cast
+from typing import Final, Protocol, TextIO, cast
 
+import openai
+
+from .._connection import Connection
 from ..errors import LocalModelError
 from .assembly import _assemble, _cache_dir, _is_verified, _isatty, _writer, assemble_model
 from .models import DEFAULT_N_CTX, INSTALL_HINT, LocalModelSpec, _resolve_spec_arg, resolve_spec
 
-if TYPE_CHECKING:
-    import openai
+__all__ = [
+    "LOCAL_ENV",
+    "LocalServer",
+    "get_server",
+    "local_connection",
+    "local_enabled",
+    "stop_servers",
+]
 
-    from ..llm._providers import Connection
-
-__all__ = ["LocalServer", "get_server", "local_connection", "stop_servers"]
+#: Set to ``0`` to keep the embedded model from starting (e.g. on CI machines with the extra).
+LOCAL_ENV: Final = "PLANNER_LOCAL"
 
 _LOG_TAIL_LINES: Final = 15
 
@@ -57,6 +66,18 @@ class _Xllamacpp(Protocol):
     def CommonParams(self) -> _CommonParams: ...
 
     def Server(self, params: _CommonParams) -> _Server: ...
+
+
+def local_enabled(env: Mapping[str, str] | None = None) -> bool:
+    """True when the embedded model can serve: ``xllamacpp`` is installed and not switched off.
+
+    Looks for the package without importing it (importing loads llama.cpp).
+
+    >>> local_enabled({LOCAL_ENV: "0"})
+    False
+    """
+    environ = os.environ if env is None else env
+    return environ.get(LOCAL_ENV, "1") != "0" and importlib.util.find_spec("xllamacpp") is not None
 
 
 def _import_xllamacpp() -> _Xllamacpp:
@@ -222,8 +243,6 @@ class LocalServer:
 
     def client(self, timeout: float | None = None) -> openai.OpenAI:
         """An ``openai.OpenAI`` client for this server, its own retries off."""
-        import openai
-
         client = openai.OpenAI(base_url=self.base_url, api_key="local", max_retries=0)
         return client if timeout is None else client.with_options(timeout=timeout)
 
@@ -307,8 +326,6 @@ def local_connection(
     the default. The first use in a process prints one line to stderr saying what happens
     (with assembly percentages when stderr is a TTY or ``verbose``).
     """
-    from ..llm._providers import Connection
-
     out = stream if stream is not None else sys.stderr
     say = _writer(out)
     gguf: Path | None = None

@@ -9,13 +9,11 @@ message, so providers' prompt caches (and llama.cpp's KV cache) reuse the prefix
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from ..errors import PromptTooLargeError
-from ..llm._profiles import Mode
 from ._knowledge import DOCUMENT_SLOTS, Example, Knowledge, examples_text
 from ._template import output_format_section, split_template
 from ._tokens import TokenCounter
@@ -26,17 +24,6 @@ PromptLayout = Literal["cache", "seed"]
 
 _REQUIREMENTS_POINTER: Final = "(The requirements are given in the final message.)"
 _EXAMPLES_POINTER: Final = "(Examples of similar existing steps are given in the final message.)"
-_JSON_NOTES: Final = """\
-Reply with ONE JSON object and nothing else (no prose, no code fence). Describe each input and \
-output once; the tool derives the script contract, the specification, class names, file paths, \
-property paths, node type, registry entry, alignment section and all Implementation Details code \
-from it, so do not write code. Notes:
-- `inputs[].container_path`: the directory the script reads; null for a specification-only \
-dependency. `source_step`/`source_output`: the registered producer and its output name.
-- `outputs[].consumers`: registered downstream steps and the dependency name each declares.
-- `env_vars` become config fields (lower-case name); `sagemaker_settings` only change \
-base-config fields (e.g. use_large_processing_instance).
-- Keep lists short and strings to one sentence."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +85,10 @@ Ranker = Callable[[str, Sequence[Example], int], list[Example]]
 class PromptBuilder:
     """Builds the `Prompt` for one requirements text; static parts are prepared once.
 
-    >>> builder = PromptBuilder(Knowledge.default(), mode="json_schema",
-    ...                         counter=TokenCounter.for_model("gpt-4o"))  # doctest: +SKIP
+    ``instructions`` turns the template's "Expected Output Format" section into the one the
+    output mode wants (the identity keeps the seed's own section).
+
+    >>> builder = PromptBuilder(Knowledge.default(), counter=TokenCounter.for_model("gpt-4o"))  # doctest: +SKIP
     >>> builder.build("Calibrate scores ...").token_table()  # doctest: +SKIP
     """
 
@@ -107,9 +96,8 @@ class PromptBuilder:
         self,
         knowledge: Knowledge,
         *,
-        mode: Mode,
         counter: TokenCounter,
-        schema: dict[str, Any] | None = None,
+        instructions: Callable[[str], str] = lambda section: section,
         layout: PromptLayout = "cache",
         examples: Sequence[Example] | None = None,
         examples_k: int = 2,
@@ -119,7 +107,6 @@ class PromptBuilder:
         reserve_output: int = 0,
     ) -> None:
         self.knowledge = knowledge
-        self.mode: Mode = mode
         self.counter = counter
         self.layout: PromptLayout = layout
         self.examples = tuple(knowledge.examples if examples is None else examples)
@@ -128,7 +115,7 @@ class PromptBuilder:
         self.codebase_digest = codebase_digest
         self.context_window = context_window
         self.reserve_output = reserve_output
-        self._output_text = self._output_instructions(schema)
+        self._output_text = instructions(output_format_section(knowledge.template)[1])
         # documents -> (system text, its sections, tokens of the system message without priming)
         self._static_cache: dict[tuple[tuple[str, str], ...], tuple[str, list[Section], int]] = {}
         self._counts: dict[str, int] = {}
@@ -193,17 +180,6 @@ class PromptBuilder:
         if self.ranker is None:
             return list(self.examples[: self.examples_k])
         return list(self.ranker(requirements, self.examples, self.examples_k))
-
-    def _output_instructions(self, schema: dict[str, Any] | None) -> str:
-        _, section, _ = output_format_section(self.knowledge.template)
-        if self.mode == "markdown":
-            return section
-        heading = "## Expected Output Format\n\n"
-        if self.mode == "json_object" and schema is not None:
-            # Servers without strict schemas need the schema in the prompt itself.
-            text = json.dumps(schema, separators=(",", ":"), sort_keys=True)
-            return f"{heading}{_JSON_NOTES}\n\nThe JSON Schema of the object:\n{text}\n"
-        return f"{heading}{_JSON_NOTES}\n"
 
     def _static(self, documents: dict[str, str]) -> tuple[str, list[Section], int]:
         key = tuple(sorted(documents.items()))

@@ -1,11 +1,12 @@
 """The "Implementation Details" code blocks, read with `ast` (never executed).
 
-Private to `planner_agent.seedformat._reader`; the reverse of `render_code`. `read_blocks` reads every
-Python or JSON block outside the testing section into a `Code`: the ``ScriptContract(...)``
-and ``StepSpecification(...)`` calls (or plain dicts with the same keys), the ``STEP_NAMES``
-entries, the config class's fields (Pydantic fields or ``__init__`` parameters), the builder
-class's name, the script's functions, and the file each block names in its first comment. A
-block that does not parse is read as far as it does (``IMPORT004``).
+Private to `planner_agent.seedformat._reader`; the reverse of the ``_*_code`` writers.
+`read_blocks` reads every Python or JSON block outside the testing section into a `Code`: the
+``ScriptContract(...)`` and ``StepSpecification(...)`` calls (or plain dicts with the same keys),
+the ``STEP_NAMES`` entries, the config class's fields (Pydantic fields or ``__init__``
+parameters), the builder class's name, the script's functions, and the file each block names in
+its first comment. Values are read by `planner_agent._pycode`, which resolves names assigned
+earlier in the block. A block that does not parse is read as far as it does (``IMPORT004``).
 """
 
 from __future__ import annotations
@@ -16,18 +17,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..plan import DataType, DependencyType, NodeType
-from ._blocks import Block
-from ._context import Context, Facts
-from ._literals import (
+from .._pycode import (
     as_str,
+    assigned,
     call_kwargs,
     code_enum,
+    items_of,
+    keywords,
     parse_python,
+    step_type_of,
     str_dict,
     str_list,
     value_of,
 )
+from ..plan import DataType, DependencyType, NodeType
+from ._blocks import Block
+from ._context import Context, Facts
 from ._text import PY_PATH
 
 __all__ = ["Code", "read_blocks"]
@@ -96,18 +101,15 @@ def _spec_item(value: Any, kind: str) -> Facts | None:
 
 def _spec_facts(kw: dict[str, Any]) -> Facts:
     facts: Facts = {}
-    step_type = as_str(kw.get("step_type"))
+    step_type = step_type_of(kw.get("step_type"))
     if step_type:
         facts["step_type"] = step_type
     node_type = code_enum(kw.get("node_type"), NodeType)
     if node_type is not None:
         facts["node_type"] = node_type
     for key, kind in (("dependencies", "dependency"), ("outputs", "output")):
-        items = kw.get(key)
-        if isinstance(items, dict):  # {logical_name: DependencySpec(...)} is also seen
-            items = list(items.values())
-        if isinstance(items, list):
-            facts[key] = [e for e in (_spec_item(v, kind) for v in items) if e]
+        if isinstance(kw.get(key), dict | list):
+            facts[key] = [e for e in (_spec_item(v, kind) for v in items_of(kw[key])) if e]
     return facts
 
 
@@ -123,7 +125,7 @@ def _class_fields(cls: ast.ClassDef) -> list[Facts]:
             entry: Facts = {"name": name, "type": annotation, "default": None}
             value = stmt.value
             if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("Field"):
-                kw = {k.arg: k.value for k in value.keywords if k.arg}
+                kw = keywords(value)
                 first = value.args[0] if value.args else kw.get("default")
                 if first is not None and not (
                     isinstance(first, ast.Constant) and first.value is Ellipsis
@@ -207,13 +209,13 @@ def _read_python(module: ast.Module, block: Block, code: Code) -> None:
     env: dict[str, Any] = {}
     names: dict[int, str] = {}
     for stmt in module.body:
-        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            value = value_of(stmt.value, env)
+        targets, assigned_value = assigned(stmt)
+        if assigned_value is not None:
+            value = value_of(assigned_value, env)
             for target in targets:
                 if isinstance(target, ast.Name):
                     env[target.id] = value
-                    names[id(stmt.value)] = target.id
+                    names[id(assigned_value)] = target.id
                 elif (
                     isinstance(target, ast.Subscript)
                     and isinstance(target.slice, ast.Constant)

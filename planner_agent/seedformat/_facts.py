@@ -18,12 +18,21 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from .. import conventions as cv
+from .._pycode import as_str, code_enum
+from ..conventions import (
+    BASE_CONFIG_FIELDS,
+    PROCESSING_CONFIG_FIELDS,
+    TRAINING_CONFIG_FIELDS,
+    builder_class_name,
+    config_class_name,
+    node_type_for,
+    property_path_for,
+    snake_case,
+)
 from ..plan import DataType, DependencyType, JobType, SageMakerStepType
 from ._blocks import step_from_title
 from ._code import Code
 from ._context import Context, Facts
-from ._literals import as_str, code_enum
 
 __all__ = ["assemble", "find_step_name"]
 
@@ -182,7 +191,7 @@ def _spec(bs: Facts, code: Code, step_name: str, sm_type: Any, ctx: Context) -> 
     for i, out in enumerate(outs):
         if "property_path" not in out:
             kind = _member(out["output_type"], DependencyType) or DependencyType.PROCESSING_OUTPUT
-            out["property_path"] = cv.property_path_for(step_kind, out["logical_name"], kind)
+            out["property_path"] = property_path_for(step_kind, out["logical_name"], kind)
             ctx.warn(
                 "IMPORT006",
                 f"{path}.outputs[{i}].property_path",
@@ -194,7 +203,7 @@ def _spec(bs: Facts, code: Code, step_name: str, sm_type: Any, ctx: Context) -> 
         "step_type": bs.get("step_type") or cs.get("step_type") or step_name,
         "node_type": bs.get("node_type")
         or cs.get("node_type")
-        or cv.node_type_for(bool(deps), bool(outs)).value,
+        or node_type_for(bool(deps), bool(outs)).value,
         "dependencies": [_dependency(d) for d in deps],
         "outputs": [_output(o) for o in outs],
         "job_type_variants": bs.get("job_type_variants", code_variants),
@@ -228,7 +237,7 @@ def _config(bcfg: Facts, code: Code, step_name: str, training: bool, ctx: Contex
     default_base = "BasePipelineConfig" if training else "ProcessingStepConfigBase"
     return {
         "file_path": bcfg.get("file_path") or code.paths.get("config", ""),
-        "class_name": _pick(bcfg, code.config, "class_name", cv.config_class_name(step_name)),
+        "class_name": _pick(bcfg, code.config, "class_name", config_class_name(step_name)),
         "base_class": _pick(bcfg, code.config, "base_class", default_base),
         "step_parameters": _params(step or []),
         "sagemaker_parameters": _params(sagemaker or []),
@@ -252,8 +261,8 @@ def _registry(code: Code, step_name: str, ctx: Context) -> Facts:
     name, entry = found or (step_name, {})
     return {
         "step_name": name,
-        "config_class": as_str(entry.get("config_class")) or cv.config_class_name(name),
-        "builder_step_name": as_str(entry.get("builder_step_name")) or cv.builder_class_name(name),
+        "config_class": as_str(entry.get("config_class")) or config_class_name(name),
+        "builder_step_name": as_str(entry.get("builder_step_name")) or builder_class_name(name),
         "spec_type": as_str(entry.get("spec_type")) or name,
         "sagemaker_step_type": code_enum(entry.get("sagemaker_step_type"), SageMakerStepType),
         "description": as_str(entry.get("description")) or "",
@@ -273,7 +282,7 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
     sm_type = registry["sagemaker_step_type"]
     training = sm_type == SageMakerStepType.TRAINING.value
     script_path = bscript.get("file_path") or code.paths.get("script", "")
-    name = cv.snake_case(step_name)
+    name = snake_case(step_name)
     integration = bullets.get("integration", {})
     return {
         "step_name": step_name,
@@ -284,9 +293,7 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
             "configuration": _config(comp.get("config", {}), code, step_name, training, ctx),
             "step_builder": {
                 "file_path": bb.get("file_path") or code.paths.get("builder", ""),
-                "class_name": _pick(
-                    bb, code.builder, "class_name", cv.builder_class_name(step_name)
-                ),
+                "class_name": _pick(bb, code.builder, "class_name", builder_class_name(step_name)),
                 "special_handling": bb.get("special_handling", []),
             },
             "processing_script": {
@@ -310,7 +317,7 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
 
 
 def _is_sagemaker_field(name: str) -> bool:
-    known = cv.BASE_CONFIG_FIELDS | cv.PROCESSING_CONFIG_FIELDS | cv.TRAINING_CONFIG_FIELDS
+    known = BASE_CONFIG_FIELDS | PROCESSING_CONFIG_FIELDS | TRAINING_CONFIG_FIELDS
     return name in known or bool(re.search(r"instance|volume|max_runtime|image_uri", name))
 
 

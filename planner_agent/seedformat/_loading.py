@@ -4,7 +4,7 @@
 (hand-written, other tools, earlier runs). Enum values that do not exist (``processing_input``
 and friends, the most common mistake in LLM-written plans) are not load failures: they become
 ``ENUM001`` error issues, the closest valid value is substituted so the plan can still be built
-and checked, and the caller decides what to do. Anything else that makes the input unusable
+and checked (`planner_agent._enums`), and the caller decides what to do. Anything else that makes the input unusable
 raises `PlanImportError` with a one-line message naming the file and what was expected.
 
 >>> loaded = load_plan("plans/model_calibration.md")  # doctest: +SKIP
@@ -14,50 +14,24 @@ raises `PlanImportError` with a one-line message naming the file and what was ex
 
 from __future__ import annotations
 
-import copy
-import difflib
 import json
 import os
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any, Literal
 
 from .._files import FileProblem, read_text
-from ..checks import enum_issue
-from ..draft import PlanDraft
+from .._plan_data import plan_from_data
 from ..errors import PlanImportError, shown_path
-from ..plan import (
-    DataType,
-    DependencyType,
-    ImplementationPlan,
-    JobType,
-    NodeType,
-    PlanIssue,
-    SageMakerStepType,
-)
+from ..plan import ImplementationPlan, PlanIssue
+from ._reader import looks_like_plan, parse_markdown
 
-__all__ = [
-    "LoadedPlan",
-    "closest_enum_value",
-    "json_path",
-    "load_plan",
-    "validate_with_enum_repair",
-]
+__all__ = ["LoadedPlan", "PlanFormat", "load_plan"]
 
 PlanFormat = Literal["auto", "markdown", "json"]
-ModelT = TypeVar("ModelT", bound=BaseModel)
+"""What `load_plan` reads its source as; ``"auto"`` decides by the text and the file suffix."""
 
-_ENUMS: tuple[type[StrEnum], ...] = (
-    DependencyType,
-    NodeType,
-    SageMakerStepType,
-    JobType,
-    DataType,
-)
 _MARKDOWN = (
     "a markdown implementation plan ('# Implementation Plan for <Step>' and the seed sections)"
 )
@@ -72,123 +46,6 @@ class LoadedPlan:
     issues: list[PlanIssue] = field(default_factory=list)
     format: Literal["markdown", "json"] = "json"
     unread: list[str] = field(default_factory=list)
-
-
-def json_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
-    """A Pydantic ``loc`` as a JSON path.
-
-    >>> json_path(("components", "step_specification", "dependencies", 0, "dependency_type"))
-    'components.step_specification.dependencies[0].dependency_type'
-    """
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "<root>"
-
-
-def closest_enum_value(value: object, enum_cls: type[StrEnum]) -> StrEnum:
-    """The member of ``enum_cls`` nearest to ``value`` (by value or member name, any case).
-
-    >>> closest_enum_value("processing_input", DependencyType).value
-    'processing_output'
-    >>> closest_enum_value("Internal", NodeType).value
-    'internal'
-    """
-    text = str(value).strip()
-    key = re.sub(r"[\s\-]+", "_", text).lower()
-    for member in enum_cls:
-        if key in (member.value.lower(), member.name.lower()):
-            return member
-    values = [m.value.lower() for m in enum_cls]
-    best = difflib.get_close_matches(key, values, n=1, cutoff=0.0)
-    return next(m for m in enum_cls if m.value.lower() == best[0]) if best else next(iter(enum_cls))
-
-
-def _enum_issue(path: str, value: object, enum_cls: type[StrEnum]) -> PlanIssue:
-    """The rules' ``ENUM001`` issue, plus which value was substituted to build the plan."""
-    issue = enum_issue(path, value, enum_cls)
-    substitute = closest_enum_value(value, enum_cls).value
-    note = f"; read as {substitute!r} so the plan could be loaded"
-    return issue.model_copy(update={"message": issue.message + note})
-
-
-def _enum_for(error: Any) -> type[StrEnum] | None:
-    """The enum class a Pydantic ``enum`` error expected (matched by its set of values)."""
-    expected = set(re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", ""))))
-    return next((e for e in _ENUMS if {m.value for m in e} == expected), None)
-
-
-def _set_at(data: Any, loc: tuple[int | str, ...], value: Any) -> None:
-    target = data
-    for part in loc[:-1]:
-        target = target[part]
-    target[loc[-1]] = value
-
-
-def validate_with_enum_repair(
-    model: type[ModelT], data: Any, *, max_rounds: int = 5
-) -> tuple[ModelT, list[PlanIssue]]:
-    """Validate ``data`` as ``model``; invalid enum values become ``ENUM001`` issues.
-
-    Each invalid value is replaced by the closest valid one and validation is repeated, so a
-    plan object is built. Any other validation error is re-raised as the `ValidationError`.
-
-    >>> plan, issues = validate_with_enum_repair(ImplementationPlan, data)  # doctest: +SKIP
-    >>> [i.code for i in issues]  # doctest: +SKIP
-    ['ENUM001']
-    """
-    data = copy.deepcopy(data)
-    issues: list[PlanIssue] = []
-    for _ in range(max_rounds):
-        try:
-            return model.model_validate(data), issues
-        except ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            fixable = [(e, _enum_for(e)) for e in errors if e["type"] == "enum"]
-            if len(fixable) != len(errors) or any(cls is None for _, cls in fixable):
-                raise
-            for error, cls in fixable:
-                assert cls is not None  # checked above; narrows for mypy
-                loc = tuple(error["loc"])
-                issues.append(_enum_issue(json_path(loc), error["input"], cls))
-                _set_at(data, loc, closest_enum_value(error["input"], cls).value)
-    return model.model_validate(data), issues
-
-
-def _validation_message(name: str, what: str, exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    shown = "; ".join(f"{json_path(tuple(e['loc']))}: {e['msg']}" for e in errors[:5])
-    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
-    return f"{name} is not a valid {what}: {shown}{more}"
-
-
-def plan_from_data(data: Any, name: str) -> tuple[ImplementationPlan, list[PlanIssue]]:
-    """Full plan, plan draft or a saved PlanResult (``{"plan": {...}}``) -> plan and ENUM issues.
-
-    ``name`` says what ``data`` came from in a `PlanImportError`.
-    """
-    if isinstance(data, dict) and isinstance(data.get("plan"), dict) and "components" not in data:
-        data = data["plan"]
-    if isinstance(data, dict) and "components" in data:
-        try:
-            return validate_with_enum_repair(ImplementationPlan, data)
-        except ValidationError as exc:
-            raise PlanImportError(_validation_message(name, "implementation plan", exc)) from None
-    draft_keys = {"sagemaker_step_type", "inputs", "outputs", "purpose"}
-    if isinstance(data, dict) and "step_name" in data and draft_keys & data.keys():
-        try:
-            draft, issues = validate_with_enum_repair(PlanDraft, data)
-            return draft.to_plan(), issues
-        except ValidationError as exc:
-            raise PlanImportError(_validation_message(name, "plan draft", exc)) from None
-    got = (
-        f"an object with keys {sorted(data)[:6]}" if isinstance(data, dict) else type(data).__name__
-    )
-    raise PlanImportError(
-        f"{name} is JSON but not an implementation plan: expected an object with 'components' and"
-        f" 'registry_entry' (ImplementationPlan) or 'step_name' and 'sagemaker_step_type'"
-        f" (PlanDraft); got {got}"
-    )
 
 
 def _read_file(path: Path) -> str:
@@ -257,8 +114,6 @@ def load_plan(source: str | Path, *, format: PlanFormat = "auto") -> LoadedPlan:
     Traceback (most recent call last):
     planner_agent.errors.PlanImportError: plan file not found: 'missing.md' ...
     """
-    from ._reader import looks_like_plan, parse_markdown  # markdown builds on this module
-
     if format not in ("auto", "markdown", "json"):
         raise PlanImportError(f"unknown plan format {format!r}; use 'auto', 'markdown' or 'json'")
     text, name, suffix = _source_text(source)

@@ -1,6 +1,6 @@
 """Read seed-format markdown back into an `ImplementationPlan` (lenient import).
 
-Reads exactly what ``render.render_markdown`` writes, and the variations found in plans written
+Reads exactly what `render_markdown` writes, and the variations found in plans written
 by people and other tools: ``*``/``-``/numbered bullets at any indentation, bold labels, labels
 under ``###`` headings, ``name: /path``, ``name -> /path`` and ``name (/path)``, markdown
 tables, headings with other wording or numbering, a ``` ```markdown ``` wrapper, and sections
@@ -25,11 +25,10 @@ IMPORT005 bullets and code blocks disagree; the bullet value was kept
 IMPORT006 a value was not stated and was derived (registry entry, types, paths, scores)
 ========= =============================================================================
 
-The reading is done by private modules: ``blocks`` splits the text into sections,
-bullet trees and code blocks; ``sections`` (with ``components``,
-``entries``, ``labels`` and ``text``) reads the bullets;
-``code`` (with ``markdown.literals``) reads the code blocks; ``facts`` combines
-both into the plan's data, which is validated here.
+The reading is done by private modules: ``_blocks`` splits the text into sections, bullet
+trees and code blocks; ``_sections`` (with ``_components``, ``_entries``, ``_labels`` and
+``_text``) reads the bullets; ``_code`` (with `planner_agent._pycode`) reads the code blocks;
+``_facts`` combines both into the plan's data, which is validated here.
 
 >>> parsed = parse_markdown(open("plan.md").read())  # doctest: +SKIP
 >>> parsed.plan.components.script_contract.input_paths[0].logical_name  # doctest: +SKIP
@@ -42,13 +41,13 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from .._enums import json_path, validate_with_enum_repair
 from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
 from ._blocks import SECTION_NAMES, has_plan_structure, read_document, unwrap
 from ._code import read_blocks
 from ._context import Context
 from ._facts import assemble, find_step_name
-from ._loading import json_path, validate_with_enum_repair
 from ._sections import read_sections
 
 __all__ = ["ParsedMarkdown", "looks_like_plan", "parse_markdown"]
@@ -80,7 +79,7 @@ def parse_markdown(text: str) -> ParsedMarkdown:
     Raises `PlanImportError` only when ``text`` has no plan structure at all (no plan title
     and fewer than two seed sections), or no step name can be found anywhere.
 
-    >>> from planner_agent.seedformat._writer import render_markdown
+    >>> from planner_agent.seedformat import render_markdown
     >>> parse_markdown(render_markdown(plan)).plan == plan  # doctest: +SKIP
     True
     """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import conventions as cv
+from ..conventions import DEFAULT_REGISTRY, LEGACY_ALIASES
 from ._blocks import SECTION_NAMES, Node, Section, tree
 from ._components import flatten_headings, read_components
 from ._context import Context, Facts
@@ -151,7 +151,7 @@ def _link_entry(text: str, fields: dict[str, Any]) -> Facts | None:
             "dependency": fields.get("dependency", ""),
         }
     plain = plain_text(text)
-    known = set(cv.DEFAULT_REGISTRY) | set(cv.LEGACY_ALIASES)
+    known = set(DEFAULT_REGISTRY) | set(LEGACY_ALIASES)
     lead = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:[:(]|$|\s[-\u2014\u2013]\s)", plain)
     tokens = re.findall(r"[A-Za-z][A-Za-z0-9_]*", plain)
     step = lead.group(1) if lead else next((t for t in tokens if t in known), "")

@@ -1,10 +1,11 @@
 """Render an `ImplementationPlan` as the seed prompt's "Expected Output Format" markdown.
 
 The output uses the seed's headings and bullet labels verbatim, so people who read the seed's
-plans today read these the same way, and ``markdown.parse_markdown`` reads them back into the
-same plan. Lists always render as sub-bullets (an empty list as ``(none)``), multi-line text
-as indented continuation lines, and the "Implementation Details" code blocks come from
-``render_code``. The output is deterministic: the same plan gives the same text.
+plans today read these the same way, and `parse_markdown` reads them back into the same plan.
+Lists always render as sub-bullets (an empty list as ``(none)``), multi-line text as indented
+continuation lines, and the "Implementation Details" code blocks come from ``_spec_code``,
+``_config_code``, ``_script_code`` and ``_builder_code``. The output is deterministic: the same
+plan gives the same text.
 
 >>> text = render_markdown(plan)  # doctest: +SKIP
 >>> text.splitlines()[0]  # doctest: +SKIP
@@ -26,7 +27,10 @@ from ..plan import (
     ResolverCandidate,
     UpstreamLink,
 )
-from . import _code_writer as render_code
+from ._builder_code import builder_block
+from ._config_code import config_block
+from ._script_code import script_block
+from ._spec_code import contract_block, registry_block, spec_block
 
 __all__ = ["EMPTY", "MISSING", "SECTION_TITLES", "render_markdown"]
 
@@ -232,12 +236,12 @@ def render_markdown(plan: ImplementationPlan) -> str:
     for title, body in zip(SECTION_TITLES, _sections(plan), strict=True):
         lines += ["", f"## {title}", *body]
     blocks = (
-        render_code.registry_block(plan),
-        render_code.contract_block(plan),
-        render_code.spec_block(plan),
-        render_code.config_block(plan),
-        render_code.script_block(plan),
-        render_code.builder_block(plan),
+        registry_block(plan),
+        contract_block(plan),
+        spec_block(plan),
+        config_block(plan),
+        script_block(plan),
+        builder_block(plan),
     )
     lines += ["", "## Implementation Details"]
     for title, code in zip(_DETAIL_TITLES, blocks, strict=True):

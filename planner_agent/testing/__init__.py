@@ -1,4 +1,4 @@
-"""A scripted OpenAI-compatible HTTP server for offline tests.
+"""Scripted OpenAI-compatible endpoints for offline tests.
 
 :class:`ScriptedServer` listens on ``127.0.0.1`` (ephemeral port) in a daemon thread and
 answers chat-completion requests from a *script*: either a sequence of :class:`Reply`
@@ -14,9 +14,17 @@ minimal Files + Batch API whose batches complete immediately (or after a few pol
         assert out.choices[0].message.content == "hello"
         assert server.requests[0].messages[0]["content"] == "hi"
 
+:class:`ScriptedTransport` is the same endpoint without a socket: it serves the same script,
+routes and records through an ``httpx2`` mock transport handed to the ``openai`` client::
+
+    from planner_agent.testing import ScriptedTransport, plan_responder
+
+    double = ScriptedTransport(plan_responder())
+    result = Planner(client=double.client(), model="gpt-4.1-mini").plan(requirements)
+
 Batch lines are answered by the same script and recorded with path :data:`BATCH_LINE_PATH`
 (``"/v1/batches:line"``) and their ``custom_id``; :attr:`ScriptedServer.chat_requests`
-counts only HTTP chat-completion requests.
+counts only HTTP chat-completion requests (both doubles have the same inspection API).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from .plans import plan_responder, sample_draft
 from .replies import BATCH_LINE_PATH, RecordedRequest, Reply, Responder, Usage
 from .server import ScriptedServer
 from .server import _HTTPServer as _HTTPServer  # benchmarks/throughput.py tunes its backlog
+from .transport import ScriptedTransport
 
 __all__ = [
     "BATCH_LINE_PATH",
@@ -32,6 +41,7 @@ __all__ = [
     "Reply",
     "Responder",
     "ScriptedServer",
+    "ScriptedTransport",
     "Usage",
     "plan_responder",
     "sample_draft",

@@ -1,4 +1,4 @@
-"""The HTTP response value and the OpenAI-style JSON error bodies shared by every route."""
+"""The response value and the OpenAI-style JSON error bodies shared by every route."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ _ERROR_CODES = {401: "invalid_api_key", 404: "not_found", 429: "rate_limit_excee
 
 
 class _Response(NamedTuple):
+    """One answer; each wire waits ``delay`` seconds (a reply's) before sending it."""
+
     status: int
     body: bytes
     content_type: str = "application/json"
     headers: Mapping[str, str] = {}
+    delay: float = 0.0
 
 
 def _error_body(status: int, message: str) -> dict[str, Any]:

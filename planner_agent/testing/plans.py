@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..draft import PlanDraft
+from ..seedformat import render_markdown
 from .replies import RecordedRequest, Reply, Responder, Usage
 
 _HEADING = re.compile(r"^#\s+([A-Z][A-Za-z0-9]*)\s*$", re.MULTILINE)
@@ -94,9 +96,6 @@ def plan_responder(*, delay: float = 0.0, usage: Usage | None = None) -> Respond
         found = _HEADING.search(text)
         draft = sample_draft(found.group(1) if found else "ExampleStep")
         if request.response_format is None:
-            from ..draft import PlanDraft
-            from ..seedformat._writer import render_markdown
-
             content = render_markdown(PlanDraft.model_validate(draft).to_plan())
             return Reply(content, delay=delay, usage=usage)
         return Reply.json(draft, delay=delay, usage=usage)

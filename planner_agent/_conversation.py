@@ -1,0 +1,260 @@
+"""The conversation core: one planning run as a sans-IO generator, and its two drivers.
+
+``Conversation.flow()`` walks prompt -> request -> reply -> parse -> check -> (re-ask | result):
+it yields each chat-completion request, is sent each `Reply`, has transport errors thrown into
+it (a rejected ``response_format`` steps ``mode="auto"`` down to the mode's fallback) and
+returns the `PlanResult`. Nothing else walks that loop: `drive` and `adrive` move requests and
+replies for `Planner.plan`/`aplan`, and the batch engine and the OpenAI Batch API path drive the
+same generator with their own transports (the spirit of httpx's ``Auth.auth_flow``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ._usage import Attempt, Usage
+from .checks import sort_issues
+from .conventions import Layout
+from .errors import (
+    IncompleteOutputError,
+    LLMError,
+    PlanIssuesError,
+    PlanningError,
+    PlanRefusedError,
+    UnsupportedResponseFormatError,
+)
+from .llm._modes import OutputMode
+from .llm._transport import Reply
+from .plan import ImplementationPlan, PlanIssue
+from .prompt._builder import Prompt
+from .result import PlanResult
+
+__all__ = ["Conversation", "Flow", "PlanRun", "Planning", "adrive", "drive"]
+
+Request = dict[str, Any]
+#: A conversation in progress: yields requests, is sent replies, returns the result.
+Flow = Generator[Request, Reply, PlanResult]
+
+
+class Planning(Protocol):
+    """What the conversation needs from a planner (`Planner` is the implementation)."""
+
+    model: str
+    max_attempts: int
+    max_tokens: int
+    strict: bool
+    layout: Layout
+
+    @property
+    def output_mode(self) -> OutputMode:
+        """The mode in use now (after any ``auto`` fallback)."""
+        ...
+
+    def build_prompt(self, text: str, mode: OutputMode) -> Prompt:
+        """The prompt for requirements ``text`` in ``mode``."""
+        ...
+
+    def request_for(self, messages: list[dict[str, str]], mode: OutputMode) -> Request:
+        """The chat-completion request for ``messages`` in ``mode``."""
+        ...
+
+    def examine(
+        self, plan: ImplementationPlan, text: str
+    ) -> tuple[ImplementationPlan, list[PlanIssue]]:
+        """The plan as shown to the user (resolver candidates added) and its check findings."""
+        ...
+
+    def fall_back(self, exc: UnsupportedResponseFormatError, mode: OutputMode) -> None:
+        """Step down after ``mode`` was rejected, or re-raise ``exc``."""
+        ...
+
+    def cost(self, usage: Usage) -> float | None:
+        """Dollar cost of ``usage`` (None: no price known)."""
+        ...
+
+
+@dataclass
+class PlanRun:
+    """State of one run in one mode: the growing conversation and the attempts so far."""
+
+    prompt: Prompt
+    mode: OutputMode
+    messages: list[dict[str, str]]
+    attempts: list[Attempt] = field(default_factory=list)
+    best: tuple[ImplementationPlan, list[PlanIssue]] | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+
+class Conversation:
+    """One planning run for requirements ``text`` (already loaded and validated)."""
+
+    def __init__(self, planner: Planning, text: str) -> None:
+        self.planner = planner
+        self.text = text
+        #: The run in progress (None before the first request); its attempts are what was spent.
+        self.run: PlanRun | None = None
+
+    def start(self, mode: OutputMode | None = None) -> PlanRun:
+        """A fresh run in ``mode`` (default: the planner's current mode)."""
+        mode = mode or self.planner.output_mode
+        prompt = self.planner.build_prompt(self.text, mode)
+        # A copy: re-asks append to it, never to the prompt's own tuple.
+        return PlanRun(prompt, mode, [dict(m) for m in prompt.messages])
+
+    def first_request(self, mode: OutputMode | None = None) -> Request:
+        """The first request of a run in ``mode``, without starting one (keys, batch files)."""
+        run = self.start(mode)
+        return self.planner.request_for(run.messages, run.mode)
+
+    def flow(self, reply: Reply | None = None) -> Flow:
+        """The run as a generator; ``reply`` answers the first request before anything is sent.
+
+        (A Batch API answer arrives that way.) Errors thrown in at a ``yield`` propagate, except
+        a rejected response format, after which the run starts again in the fallback mode.
+        """
+        while True:
+            self.run = run = self.start()
+            try:
+                while True:
+                    if reply is None:
+                        reply = yield self.planner.request_for(run.messages, run.mode)
+                    result = self._receive(run, reply)
+                    reply = None
+                    if result is not None:
+                        return result
+            except UnsupportedResponseFormatError as exc:
+                self.planner.fall_back(exc, run.mode)  # re-raises when there is no fallback
+                reply = None
+            except LLMError as exc:
+                # What was paid for so far travels with the error (a transport failure after
+                # re-asks included).
+                if not exc.attempts:
+                    exc.attempts = list(run.attempts)
+                raise
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """The attempts of the current run."""
+        return [] if self.run is None else self.run.attempts
+
+    def _receive(self, run: PlanRun, reply: Reply) -> PlanResult | None:
+        """Take the reply to the last request: a result, or None after queuing a re-ask."""
+        planner, number = self.planner, len(run.attempts) + 1
+        if reply.refusal or reply.finish_reason == "content_filter":
+            run.attempts.append(_attempt(number, reply))
+            raise PlanRefusedError(
+                f"The model refused to plan this step: {reply.refusal or 'content filtered'}. "
+                "Rephrase the requirements; refusals are not re-asked.",
+                refusal=reply.refusal or "",
+                attempts=run.attempts,
+            )
+        if reply.finish_reason == "length":
+            run.attempts.append(
+                _attempt(number, reply, ("<root>: output truncated at max_tokens",))
+            )
+            if run.best is None:
+                raise IncompleteOutputError(
+                    f"The reply was cut off at max_tokens={planner.max_tokens} (finish_reason "
+                    "'length'). Raise max_tokens (or --max-tokens), or use a model with a larger "
+                    "output limit.",
+                    attempts=run.attempts,
+                )
+            return self._result(run)
+        parsed = run.mode.parse(reply.text, planner.layout)
+        issues: list[PlanIssue] = []
+        if parsed.plan is not None:
+            plan, found = planner.examine(parsed.plan, self.text)
+            issues = sort_issues([*parsed.issues, *found])
+            run.best = (plan, issues)
+        run.attempts.append(_attempt(number, reply, parsed.errors, tuple(issues)))
+        errors = list(parsed.errors) + [
+            f"{i.path}: [{i.code}] {i.message}" for i in issues if i.is_error
+        ]
+        if not errors:
+            return self._result(run)
+        if number >= planner.max_attempts:
+            if run.best is None:
+                raise PlanningError(
+                    f"No schema-valid plan after {number} attempt(s); last errors: "
+                    + "; ".join(errors[:3]),
+                    attempts=run.attempts,
+                    usage=sum((a.usage for a in run.attempts), Usage()),
+                )
+            return self._result(run)
+        run.messages.append({"role": "assistant", "content": reply.text})
+        run.messages.append({"role": "user", "content": run.mode.reask(errors)})
+        return None
+
+    def _result(self, run: PlanRun) -> PlanResult:
+        assert run.best is not None
+        plan, issues = run.best
+        usage = sum((a.usage for a in run.attempts), Usage())
+        result = PlanResult(
+            plan=plan,
+            issues=issues,
+            attempts=list(run.attempts),
+            model=self.planner.model,
+            mode=run.mode.name,
+            cost_usd=self.planner.cost(usage),
+            prompt_tokens=run.prompt.section_tokens(),
+            token_counts_exact=run.prompt.exact,
+            trimmed=list(run.prompt.trimmed),
+            elapsed_s=time.perf_counter() - run.started,
+        )
+        if self.planner.strict and not result.ok:
+            raise PlanIssuesError(
+                f"The plan for {plan.step_name} still has {len(result.errors)} error(s) after "
+                f"{len(run.attempts)} attempt(s): " + "; ".join(str(i) for i in result.errors[:3]),
+                result=result,
+            )
+        return result
+
+
+def _attempt(
+    number: int, reply: Reply, errors: tuple[str, ...] = (), issues: tuple[PlanIssue, ...] = ()
+) -> Attempt:
+    return Attempt(
+        number,
+        reply.text,
+        reply.finish_reason,
+        reply.usage,
+        reply.latency_s,
+        errors,
+        issues,
+        reply.retries,
+    )
+
+
+def drive(flow: Flow, send: Callable[[Request], Reply]) -> PlanResult:
+    """Run ``flow`` to its result, sending each request with ``send`` (blocking)."""
+    try:
+        request = next(flow)
+        while True:
+            try:
+                reply = send(request)
+            except Exception as exc:  # the conversation decides (a format rejection steps down)
+                request = flow.throw(exc)
+                continue
+            request = flow.send(reply)
+    except StopIteration as stop:
+        result: PlanResult = stop.value
+        return result
+
+
+async def adrive(flow: Flow, send: Callable[[Request], Awaitable[Reply]]) -> PlanResult:
+    """`drive` for asyncio: ``await send(request)`` for each request."""
+    try:
+        request = next(flow)
+        while True:
+            try:
+                reply = await send(request)
+            except Exception as exc:
+                request = flow.throw(exc)
+                continue
+            request = flow.send(reply)
+    except StopIteration as stop:
+        result: PlanResult = stop.value
+        return result
