@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from ._conversation import Conversation
+from ._usage import UsageLimits
 from ._version import VERSION
 from .api import aplan_step, plan_step
 from .batch import BatchFileLimits, BatchItem, BatchResult, aplan_steps, plan_steps
@@ -35,6 +36,7 @@ from .errors import (
     TemplateError,
     TransportError,
     UnsupportedResponseFormatError,
+    UsageLimitExceededError,
 )
 from .llm._modes import OutputMode, register_mode, unregister_mode
 from .llm._profiles import Price
@@ -106,6 +108,8 @@ __all__ = [
     "TransportError",
     "UnsupportedResponseFormatError",
     "Usage",
+    "UsageLimitExceededError",
+    "UsageLimits",
     "__version__",
     "aplan_step",
     "aplan_steps",

@@ -10,12 +10,13 @@ same generator with their own transports (the spirit of httpx's ``Auth.auth_flow
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ._usage import Attempt, Usage
+from ._usage import Attempt, Usage, UsageLimits
 from .checks import sort_issues
 from .conventions import Layout
 from .errors import (
@@ -25,6 +26,7 @@ from .errors import (
     PlanningError,
     PlanRefusedError,
     UnsupportedResponseFormatError,
+    UsageLimitExceededError,
 )
 from .llm._modes import OutputMode
 from .llm._transport import Reply
@@ -34,6 +36,7 @@ from .result import PlanResult
 
 __all__ = ["Conversation", "Flow", "PlanRun", "Planning", "adrive", "drive"]
 
+logger = logging.getLogger(__name__)
 Request = dict[str, Any]
 #: A conversation in progress: yields requests, is sent replies, returns the result.
 Flow = Generator[Request, Reply, PlanResult]
@@ -47,6 +50,8 @@ class Planning(Protocol):
     max_tokens: int
     strict: bool
     layout: Layout
+    usage_limits: UsageLimits | None
+    on_attempt: Callable[[Attempt], None] | None
 
     @property
     def output_mode(self) -> OutputMode:
@@ -127,6 +132,12 @@ class Conversation:
                         return result
             except UnsupportedResponseFormatError as exc:
                 self.planner.fall_back(exc, run.mode)  # re-raises when there is no fallback
+                logger.warning(
+                    "%s rejected by the endpoint; falling back to %s (%s)",
+                    run.mode.name,
+                    self.planner.output_mode.name,
+                    exc.message,
+                )
                 reply = None
             except LLMError as exc:
                 # What was paid for so far travels with the error (a transport failure after
@@ -144,7 +155,7 @@ class Conversation:
         """Take the reply to the last request: a result, or None after queuing a re-ask."""
         planner, number = self.planner, len(run.attempts) + 1
         if reply.refusal or reply.finish_reason == "content_filter":
-            run.attempts.append(_attempt(number, reply))
+            self._record(run, _attempt(number, reply))
             raise PlanRefusedError(
                 f"The model refused to plan this step: {reply.refusal or 'content filtered'}. "
                 "Rephrase the requirements; refusals are not re-asked.",
@@ -152,9 +163,7 @@ class Conversation:
                 attempts=run.attempts,
             )
         if reply.finish_reason == "length":
-            run.attempts.append(
-                _attempt(number, reply, ("<root>: output truncated at max_tokens",))
-            )
+            self._record(run, _attempt(number, reply, ("<root>: output truncated at max_tokens",)))
             if run.best is None:
                 raise IncompleteOutputError(
                     f"The reply was cut off at max_tokens={planner.max_tokens} (finish_reason "
@@ -169,7 +178,7 @@ class Conversation:
             plan, found = planner.examine(parsed.plan, self.text)
             issues = sort_issues([*parsed.issues, *found])
             run.best = (plan, issues)
-        run.attempts.append(_attempt(number, reply, parsed.errors, tuple(issues)))
+        self._record(run, _attempt(number, reply, parsed.errors, tuple(issues)))
         errors = list(parsed.errors) + [
             f"{i.path}: [{i.code}] {i.message}" for i in issues if i.is_error
         ]
@@ -184,9 +193,48 @@ class Conversation:
                     usage=sum((a.usage for a in run.attempts), Usage()),
                 )
             return self._result(run)
+        reask = run.mode.reask(errors)
+        crossed = self._over_budget(run, reply, reask)
+        if crossed is not None:
+            if run.best is None:
+                raise UsageLimitExceededError(
+                    f"Stopped before attempt {number + 1}: it would cross the usage limit "
+                    f"{crossed}, and no schema-valid plan came yet. Raise usage_limits or "
+                    "simplify the requirements.",
+                    attempts=run.attempts,
+                )
+            logger.warning("stopped before a re-ask: it would cross the usage limit %s", crossed)
+            return self._result(run)
         run.messages.append({"role": "assistant", "content": reply.text})
-        run.messages.append({"role": "user", "content": run.mode.reask(errors)})
+        run.messages.append({"role": "user", "content": reask})
         return None
+
+    def _record(self, run: PlanRun, attempt: Attempt) -> None:
+        run.attempts.append(attempt)
+        logger.info(
+            "attempt %d (%s): %d parse error(s), %d issue(s), %d+%d tokens, %.2f s, %d retries",
+            attempt.number,
+            run.mode.name,
+            len(attempt.errors),
+            len(attempt.issues),
+            attempt.usage.prompt_tokens,
+            attempt.usage.completion_tokens,
+            attempt.latency_s,
+            attempt.transport_retries,
+        )
+        if self.planner.on_attempt is not None:
+            self.planner.on_attempt(attempt)
+
+    def _over_budget(self, run: PlanRun, reply: Reply, reask: str) -> str | None:
+        """The limit a re-ask would cross: its prompt is the last one plus reply and errors."""
+        limits = self.planner.usage_limits
+        if limits is None:
+            return None
+        spent = sum((a.usage for a in run.attempts), Usage())
+        # The re-ask resends the conversation: the last prompt, the reply, the error list.
+        next_prompt = reply.usage.prompt_tokens + reply.usage.completion_tokens + len(reask) // 3
+        cost = self.planner.cost(spent + Usage(next_prompt, 0))
+        return limits.crossed(spent, next_prompt=next_prompt, cost=cost)
 
     def _result(self, run: PlanRun) -> PlanResult:
         assert run.best is not None

@@ -10,7 +10,7 @@ from typing import Any
 
 from .plan import PlanIssue
 
-__all__ = ["Attempt", "Usage"]
+__all__ = ["Attempt", "Usage", "UsageLimits"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,41 @@ class Attempt:
             "issues": [i.model_dump(mode="json") for i in self.issues],
             "transport_retries": self.transport_retries,
         }
+
+
+@dataclass(frozen=True)
+class UsageLimits:
+    """Spending limits: planning stops before a request that would cross one.
+
+    >>> UsageLimits(total_tokens=1000).crossed(Usage(600, 300), next_prompt=200, cost=None)
+    'total_tokens 1000 (spent 900, the next request needs about 200 more)'
+    """
+
+    total_tokens: int | None = None
+    cost_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("total_tokens", "cost_usd"):
+            value = getattr(self, name)
+            ok = value is None or (
+                isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+            )
+            if not ok:
+                raise ValueError(
+                    f"UsageLimits.{name} must be a positive number or None; got {value!r}"
+                )
+
+    def crossed(self, spent: Usage, *, next_prompt: int, cost: float | None) -> str | None:
+        """Which limit the next request (about ``next_prompt`` prompt tokens) would cross.
+
+        ``cost`` is the dollar cost of ``spent`` plus that prompt (None when no price is known:
+        then a cost limit cannot be checked and does not stop anything).
+        """
+        if self.total_tokens is not None and spent.total_tokens + next_prompt > self.total_tokens:
+            return (
+                f"total_tokens {self.total_tokens} (spent {spent.total_tokens}, the next request "
+                f"needs about {next_prompt} more)"
+            )
+        if self.cost_usd is not None and cost is not None and cost > self.cost_usd:
+            return f"cost_usd {self.cost_usd:g} (spent and next request: about ${cost:.4f})"
+        return None

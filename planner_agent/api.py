@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Unpack
 
 from .planner import Planner
@@ -12,7 +12,9 @@ from .settings import PlannerKeywords
 __all__ = ["aplan_step", "plan_step"]
 
 
-def plan_step(requirements: str | Path, **kwargs: Unpack[PlannerKeywords]) -> PlanResult:
+def plan_step(
+    requirements: str | os.PathLike[str], **kwargs: Unpack[PlannerKeywords]
+) -> PlanResult:
     """Plan one new pipeline step: requirements in, a typed and checked plan out.
 
     Keywords are those of `Planner` (``client``, ``model``, ``mode``, ``max_attempts``,
@@ -24,7 +26,9 @@ def plan_step(requirements: str | Path, **kwargs: Unpack[PlannerKeywords]) -> Pl
     return Planner(**kwargs).plan(requirements)
 
 
-async def aplan_step(requirements: str | Path, **kwargs: Unpack[PlannerKeywords]) -> PlanResult:
+async def aplan_step(
+    requirements: str | os.PathLike[str], **kwargs: Unpack[PlannerKeywords]
+) -> PlanResult:
     """Async `plan_step` (use an ``AsyncOpenAI`` client for real concurrency).
 
     >>> result = await aplan_step("...", client=AsyncOpenAI())  # doctest: +SKIP

@@ -25,7 +25,7 @@ from .llm._modes import mode_names
 from .llm._providers import DEFAULT_OPENAI_MODEL
 from .plan import PlanIssue, Severity
 from .planner import Planner
-from .prompt._requirements import load_requirements
+from .prompt._requirements import load_requirements, requirements_argument
 from .prompt._tokens import ApproximateTokenCountWarning
 from .schemas import render_schema, schema_documents, write_schemas
 from .seedformat._loading import load_plan
@@ -99,7 +99,8 @@ def _output_file(raw: str) -> Path:
 def _cmd_plan(args: argparse.Namespace) -> int:
 
     out = _output_file(args.output) if args.output else None
-    result = Planner.from_settings(_settings(args)).plan(args.requirements)
+    requirements = requirements_argument(args.requirements)
+    result = Planner.from_settings(_settings(args)).plan(requirements)
     code = EXIT_OK if result.ok else EXIT_PLAN_ERRORS
     if out is None:
         sys.stdout.write(result.to_markdown())
@@ -129,7 +130,7 @@ def _cmd_prompt(args: argparse.Namespace) -> int:
             model=os.environ.get("PLANNER_MODEL") or DEFAULT_OPENAI_MODEL
         )
     planner = Planner.from_settings(settings)
-    prompt = planner.prompt(args.requirements)
+    prompt = planner.prompt(requirements_argument(args.requirements))
     sys.stdout.write(prompt.to_text() + "\n")
     print(f"\nmodel {planner.model}, mode {planner.mode}\n{prompt.token_table()}", file=sys.stderr)
     return EXIT_OK
@@ -179,7 +180,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     loaded = load_plan(Path(args.plan))
     requirements = None
     if args.requirements:
-        requirements = load_requirements(args.requirements)
+        requirements = load_requirements(requirements_argument(args.requirements))
     found = check_plan(
         loaded.plan,
         codebase=args.codebase,

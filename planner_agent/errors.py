@@ -52,6 +52,7 @@ __all__ = [
     "TemplateError",
     "TransportError",
     "UnsupportedResponseFormatError",
+    "UsageLimitExceededError",
     "redact",
     "register_secret",
     "shown_path",
@@ -202,6 +203,10 @@ class PlanRefusedError(LLMError):
     ) -> None:
         super().__init__(message, attempts=attempts)
         self.refusal = refusal
+
+
+class UsageLimitExceededError(LLMError):
+    """The next request would cross a `UsageLimits` limit and no plan was received yet."""
 
 
 class PlanningError(PlannerError):

@@ -8,7 +8,7 @@ request for a conversation, the checks of a plan, the mode to fall back to, the 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -16,7 +16,7 @@ import openai
 
 from ._conversation import Conversation, adrive, drive
 from ._sync import run_sync
-from ._usage import Usage
+from ._usage import Attempt, Usage, UsageLimits
 from .checks import Rule, check_plan, select_rules
 from .checks._codebase import CodebaseIndex, rank_examples
 from .checks._resolver import resolver_candidates
@@ -27,10 +27,8 @@ from .llm._modes import OutputMode, get_mode
 from .llm._profiles import (
     ModelProfile,
     Price,
-    bounded_schema,
     cost_usd,
     profile_for,
-    strict_schema,
 )
 from .llm._providers import Connection, Provider, resolve_provider
 from .llm._transport import RateGate, RetryPolicy, Transport
@@ -83,6 +81,8 @@ class Planner:
         disable_rules: Iterable[str] = (),
         extra_rules: Iterable[Rule] = (),
         rate_gate: RateGate | None = None,
+        usage_limits: UsageLimits | None = None,
+        on_attempt: Callable[[Attempt], None] | None = None,
         **options: Unpack[RequestOptions],
     ) -> None:
         settings = Settings(
@@ -104,6 +104,8 @@ class Planner:
             disable_rules=disable_rules,
             extra_rules=extra_rules,
             rate_gate=rate_gate,
+            usage_limits=usage_limits,
+            on_attempt=on_attempt,
             options=dict(options),
         )
         self._setup(settings, client)
@@ -162,6 +164,8 @@ class Planner:
         self.retry_policy = RetryPolicy(retries=s.transport_retries)
         self.rate_gate = s.rate_gate or RateGate()
         self.prices = s.prices
+        self.usage_limits = s.usage_limits
+        self.on_attempt = s.on_attempt
         # Validated now (unknown or duplicate codes), not after the first paid reply.
         self.rules = select_rules(extra_rules=s.extra_rules, disable=s.disable_rules)
         self.prompt_layout: PromptLayout = s.prompt_layout
@@ -202,28 +206,23 @@ class Planner:
         return self._mode
 
     def schema(self) -> dict[str, Any]:
-        """The JSON Schema sent to this endpoint (strict / bounded per the profile)."""
+        """The JSON Schema sent to this endpoint, in the profile's dialect."""
         if self._schema is None:  # generating it costs milliseconds: once per planner
-            schema = PlanDraft.model_json_schema()
-            if self.profile.strict:
-                schema = strict_schema(schema)
-            if self.profile.bounded:
-                schema = bounded_schema(schema)
-            self._schema = schema
+            self._schema = self.profile.dialect.apply(PlanDraft.model_json_schema())
         return self._schema
 
-    def prompt(self, requirements: str | Path) -> Prompt:
+    def prompt(self, requirements: str | os.PathLike[str]) -> Prompt:
         """Assemble (and budget-check) the prompt for ``requirements`` without calling the model."""
         return self.build_prompt(load_requirements(requirements), self._mode)
 
-    def plan(self, requirements: str | Path) -> PlanResult:
+    def plan(self, requirements: str | os.PathLike[str]) -> PlanResult:
         """Plan one step (blocking). See `aplan` for asyncio code."""
         text = load_requirements(requirements)
         if self.connection.is_async:
             return run_sync(lambda: self._aplan(text))
         return drive(Conversation(self, text).flow(), self.transport.send)
 
-    async def aplan(self, requirements: str | Path) -> PlanResult:
+    async def aplan(self, requirements: str | os.PathLike[str]) -> PlanResult:
         """Plan one step from asyncio code (a sync client's calls run in worker threads)."""
         return await self._aplan(load_requirements(requirements))
 

@@ -25,6 +25,7 @@ from typing import Any, Literal, TypedDict
 import openai
 
 from ._options import check_options, is_int, is_number, is_path, require
+from ._usage import Attempt, UsageLimits
 from .checks import Rule
 from .checks._codebase import CodebaseIndex
 from .conventions import DEFAULT_LAYOUT, Layout
@@ -88,6 +89,8 @@ class PlannerKeywords(RequestOptions, total=False):
     disable_rules: Iterable[str]
     extra_rules: Iterable[Rule]
     rate_gate: RateGate | None
+    usage_limits: UsageLimits | None
+    on_attempt: Callable[[Attempt], None] | None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,10 @@ class Settings:
     disable_rules: Iterable[str] = ()
     extra_rules: Iterable[Rule] = ()
     rate_gate: RateGate | None = None
+    #: Stop before a request that would cross these limits (tokens or dollars of this plan).
+    usage_limits: UsageLimits | None = None
+    #: Called with each `Attempt` as soon as its reply is read (progress, logging, metrics).
+    on_attempt: Callable[[Attempt], None] | None = None
     #: Request options as given (`RequestOptions`): chat-completion parameters, ``extra_body``.
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -207,6 +214,8 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a list of Rule objects",
     ),
     "rate_gate": (_or_none(lambda v: isinstance(v, RateGate)), "a RateGate"),
+    "usage_limits": (_or_none(lambda v: isinstance(v, UsageLimits)), "a UsageLimits(...)"),
+    "on_attempt": (_or_none(callable), "a function taking an Attempt"),
 }
 
 #: `Planner`'s keyword names (a mistyped option is matched against them for a suggestion).

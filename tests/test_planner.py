@@ -280,9 +280,12 @@ def test_requirements_from_file_and_bad_requirements(tmp_path: Path) -> None:
         planner = Planner(client=server.client(), model=MODEL)
         for bad, fragment in [
             ("   \n ", "empty"),
-            (str(tmp_path / "missing.md"), "does not exist"),
+            (tmp_path / "missing.md", "does not exist"),
+            (str(tmp_path / "missing.md"), "looks like a file path.*no such file exists"),
+            (str(req), r"names an existing file\. To read a file pass pathlib\.Path"),
             (tmp_path, "is a directory"),
-            (str(tmp_path), "is a directory"),
+            (str(tmp_path), "looks like a file path"),
+            ("step\0 with a NUL", "NUL bytes"),
             (tmp_path / ("a" * 5000), r"cannot be used \(File name too long\)"),
         ]:
             with pytest.raises(RequirementsError, match=fragment):

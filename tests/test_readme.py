@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from samples import calibration_draft_dict
 
+import planner_agent
 from planner_agent.checks import rules_table_markdown
+from planner_agent.conventions import DEFAULT_LAYOUT
+from planner_agent.llm import get_mode, unregister_mode
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -54,3 +58,34 @@ def test_quick_start_and_test_command_are_documented() -> None:
     ).is_file()
     ci = (Path(__file__).resolve().parents[1] / ".ci/run").read_text(encoding="utf-8")
     assert "python -m pytest" in ci
+
+
+def test_module_table_matches_the_tree() -> None:
+    table = README.split("<!-- modules:begin -->\n", 1)[1].split("\n<!-- modules:end -->", 1)[0]
+    listed = {
+        name
+        for row in table.splitlines()[2:]
+        for name in re.findall(r"`([\w/.]+)`", row.split("|")[1])
+    }
+    package = Path(planner_agent.__file__).parent
+    present = {p.name for p in package.glob("*.py")} | {
+        f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").is_file()
+    }
+    present.discard("__init__.py")
+    present.discard("__main__.py")
+    assert listed == present, "update the README's module table"
+
+
+def test_adding_a_mode_example_runs() -> None:
+    (code,) = re.findall(r"```python\n(.*?)```", _section("Development"), re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README-mode", "exec"), namespace)
+    try:
+        mode = get_mode("tagged_json")
+        parsed = mode.parse(
+            "<plan>" + json.dumps(calibration_draft_dict()) + "</plan>", DEFAULT_LAYOUT
+        )
+        assert parsed.plan is not None and parsed.plan.step_name == "ModelCalibration"
+        assert mode.request_fields({}, strict=True) == {}
+    finally:
+        unregister_mode("tagged_json")

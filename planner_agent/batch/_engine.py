@@ -1,24 +1,22 @@
 """The engine behind `plan_steps`: one item's path from requirements to files on disk.
 
 Items flow through a pool of ``concurrency`` workers sharing one `Planner` (and so one rate
-gate). Every file is written atomically; the ``<name>.json`` of an item goes last, so its
-presence with the right request key is all ``resume=True`` needs to trust it.
+gate). Every file is written atomically (`planner_agent.batch._outputs`); ``resume=True`` trusts
+an item whose ``<name>.md`` and ``<name>.json`` (with the right request key) are both there.
+A write that fails never loses a plan: it stays in memory and the failure is reported. New items
+stop starting once a batch limit is reached or out_dir stops taking files; items in flight finish.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pydantic
 
 from .._conversation import Conversation, adrive
 from .._files import atomic_write, remove_dead_temps
@@ -28,6 +26,8 @@ from ..llm._transport import Reply
 from ..planner import Planner
 from ..prompt._requirements import load_requirements
 from ..result import PlanResult, Usage
+from ._display import money, progress_bar
+from ._outputs import describe, folder_failed, load_result, payload, prior_result, write_item
 from ._types import BatchItem, BatchResult, Status
 
 __all__ = ["BatchRun"]
@@ -50,24 +50,6 @@ class _Job:
     batch_usage: Usage = field(default_factory=Usage)  # tokens billed at the Batch API discount
 
 
-def _load(value: Any) -> str:
-    if isinstance(value, str) and value.strip():
-        return value.strip()  # classified as text by _collect: never re-read as a path
-    return load_requirements(value)  # paths; empty text or a wrong type raise RequirementsError
-
-
-# -- files ----------------------------------------------------------------------------------------
-def _load_result(path: Path, key: str | None) -> PlanResult | None:
-    """The stored result at ``path`` if it is complete and carries ``key``; None otherwise."""
-    try:
-        data = json.loads(path.read_text("utf-8"))
-        if not isinstance(data, dict) or data.get("request_key") != key:
-            return None
-        return PlanResult.from_dict(data)
-    except (OSError, ValueError, KeyError, TypeError, pydantic.ValidationError):
-        return None  # missing, truncated or stale: planned again and rewritten
-
-
 # -- the run --------------------------------------------------------------------------------------
 class BatchRun:
     """Shared state of one batch: the planner, outputs, cache, progress and every item's outcome."""
@@ -84,6 +66,8 @@ class BatchRun:
         progress: bool | None,
         via: str,
         started: float,
+        max_total_tokens: int | None = None,
+        max_cost_usd: float | None = None,
     ) -> None:
         self.planner, self.concurrency = planner, concurrency
         self.jobs = [
@@ -105,9 +89,16 @@ class BatchRun:
         self.batch_requests = 0
         self.notes: list[str] = []
         self.started = started
-        self.bar = _progress_bar(progress, len(self.jobs))
+        self.bar = progress_bar(progress, len(self.jobs))
         self._rejected: APIKeyError | None = None
         self._done = self._failed = self._tokens = 0
+        # Spending so far (full price; Batch API replies apart: half price) and its limits.
+        self.max_total_tokens, self.max_cost_usd = max_total_tokens, max_cost_usd
+        self._spent, self._spent_batch = Usage(), Usage()
+        self.stopped: str | None = None  # why no new item starts
+        self._uncached: list[tuple[str, OSError]] = []  # cache writes that failed
+        self._unwritten: list[str] = []  # items whose outputs could not all be written
+        self._check_limits()
 
     def key(self, request: Mapping[str, Any]) -> str:
         """The request key of a first request."""
@@ -118,7 +109,7 @@ class BatchRun:
     def examine(self, job: _Job) -> Outcome | None:
         """Load, build the first request and its key; the outcome if no request is needed."""
         try:
-            job.text = _load(job.requirements)
+            job.text = load_requirements(job.requirements)
             job.conversation = Conversation(self.planner, job.text)
             # The key is of the request in the mode asked for, so an auto fallback keeps keys.
             job.key = self.key(job.conversation.first_request(self.mode))
@@ -127,11 +118,11 @@ class BatchRun:
         except Exception as exc:  # e.g. an unreadable file: this item fails, the others go on
             return None, _unexpected(exc, job.name), "failed"
         if self.resume and self.out is not None:
-            prior = _load_result(self.out / f"{job.name}.json", job.key)
+            prior = prior_result(self.out, job.name, job.key)
             if prior is not None:
                 return prior, None, "skipped"
         if self.cache is not None:
-            hit = _load_result(self._cache_path(job.key), job.key)
+            hit = load_result(self._cache_path(job.key), job.key)
             if hit is not None:
                 return hit, None, "cached"
         return None
@@ -144,6 +135,8 @@ class BatchRun:
         outcome = self.examine(job) if fresh else None
         if outcome is None and self._rejected is not None:
             outcome = None, self._rejected, None  # the key was refused: asking again cannot help
+        if outcome is None and reply is None and self.stopped is not None:
+            outcome = None, BatchError(f"Not started: {self.stopped}."), "not_run"
         if outcome is None:
             assert job.text is not None
             job.conversation = job.conversation or Conversation(self.planner, job.text)
@@ -157,6 +150,7 @@ class BatchRun:
                         self._rejected = exc
                     raise
                 job.requests += 1 + answer.retries
+                self.charge(answer.usage)
                 return answer
 
             try:
@@ -211,11 +205,7 @@ class BatchRun:
         )
         spent = sum((a.usage for a in fresh), Usage())
         item = BatchItem(job.name, job.source, status, result, error, job.key, spent, job.requests)
-        try:
-            self._write(item)
-        except Exception as exc:  # disk full, permissions: this item fails, the others go on
-            item.status = "failed"
-            item.error = BatchError(f"Could not write the outputs of {job.name}: {exc}")
+        self._write(item)
         self.items[job.index] = item
         job.text, job.conversation = None, None  # free the conversation; the result keeps all
         self._done += 1
@@ -227,58 +217,98 @@ class BatchRun:
             )
             self.bar.update(1)
 
+    # -- limits -----------------------------------------------------------------------------------
+    def charge(self, usage: Usage, *, batch: bool = False) -> None:
+        """Count tokens just spent (``batch``: billed at the Batch API discount)."""
+        if batch:
+            self._spent_batch += usage
+        else:
+            self._spent += usage
+        self._check_limits()
+
+    def _check_limits(self) -> None:
+        total = self._spent + self._spent_batch
+        tokens = total.total_tokens
+        if self.max_total_tokens is not None and tokens >= self.max_total_tokens:
+            self.stop(f"max_total_tokens={self.max_total_tokens:,} was reached ({tokens:,} spent)")
+        cost = self._cost(total, self._spent_batch)
+        if self.max_cost_usd is not None and cost is not None and cost >= self.max_cost_usd:
+            self.stop(f"max_cost_usd={self.max_cost_usd:g} was reached ({money(cost)} spent)")
+
+    def stop(self, reason: str) -> None:
+        """Start no new item from now on (items in flight finish)."""
+        if self.stopped is None:
+            self.stopped = reason
+
+    def _cost(self, spent: Usage, batch: Usage) -> float | None:
+        """The dollar cost of ``spent``, of which ``batch`` went through the Batch API."""
+        full, discount = self.planner.cost(spent), self.planner.cost(batch)
+        # The Batch API bills its requests at half price.
+        return None if full is None or discount is None else full - discount / 2
+
+    # -- files ------------------------------------------------------------------------------------
     def _cache_path(self, key: str) -> Path:
         assert self.cache is not None
         return self.cache / key[:2] / f"{key}.json"
 
     def _write(self, item: BatchItem) -> None:
+        """Store the item in the cache and out_dir; a failure is reported, never raised."""
         to_cache = self.cache is not None and item.status == "ok" and item.request_key
-        if item.status == "skipped" or (self.out is None and not to_cache):
+        if item.status in ("skipped", "not_run") or (self.out is None and not to_cache):
             return  # nothing to write (serializing a result costs a millisecond)
-        payload = None
-        if item.result is not None and item.status != "failed":
-            data = {**item.result.to_dict(), "request_key": item.request_key, "name": item.name}
-            payload = json.dumps(data, indent=2)
-        if to_cache and payload is not None and item.request_key is not None:
+        stored = payload(item)
+        if to_cache and stored is not None and item.request_key is not None:
             path = self._cache_path(item.request_key)
-            path.parent.mkdir(exist_ok=True)
-            atomic_write(path, payload)
+            try:
+                path.parent.mkdir(exist_ok=True)
+                atomic_write(path, stored)
+            except OSError as exc:  # the cache is a convenience: the item keeps its outcome
+                self._uncached.append((item.name, exc))
         if self.out is None:
             return
-        base = self.out / item.name
-        stale = [base.with_name(f"{item.name}.error.json")]
-        if payload is not None and item.result is not None:
-            # The .json goes last: its presence (with the key) is what resume trusts.
-            atomic_write(base.with_name(f"{item.name}.md"), item.result.to_markdown())
-            atomic_write(base.with_name(f"{item.name}.json"), payload)
-        else:
-            row = item.row()
-            error = {k: row[k] for k in ("name", "source", "request_key", "error_type", "usage")}
-            error["message"] = row["error"]
-            atomic_write(base.with_name(f"{item.name}.error.json"), json.dumps(error, indent=2))
-            stale = [base.with_name(f"{item.name}.json"), base.with_name(f"{item.name}.md")]
-        for path in stale:  # exactly one outcome per item on disk
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+        problems = write_item(self.out, item, stored)
+        if problems:
+            item.write_error = describe(problems)
+            self._unwritten.append(item.name)
+            if folder_failed(self.out, problems):
+                self.stop(f"out_dir {str(self.out)!r} stopped taking files ({item.write_error})")
 
     def result(self) -> BatchResult:
         """The `BatchResult` of the items finished so far."""
         done = [item for item in self.items if item is not None]
         spent = sum((item.usage for item in done), Usage())
         batch = sum((job.batch_usage for job in self.jobs), Usage())
-        full = self.planner.cost(spent)
-        # The Batch API bills its requests at half price.
-        discount = self.planner.cost(batch)
-        cost = None if full is None or discount is None else full - discount / 2
+        notes = list(self.notes)
+        if not_run := sum(item.status == "not_run" for item in done):
+            notes.append(
+                f"{not_run} item(s) were not started because {self.stopped} (status 'not_run'; "
+                "a later run with resume=True plans only those and what was not written)."
+            )
+        if self._unwritten:
+            names = ", ".join(self._unwritten[:5]) + (
+                f" and {len(self._unwritten) - 5} more" if len(self._unwritten) > 5 else ""
+            )
+            notes.append(
+                f"The outputs of {len(self._unwritten)} item(s) could not all be written to "
+                f"{str(self.out)!r}: {names}. Their plans are kept in memory (item.result; "
+                "item.write_error says what failed)."
+            )
+        if self._uncached:
+            name, exc = self._uncached[0]
+            notes.append(
+                f"{len(self._uncached)} result(s) could not be stored in the cache "
+                f"{str(self.cache)!r} (first: {name}: {exc.strerror or exc}); the items keep "
+                "their outcomes."
+            )
         return BatchResult(
             done,
             self.planner.model,
             self.via,
             time.perf_counter() - self.started,
-            cost,
+            self._cost(spent, batch),
             self.batch_requests,
             list(self.batch_ids),
-            list(self.notes),
+            notes,
         )
 
     def close(self, **extra: Any) -> BatchResult:
@@ -290,7 +320,11 @@ class BatchRun:
             extra.setdefault("interrupted", False)
             pending = zip(self.jobs, self.items, strict=True)
             extra["pending"] = [job.name for job, item in pending if item is None]
-            atomic_write(self.out / "summary.json", json.dumps(result.summary(**extra), indent=2))
+            try:
+                text = json.dumps(result.summary(**extra), indent=2)
+                atomic_write(self.out / "summary.json", text)
+            except OSError as exc:  # the summary is still returned, with this note
+                result.notes.append(f"summary.json could not be written: {exc.strerror or exc}.")
         return result
 
 

@@ -26,14 +26,11 @@ def _is(value: str | Path, kind: Literal["dir", "file"]) -> bool:
 
 
 def _as_path(value: Any) -> Path | None:
-    """The path ``value`` names, or None when it is requirements text (or not a string at all)."""
-    if isinstance(value, Path):
-        return value
-    text = value.strip() if isinstance(value, str) else "\n"
-    if "\n" in text or len(text) >= 1024:
-        return None
-    is_path = text.lower().endswith((".md", ".markdown", ".txt", ".text")) or _is(text, "file")
-    return Path(text) if is_path else None
+    """The file an item names (a ``Path``), or None for requirements text (a ``str``).
+
+    The library's one rule (`planner_agent.prompt.load_requirements`): the type decides.
+    """
+    return Path(value) if isinstance(value, os.PathLike) else None
 
 
 def requirement_files(folder: str | Path) -> list[Path]:

@@ -1,4 +1,5 @@
-"""Talking to a model: the model table, the providers that reach an endpoint, the connection.
+"""Talking to a model: the model table, the providers that reach an endpoint, the connection,
+the output modes and schema dialects (how to ask), and the transport with its retries.
 
 - The model table (`MODELS`, `model_info`, `price_for`, `cost_usd`): context window, output limit,
   reasoning, tokenizer and price per model family, all found by one name rule (`match_model`).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from .._connection import Connection
 from .._usage import Usage
+from ._dialects import BOUNDED, DIALECTS, PYDANTIC, STRICT, SchemaDialect
 from ._models import (
     MODELS,
     ModelInfo,
@@ -28,7 +30,18 @@ from ._models import (
     model_info,
     price_for,
 )
-from ._parse import ParsedReply
+from ._modes import (
+    JsonObjectMode,
+    JsonSchemaMode,
+    MarkdownMode,
+    OutputMode,
+    get_mode,
+    mode_names,
+    register_mode,
+    unregister_mode,
+)
+from ._parse import ParsedReply, parse_json_reply, parse_markdown_reply
+from ._profiles import ModelProfile, profile_for
 from ._providers import (
     DEFAULT_OPENAI_MODEL,
     LOCAL_BASE_URL,
@@ -42,30 +55,50 @@ from ._providers import (
     planned_endpoint,
     resolve_provider,
 )
-from ._transport import Reply
+from ._transport import RateGate, Reply, RetryPolicy, Transport
 
 __all__ = [
+    "BOUNDED",
     "DEFAULT_OPENAI_MODEL",
+    "DIALECTS",
     "LOCAL_BASE_URL",
     "MODELS",
+    "PYDANTIC",
+    "STRICT",
     "AzureProvider",
     "ClientProvider",
     "CompatibleProvider",
     "Connection",
+    "JsonObjectMode",
+    "JsonSchemaMode",
     "LocalProvider",
+    "MarkdownMode",
     "ModelInfo",
     "ModelMatch",
+    "ModelProfile",
     "OpenAIProvider",
+    "OutputMode",
     "ParsedReply",
     "Price",
     "Provider",
+    "RateGate",
     "Reply",
+    "RetryPolicy",
+    "SchemaDialect",
+    "Transport",
     "Usage",
     "connect",
     "cost_usd",
+    "get_mode",
     "match_model",
+    "mode_names",
     "model_info",
+    "parse_json_reply",
+    "parse_markdown_reply",
     "planned_endpoint",
     "price_for",
+    "profile_for",
+    "register_mode",
     "resolve_provider",
+    "unregister_mode",
 ]

@@ -1,27 +1,24 @@
-"""What an endpoint accepts: output mode, schema dialect, bounds for small models, context, prices.
+"""What an endpoint accepts: its first output mode, schema dialect, context and output limits.
 
-A `ModelProfile` is chosen from the model name and the endpoint's base URL. It decides which
-``response_format`` to ask for, how to transform the JSON Schema (OpenAI strict structured outputs
-accept only a subset), how large the context is and what a token costs.
+A `ModelProfile` is chosen from the model name (the model table, `planner_agent.llm._models`)
+and the endpoint's base URL.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from types import MappingProxyType
-from typing import Any, Final, Literal
+from dataclasses import dataclass
+from typing import Final
 
 from .._connection import is_openai_host
+from ._dialects import BOUNDED, STRICT, SchemaDialect
+from ._dialects import bounded_schema as bounded_schema
+from ._dialects import strict_schema as strict_schema
 from ._models import PRICES, Price, cost_usd, model_info
 from ._models import price_for as price_for
 
 __all__ = [
     "DEFAULT_CONTEXT_WINDOW",
-    "MODES",
     "PRICES",
-    "Mode",
     "ModelProfile",
     "Price",
     "bounded_schema",
@@ -29,13 +26,6 @@ __all__ = [
     "profile_for",
     "strict_schema",
 ]
-
-Mode = Literal["json_schema", "json_object", "markdown"]
-MODES: Final = ("auto", "json_schema", "json_object", "markdown")
-# Fallback order when a server rejects a response_format.
-FALLBACK: Final[Mapping[str, Mode]] = MappingProxyType(
-    {"json_schema": "json_object", "json_object": "markdown"}
-)
 
 DEFAULT_CONTEXT_WINDOW: Final = 32_768
 DEFAULT_MAX_OUTPUT: Final = 8_192
@@ -56,13 +46,23 @@ class ModelProfile:
     """
 
     model: str
-    mode: Mode = "json_schema"
-    strict: bool = True
-    bounded: bool = False
+    #: The output mode ``mode="auto"`` starts with (a registered mode's name).
+    mode: str = "json_schema"
+    dialect: SchemaDialect = STRICT
     context_window: int = DEFAULT_CONTEXT_WINDOW
     max_output_tokens: int = DEFAULT_MAX_OUTPUT
     openai_hosted: bool = False
     reasoning: bool = False
+
+    @property
+    def strict(self) -> bool:
+        """Whether the endpoint is told to enforce the schema strictly."""
+        return self.dialect.strict
+
+    @property
+    def bounded(self) -> bool:
+        """Whether lists and strings are bounded for a small model (the bounded dialect)."""
+        return self.dialect is BOUNDED
 
     @property
     def default_max_tokens(self) -> int:
@@ -74,10 +74,6 @@ class ModelProfile:
     def max_tokens_param(self) -> str:
         """OpenAI-hosted models take ``max_completion_tokens``; compatible servers ``max_tokens``."""
         return "max_completion_tokens" if self.openai_hosted else "max_tokens"
-
-    def with_mode(self, mode: Mode) -> ModelProfile:
-        """The same profile speaking another output mode."""
-        return replace(self, mode=mode)
 
 
 def profile_for(
@@ -96,8 +92,7 @@ def profile_for(
         return ModelProfile(
             model=model,
             mode="json_schema",
-            strict=True,
-            bounded=False,
+            dialect=STRICT,
             context_window=context_window or info.context_window or DEFAULT_CONTEXT_WINDOW,
             max_output_tokens=info.max_output_tokens or DEFAULT_MAX_OUTPUT,
             openai_hosted=hosted,
@@ -108,88 +103,9 @@ def profile_for(
     return ModelProfile(
         model=model,
         mode="json_schema",
-        strict=True,
-        bounded=not hosted,
+        dialect=STRICT if hosted else BOUNDED,
         context_window=context_window or DEFAULT_CONTEXT_WINDOW,
         max_output_tokens=DEFAULT_MAX_OUTPUT,
         openai_hosted=hosted,
         reasoning=False,
     )
-
-
-_STRICT_DROP: Final = frozenset(
-    {"default", "minLength", "maxLength", "minItems", "maxItems", "pattern", "format", "examples"}
-)
-
-
-def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Transform a Pydantic JSON Schema into the subset OpenAI strict structured outputs accept.
-
-    Every object lists all its properties as required and forbids extra keys; defaults and
-    length keywords are removed; a ``$ref`` stands alone (siblings are dropped).
-    """
-    result = copy.deepcopy(dict(schema))
-    _strictify(result)
-    return result
-
-
-def _strictify(node: Any) -> None:
-    if isinstance(node, dict):
-        if "$ref" in node:
-            ref = node["$ref"]
-            node.clear()
-            node["$ref"] = ref
-            return
-        for key in _STRICT_DROP & node.keys():
-            del node[key]
-        if node.get("type") == "object" or "properties" in node:
-            props = node.setdefault("properties", {})
-            node["required"] = list(props)
-            node["additionalProperties"] = False
-        for key, value in node.items():
-            if key in ("properties", "$defs") and isinstance(value, dict):
-                # Name -> schema maps: their keys are field names, not keywords to drop.
-                for sub in value.values():
-                    _strictify(sub)
-            else:
-                _strictify(value)
-    elif isinstance(node, list):
-        for item in node:
-            _strictify(item)
-
-
-# Field-name -> maximum list length for small models; everything else gets the default.
-_LIST_BOUNDS: Final = MappingProxyType(
-    {"semantic_keywords": 12, "compatible_sources": 6, "aliases": 4}
-)
-_DEFAULT_LIST_BOUND: Final = 6
-_DEFAULT_STRING_BOUND: Final = 240
-
-
-def bounded_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Add ``maxItems``/``maxLength`` to every list/string so a small local model terminates.
-
-    llama.cpp turns these keywords into its grammar; without them 0.5B models loop until
-    ``max_tokens``.
-    """
-    result = copy.deepcopy(dict(schema))
-    _bound(result, None)
-    return result
-
-
-def _bound(node: Any, field: str | None) -> None:
-    if isinstance(node, dict):
-        kind = node.get("type")
-        if kind == "array":
-            node["maxItems"] = _LIST_BOUNDS.get(field or "", _DEFAULT_LIST_BOUND)
-        elif kind == "string" and "enum" not in node:
-            node["maxLength"] = _DEFAULT_STRING_BOUND
-        for key, value in node.items():
-            if key == "properties" and isinstance(value, dict):
-                for name, sub in value.items():
-                    _bound(sub, name)
-            else:
-                _bound(value, field if key in ("items", "anyOf") else None)
-    elif isinstance(node, list):
-        for item in node:
-            _bound(item, field)

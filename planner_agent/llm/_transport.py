@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import openai
@@ -36,10 +36,16 @@ from .._options import CHAT_PARAMETERS
 from .._threads import Threads
 from .._usage import Usage
 from ..errors import (
-    APIKeyError,
-    TransportError,
-    UnsupportedResponseFormatError,
+    redact,
     register_secret,
+)
+from ._failures import (
+    check_api_key,
+    completion_or_error,
+    is_retryable,
+    not_json,
+    retry_after,
+    translate,
 )
 
 __all__ = [
@@ -52,10 +58,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-_RETRYABLE_STATUS = frozenset({408, 409, 429})
-# Phrases a server uses when it does not support the response_format we sent.
-_FORMAT_REJECTIONS = ("response_format", "json_schema", "json_object", "structured output")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,9 +145,9 @@ class Transport:
         try:
             value, retries = self.call(lambda: client.chat.completions.create(**kwargs))
         except json.JSONDecodeError as exc:
-            raise _not_json(exc.doc, self.base_url) from None
+            raise not_json(exc.doc, self.base_url) from None
         except UnicodeDecodeError as exc:
-            raise _not_json(exc.object, self.base_url) from None
+            raise not_json(exc.object, self.base_url) from None
         return self._reply(value, start, retries)
 
     async def asend(self, request: Mapping[str, Any]) -> Reply:
@@ -156,13 +159,13 @@ class Transport:
         try:
             value, retries = await self.acall(lambda: client.chat.completions.create(**kwargs))
         except json.JSONDecodeError as exc:
-            raise _not_json(exc.doc, self.base_url) from None
+            raise not_json(exc.doc, self.base_url) from None
         except UnicodeDecodeError as exc:
-            raise _not_json(exc.object, self.base_url) from None
+            raise not_json(exc.object, self.base_url) from None
         return self._reply(value, start, retries)
 
     def _reply(self, value: object, start: float, retries: int) -> Reply:
-        completion = _completion(value, self.base_url)
+        completion = completion_or_error(value, self.base_url)
         return reply_from_completion(completion, time.perf_counter() - start, retries)
 
     # -- any client call ----------------------------------------------------------------------
@@ -181,7 +184,7 @@ class Transport:
                         time.sleep(pause)
                     value = make()
         except openai.OpenAIError as exc:
-            raise _translate(exc, tries - 1, self.base_url, self.policy) from exc
+            raise translate(exc, tries - 1, self.base_url, self.policy.max_retry_after) from exc
         return value, tries - 1
 
     async def acall(self, make: Callable[[], Awaitable[T]]) -> tuple[T, int]:
@@ -195,7 +198,7 @@ class Transport:
                         await asyncio.sleep(pause)
                     value = await make()
         except openai.OpenAIError as exc:
-            raise _translate(exc, tries - 1, self.base_url, self.policy) from exc
+            raise translate(exc, tries - 1, self.base_url, self.policy.max_retry_after) from exc
         return value, tries - 1
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -214,8 +217,9 @@ class Transport:
         return {
             "stop": stop_after_attempt(self.policy.retries + 1),
             "wait": _waiter(self.policy, self.gate),
-            "retry": retry_if_exception(lambda exc: _retryable(exc, self.policy)),
+            "retry": retry_if_exception(lambda exc: is_retryable(exc, self.policy.max_retry_after)),
             "reraise": True,
+            "before_sleep": _log_retry,
         }
 
 
@@ -227,41 +231,25 @@ def _create_kwargs(request: Mapping[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(header)
-        if value is None:
-            continue
-        try:
-            return max(float(value) / divisor, 0.0)
-        except ValueError:
-            continue  # an HTTP date: fall back to our own backoff
-    return None
-
-
-def _retryable(exc: BaseException, policy: RetryPolicy) -> bool:
-    if isinstance(exc, openai.APIConnectionError):  # includes timeouts
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        after = _retry_after(exc)
-        if after is not None and after > policy.max_retry_after:
-            return False  # waiting that long is the caller's decision: say when, do not sleep
-        # The server's own verdict wins, as in the openai client's retries.
-        verdict = exc.response.headers.get("x-should-retry")
-        if verdict in ("true", "false"):
-            return verdict == "true"
-        return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
-    return False
+def _log_retry(state: RetryCallState) -> None:
+    """tenacity's ``before_sleep``: one log record per transport retry."""
+    exc = state.outcome.exception() if state.outcome is not None else None
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    status = getattr(exc, "status_code", None)
+    what = f"HTTP {status}" if status is not None else type(exc).__name__
+    logger.warning(
+        "transport retry %d after %s: waiting %.2f s (%s)",
+        state.attempt_number,
+        what,
+        wait,
+        redact(str(exc))[:200],
+    )
 
 
 def _waiter(policy: RetryPolicy, gate: RateGate | None) -> Callable[[RetryCallState], float]:
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        after = _retry_after(exc) if exc is not None else None
+        after = retry_after(exc) if exc is not None else None
         if after is not None and after <= policy.max_retry_after:
             if gate is not None and isinstance(exc, openai.RateLimitError):
                 gate.hold(after)
@@ -270,102 +258,6 @@ def _waiter(policy: RetryPolicy, gate: RateGate | None) -> Callable[[RetryCallSt
         return random.uniform(0, min(policy.max_wait, backoff))  # full jitter
 
     return wait
-
-
-def _translate(exc: BaseException, retries: int, base_url: str, policy: RetryPolicy) -> Exception:
-    """Map an openai exception to ours (messages say what to do; keys are never included)."""
-    request_id = getattr(exc, "request_id", None)
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return APIKeyError(
-            f"The endpoint {base_url} rejected the API key (HTTP {exc.status_code}). Set "
-            "OPENAI_API_KEY (or AZURE_OPENAI_API_KEY for Azure) to a valid key, or pass client=.",
-            request_id=request_id,
-        )
-    if isinstance(exc, openai.BadRequestError) and any(
-        p in str(exc.message).lower() for p in _FORMAT_REJECTIONS
-    ):
-        return UnsupportedResponseFormatError(
-            f"The endpoint {base_url} rejected the response_format: {exc.message}",
-            status_code=exc.status_code,
-            request_id=request_id,
-        )
-    if isinstance(exc, openai.APIStatusError):
-        after = _retry_after(exc)
-        if after is not None and after > policy.max_retry_after:
-            when = datetime.now(UTC) + timedelta(seconds=after)
-            return TransportError(
-                f"{base_url} answered HTTP {exc.status_code} and asks to wait {after:g} s before "
-                f"retrying (until {when:%Y-%m-%d %H:%M:%S} UTC), longer than the "
-                f"{policy.max_retry_after:g} s this planner waits: retry after that time. "
-                f"Server said: {exc.message}",
-                status_code=exc.status_code,
-                retries=retries,
-                request_id=request_id,
-            )
-        what = f"after {retries} retries" if retries else "(not retryable)"
-        return TransportError(
-            f"Request to {base_url} failed with HTTP {exc.status_code} {what}: {exc.message}",
-            status_code=exc.status_code,
-            retries=retries,
-            request_id=request_id,
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        return TransportError(
-            f"Could not reach {base_url} after {retries} retries ({type(exc).__name__}: {exc}). "
-            "Check OPENAI_BASE_URL and that the server is running.",
-            retries=retries,
-        )
-    return TransportError(f"Request to {base_url} failed: {type(exc).__name__}: {exc}")
-
-
-def check_api_key(key: str | None) -> None:
-    """`APIKeyError` for a key that cannot be right, before anything is sent.
-
-    >>> check_api_key("sk-abc\\n")
-    Traceback (most recent call last):
-    ...
-    planner_agent.errors.APIKeyError: The API key ends or starts with whitespace (a newline copied from a file?). Remove it from OPENAI_API_KEY (or AZURE_OPENAI_API_KEY, or the client's api_key).
-    """
-    if not key:
-        return
-    where = "OPENAI_API_KEY (or AZURE_OPENAI_API_KEY, or the client's api_key)"
-    if key != key.strip():
-        raise APIKeyError(
-            "The API key ends or starts with whitespace (a newline copied from a file?). "
-            f"Remove it from {where}."
-        )
-    if not key.isascii() or not key.isprintable():
-        raise APIKeyError(
-            "The API key contains characters an HTTP header cannot carry (non-ASCII or control "
-            f"characters): check {where} for a stray character."
-        )
-
-
-def _not_json(body: object, base_url: str) -> TransportError:
-    """A success status whose body is not a completion: usually a base URL that is not the API."""
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    start = (body if isinstance(body, str) else repr(body))[:60].strip().replace("\n", " ")
-    return TransportError(
-        f"The endpoint {base_url} answered with a body that is not a JSON chat completion "
-        f"({start!r}...). Check that OPENAI_BASE_URL (or base_url=) is the API root, usually "
-        "ending in /v1."
-    )
-
-
-def _completion(value: object, base_url: str) -> ChatCompletion:
-    """``value`` if it is a completion with a choice; else a TransportError showing what came."""
-    # The client hands back the text of a non-JSON content type (an HTML page, say) as a str,
-    # and builds JSON of another shape into a ChatCompletion without checking it.
-    if not isinstance(value, ChatCompletion):
-        raise _not_json(value, base_url)
-    if not value.choices:
-        shown = json.dumps(value.model_dump(exclude_unset=True), default=str)[:300]
-        raise TransportError(
-            f"The endpoint {base_url} answered with no completion choice: {shown}. If that is an "
-            "error from the server, fix what it says; otherwise check OPENAI_BASE_URL and the model."
-        )
-    return value
 
 
 def reply_from_completion(completion: ChatCompletion, latency: float, retries: int) -> Reply:
