@@ -33,6 +33,7 @@ from .errors import (
     PlanRefusedError,
     PromptTooLargeError,
     RequirementsError,
+    ScaffoldError,
     TemplateError,
     TransportError,
     UnsupportedResponseFormatError,
@@ -54,6 +55,7 @@ from .plan import (
 from .planner import Planner
 from .prompt._knowledge import Knowledge
 from .result import Attempt, PlanResult, Usage
+from .scaffold import ScaffoldedFile, ScaffoldResult, scaffold_step
 from .seedformat._loading import LoadedPlan, load_plan
 from .seedformat._writer import render_markdown
 from .settings import PlannerKeywords, RequestOptions, Settings
@@ -102,6 +104,9 @@ __all__ = [
     "RequirementsError",
     "Rule",
     "SageMakerStepType",
+    "ScaffoldError",
+    "ScaffoldResult",
+    "ScaffoldedFile",
     "Settings",
     "Severity",
     "TemplateError",
@@ -119,5 +124,6 @@ __all__ = [
     "plan_steps",
     "register_mode",
     "render_markdown",
+    "scaffold_step",
     "unregister_mode",
 ]

@@ -33,6 +33,8 @@ __all__ = ["closest_enum_value", "enum_issue", "json_path", "validate_with_enum_
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+_MAX_ENUM_TEXT = 200
+
 _ENUMS: tuple[type[StrEnum], ...] = (
     DependencyType,
     NodeType,
@@ -61,7 +63,7 @@ def enum_issue(path: str, value: object, enum_cls: type[Enum]) -> PlanIssue:
     True
     """
     valid = ", ".join(str(m.value) for m in enum_cls)
-    message = f"{value!r} is not a valid {enum_cls.__name__}; use one of: {valid}"
+    message = f"{_shown(value)} is not a valid {enum_cls.__name__}; use one of: {valid}"
     if enum_cls is DependencyType:
         message += " (there is no `processing_input`; inputs use the producer's output type)"
     return PlanIssue(code="ENUM001", severity=Severity.ERROR, path=path, message=message)
@@ -75,7 +77,8 @@ def closest_enum_value(value: object, enum_cls: type[StrEnum]) -> StrEnum:
     >>> closest_enum_value("Internal", NodeType).value
     'internal'
     """
-    text = str(value).strip()
+    # Enum values are short: a longer text is cut before the (quadratic) similarity search.
+    text = _text(value)[:_MAX_ENUM_TEXT].strip()
     key = re.sub(r"[\s\-]+", "_", text).lower()
     for member in enum_cls:
         if key in (member.value.lower(), member.name.lower()):
@@ -83,6 +86,23 @@ def closest_enum_value(value: object, enum_cls: type[StrEnum]) -> StrEnum:
     values = [m.value.lower() for m in enum_cls]
     best = difflib.get_close_matches(key, values, n=1, cutoff=0.0)
     return next(m for m in enum_cls if m.value.lower() == best[0]) if best else next(iter(enum_cls))
+
+
+def _text(value: object) -> str:
+    """``str(value)``; "" when even that fails (an int beyond Python's 4300-digit conversion)."""
+    try:
+        return str(value)
+    except ValueError:
+        return ""
+
+
+def _shown(value: object) -> str:
+    """``repr(value)`` for a message: cut when long, never failing (huge ints cannot be shown)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"<{type(value).__name__} too large to show>"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _repaired_issue(path: str, value: object, enum_cls: type[StrEnum]) -> PlanIssue:

@@ -7,6 +7,9 @@ module as their values, calls as `Call`, anything else as `Ref` (its source text
 is the strict reading for code that must state its values. The accessors (`as_str`,
 `step_type_of`, `str_list`, `str_dict`, `call_kwargs`, `items_of`, the enum readers)
 take such data apart, answering None for what the code computes rather than states.
+Source is parsed by `parse_module`, `parse_python` (a plan's block, read as far as it parses) or
+`parse_expression`: whoever wrote it, the work is bounded and the only errors are `SyntaxError`
+and `CodeTooComplex` (nesting deeper than `MAX_NESTING`).
 
 >>> value_of(ast.parse("f(1, x=DependencyType.A)").body[0].value, {})
 Call(name='f', args=[1], kwargs={'x': Ref(text='DependencyType.A')})
@@ -15,17 +18,20 @@ Call(name='f', args=[1], kwargs={'x': Ref(text='DependencyType.A')})
 from __future__ import annotations
 
 import ast
-import tokenize
+import re
 from dataclasses import dataclass
 from enum import Enum
-from io import StringIO
 from typing import Any, TypeVar
 
 from .conventions import variant_step_type
 from .plan import JobType
 
 __all__ = [
+    "MAX_NESTING",
+    "MAX_RECOVERY_PARSES",
     "Call",
+    "CodeTooComplex",
+    "ParsedCode",
     "Ref",
     "as_str",
     "assigned",
@@ -37,6 +43,8 @@ __all__ = [
     "items_of",
     "keywords",
     "literal",
+    "parse_expression",
+    "parse_module",
     "parse_python",
     "step_type_of",
     "str_dict",
@@ -46,7 +54,13 @@ __all__ = [
 
 E = TypeVar("E", bound=Enum)
 
-_MAX_TRIM = 120  # lines dropped at most from the end of a block that does not parse
+MAX_NESTING = 100
+"""Deepest AST nesting read (a module is level 1). Real code stays far below it; the readers
+(`value_of`, ``ast.unparse``, ``ast.literal_eval``) recurse once or more per level, and
+Python's parser accepts a few thousand levels, enough to exhaust the interpreter's stack."""
+
+MAX_RECOVERY_PARSES = 6
+"""Prefixes `parse_python` tries at most when a block does not parse; each re-parses its prefix."""
 
 
 @dataclass
@@ -68,37 +82,154 @@ class Call:
 # --------------------------------------------------------------------------- syntax
 
 
-def parse_python(code: str) -> tuple[ast.Module | None, int]:
-    """(module, lines read): the whole block, or its longest prefix that parses once the brackets
-    it left open are closed (a truncated block usually stops inside a call)."""
+class CodeTooComplex(ValueError):
+    """Source nested too deeply to read: Python's parser gives up on it (``MemoryError`` or
+    ``RecursionError``), or the readers here, which recurse over the tree, would."""
+
+
+@dataclass(frozen=True)
+class ParsedCode:
+    """What `parse_python` read: the module (None if nothing parsed), the lines it covers from
+    the start of the block, and why the rest was not read ("" when all was)."""
+
+    module: ast.Module | None
+    lines: int
+    problem: str = ""
+
+
+def _parse(source: str, mode: str = "exec", filename: str = "<unknown>") -> Any:
+    """`ast.parse`; resource errors as `CodeTooComplex`, null bytes as a `SyntaxError`."""
+    try:
+        return ast.parse(source, filename=filename, mode=mode)
+    except (RecursionError, MemoryError):  # the parser's own limit (``- - - ... 1``)
+        raise CodeTooComplex("nested too deeply for Python's parser") from None
+    except ValueError as exc:
+        raise SyntaxError(str(exc)) from None
+
+
+def _too_deep(tree: ast.AST, level: int = 2) -> bool:
+    """True when a node of ``tree`` (at ``level``; a statement is at 2) is nested deeper than
+    `MAX_NESTING`. Walked without recursion, for the reason the limit exists; by hand, as
+    `ast.iter_child_nodes` takes three times as long."""
+    stack = [(tree, level)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > MAX_NESTING:
+            return True
+        depth += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                push((value, depth))
+            elif isinstance(value, list):
+                stack.extend([(item, depth) for item in value if isinstance(item, ast.AST)])
+    return False
+
+
+def _nesting_problem(line: int = 0) -> str:
+    return f"nested more than {MAX_NESTING} levels deep" + (f" at line {line}" if line else "")
+
+
+def parse_module(source: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse(source)`` for code read, never run, whoever wrote it: `SyntaxError`, or
+    `CodeTooComplex` beyond `MAX_NESTING` (still too deep for ``ast.unparse`` and the readers)."""
+    tree: ast.Module = _parse(source, filename=filename)
+    deep = next((s for s in tree.body if _too_deep(s)), None)
+    if deep is not None:
+        raise CodeTooComplex(_nesting_problem(deep.lineno))
+    return tree
+
+
+def parse_expression(text: str) -> ast.expr:
+    """One expression, as `parse_module` reads a module (same errors)."""
+    body: ast.expr = _parse(text, "eval").body
+    if _too_deep(body):
+        raise CodeTooComplex(_nesting_problem())
+    return body
+
+
+def parse_python(code: str) -> ParsedCode:
+    """The whole block, or its longest prefix that parses once the brackets it left open are
+    closed (a truncated block usually stops inside a call).
+
+    The work is bounded whatever the block holds: one parse when it is valid, at most
+    `MAX_RECOVERY_PARSES` more otherwise, each cut guided by where the last try failed; top-level
+    statements from the first one nested deeper than `MAX_NESTING` on are dropped.
+
+    >>> parsed = parse_python("X = f(\\n    a=1,\\n    b=[2, 3")
+    >>> ast.unparse(parsed.module), parsed.lines
+    ('X = f(a=1)', 2)
+    """
     lines = code.splitlines()
     try:
-        return ast.parse(code), len(lines)
-    except SyntaxError:
-        pass
-    # Only the tail is worth trying: a cut-off block fails near its end, and each try re-parses.
-    for end in range(len(lines) - 1, max(0, len(lines) - _MAX_TRIM), -1):
+        return _shallow(_parse(code), len(lines), "")
+    except CodeTooComplex as exc:
+        return ParsedCode(None, 0, str(exc))
+    except SyntaxError as exc:
+        problem = f"{exc.msg} at line {exc.lineno}" if exc.lineno else exc.msg
+        found = _recover(lines, exc)
+        return ParsedCode(None, 0, problem) if found is None else _shallow(*found, problem)
+
+
+def _recover(lines: list[str], error: SyntaxError) -> tuple[ast.Module, int] | None:
+    """(module, lines read) for the longest prefix found in a bounded number of tries."""
+    end = len(lines)
+    # A block cut off inside brackets: the parser points at the opening bracket, which is no
+    # place to cut (the call it opens is what a truncated block is read for); step back from
+    # the end instead. Elsewhere the error's line is where the block stops making sense.
+    cut_off = "never closed" in error.msg or "unexpected EOF" in error.msg
+    stop = end if cut_off else error.lineno or end
+    back = 1
+    for _ in range(MAX_RECOVERY_PARSES):
+        end = min(end - back, stop - 1)
+        if end <= 0:
+            return None
         prefix = "\n".join(lines[:end]).rstrip().rstrip(",")
-        for candidate in (prefix, prefix + _closers(prefix)):
-            try:
-                return ast.parse(candidate), end
-            except SyntaxError:
-                continue
-    return None, 0
+        try:
+            return _parse(prefix + _closers(prefix)), end
+        except CodeTooComplex:
+            return None
+        except SyntaxError as exc:
+            if exc.lineno and exc.lineno < end:
+                stop, back = exc.lineno, 1  # a real error earlier on: cut before it
+            else:
+                back *= 2  # the cut itself is the problem: step back further, faster
+    return None
+
+
+def _shallow(module: ast.Module, read: int, problem: str) -> ParsedCode:
+    """``module`` without its statements from the first one nested too deeply on."""
+    for index, stmt in enumerate(module.body):
+        if _too_deep(stmt):
+            module.body = module.body[:index]
+            return ParsedCode(module, min(read, stmt.lineno - 1), _nesting_problem(stmt.lineno))
+    return ParsedCode(module, read, problem)
+
+
+# A comment, a string (its brackets do not count; one left open runs to the end of its line, or
+# of the text for a triple-quoted one) or one bracket. Every character has one way to be matched
+# and every alternative always ends in a match, so the scan never backtracks: linear time.
+_BRACKET_SCAN = re.compile(
+    r"""#[^\n]*"""
+    r"""|[rRbBuUfF]{0,2}(?:'{3}(?:[^'\\]|\\.?|'(?!''))*(?:'{3}|\Z)"""
+    r"""|"{3}(?:[^"\\]|\\.?|"(?!""))*(?:"{3}|\Z)"""
+    r"""|'(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?)"""
+    r"""|[()\[\]{}]""",
+    re.DOTALL,
+)
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
 
 
 def _closers(source: str) -> str:
-    """Brackets that close what ``source`` left open (for truncated blocks)."""
+    """Brackets that close what ``source`` left open (for truncated blocks); linear time."""
     stack: list[str] = []
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    try:
-        for tok in tokenize.generate_tokens(StringIO(source).readline):
-            if tok.type == tokenize.OP and tok.string in pairs:
-                stack.append(pairs[tok.string])
-            elif tok.type == tokenize.OP and tok.string in ")]}" and stack:
-                stack.pop()
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
+    for match in _BRACKET_SCAN.finditer(source):
+        token = match.group()
+        if token in _PAIRS:
+            stack.append(_PAIRS[token])
+        elif token in ")]}" and stack:
+            stack.pop()
     return "".join(reversed(stack))
 
 

@@ -189,6 +189,22 @@ def spec_constant(step_name: str, job_type: JobType | None = None) -> str:
     return f"{base}_{job_type.value.upper()}_SPEC" if job_type else f"{base}_SPEC"
 
 
+#: ``<Base>_<JobType>`` (spec form) or ``<Base>-<JobType>`` (pipeline form).
+JOB_SUFFIX: Final = re.compile(
+    r"^(?P<base>.+?)(?P<sep>[_-])(?P<job>" + "|".join(j.value for j in JobType) + r")$", re.I
+)
+
+
+def strip_job_suffix(step_name: str) -> str:
+    """``TabularPreprocessing_Training`` / ``TabularPreprocessing-Training`` -> ``TabularPreprocessing``.
+
+    >>> strip_job_suffix("TabularPreprocessing-Training")
+    'TabularPreprocessing'
+    """
+    match = JOB_SUFFIX.match(step_name)
+    return match.group("base") if match else step_name
+
+
 def variant_step_type(step_name: str, job_type: JobType) -> str:
     """``<StepName>_<Jobtype>``, the step_type of a job-type variant spec."""
     return f"{step_name}_{job_type.value.capitalize()}"

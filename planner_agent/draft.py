@@ -258,7 +258,11 @@ class PlanDraft(_Draft):
                 required=i.required,
                 # The intended producer is always a compatible source; the model need not repeat it.
                 compatible_sources=_unique(
-                    [*i.compatible_sources, *([i.source_step] if i.source_step else [])]
+                    # The resolver matches compatible_sources to base step names, never variants.
+                    [
+                        *i.compatible_sources,
+                        *([cv.strip_job_suffix(i.source_step)] if i.source_step else []),
+                    ]
                 ),
                 semantic_keywords=list(i.semantic_keywords),
                 data_type=i.data_type,

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._usage import Attempt, Usage
+from .plan import PlanIssue
 
 __all__ = [
     "APIKeyError",
@@ -49,6 +50,7 @@ __all__ = [
     "PlanningError",
     "PromptTooLargeError",
     "RequirementsError",
+    "ScaffoldError",
     "TemplateError",
     "TransportError",
     "UnsupportedResponseFormatError",
@@ -240,6 +242,23 @@ class BatchError(PlannerError):
 
 class OutputError(PlannerError):
     """A file the command line was asked to write (``-o``, ``schema --write``) cannot be written."""
+
+
+class ScaffoldError(PlannerError):
+    """The step cannot be scaffolded as asked; nothing was written.
+
+    Raised for a plan whose names or paths would write outside the repository, a file that exists
+    with other content (without ``force``), a step already registered differently, a registry or
+    ``__all__`` that is not a literal scaffolding can edit, a plan with error-level issues (then
+    ``issues`` lists them), and a write that failed part-way (after what was there is restored).
+    """
+
+    def __init__(
+        self, message: str, *, path: str | None = None, issues: tuple[PlanIssue, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.issues = issues
 
 
 class LocalModelError(PlannerError):

@@ -1,17 +1,42 @@
-"""The JSON Schema documents published in ``schemas/`` (the contract for non-Python tools)."""
+"""The JSON Schema documents published in ``schemas/`` (the contract for non-Python tools), and
+every schema in every dialect (what ``planner-agent schema --kind --profile`` prints)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from ._files import atomic_write
 from .draft import PlanDraft
-from .llm._profiles import bounded_schema, strict_schema
+from .llm._dialects import DIALECTS
 from .plan import ImplementationPlan
 
-__all__ = ["schema_documents", "write_schemas"]
+__all__ = ["SCHEMA_KINDS", "SchemaKind", "schema_documents", "schema_for", "write_schemas"]
+
+SchemaKind = Literal["draft", "plan"]
+#: What a schema describes: ``draft`` what the LLM fills, ``plan`` the full plan.
+SCHEMA_KINDS: Final[tuple[SchemaKind, ...]] = ("draft", "plan")
+
+
+def schema_for(kind: SchemaKind, profile: str = "pydantic") -> dict[str, Any]:
+    """The schema of ``kind`` written in dialect ``profile`` (``pydantic``, ``strict``,
+    ``bounded``; see `planner_agent.llm.DIALECTS`).
+
+    >>> schema_for("plan", "strict")["additionalProperties"]
+    False
+    >>> "maxItems" in str(schema_for("draft", "bounded")), "maxItems" in str(schema_for("draft"))
+    (True, False)
+    """
+    if kind not in SCHEMA_KINDS:
+        raise ValueError(f"schema kind must be one of {', '.join(SCHEMA_KINDS)}; got {kind!r}")
+    if profile not in DIALECTS:
+        raise ValueError(f"schema profile must be one of {', '.join(DIALECTS)}; got {profile!r}")
+    if kind == "draft":
+        schema = PlanDraft.model_json_schema()
+    else:
+        schema = ImplementationPlan.model_json_schema(mode="serialization")
+    return DIALECTS[profile].apply(schema)
 
 
 def schema_documents() -> dict[str, dict[str, Any]]:
@@ -20,14 +45,11 @@ def schema_documents() -> dict[str, dict[str, Any]]:
     >>> sorted(schema_documents())[0]
     'implementation_plan.schema.json'
     """
-    draft = PlanDraft.model_json_schema()
     return {
-        "implementation_plan.schema.json": ImplementationPlan.model_json_schema(
-            mode="serialization"
-        ),
-        "plan_draft.schema.json": draft,
-        "plan_draft.strict.schema.json": strict_schema(draft),
-        "plan_draft.bounded.schema.json": bounded_schema(strict_schema(draft)),
+        "implementation_plan.schema.json": schema_for("plan"),
+        "plan_draft.schema.json": schema_for("draft"),
+        "plan_draft.strict.schema.json": schema_for("draft", "strict"),
+        "plan_draft.bounded.schema.json": schema_for("draft", "bounded"),
     }
 
 

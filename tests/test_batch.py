@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,11 @@ from planner_agent.errors import (
     TransportError,
 )
 from planner_agent.result import PlanResult
-from planner_agent.testing import RecordedRequest, Reply, ScriptedServer
+from planner_agent.testing import RecordedRequest, Reply, ScriptedServer, Usage
 
 MODEL = "gpt-4o-mini"
 TAG = re.compile(r"item-(\d+)")
+LOCK = ".planner_agent.lock"
 
 
 def requirement(i: int) -> str:
@@ -89,6 +91,7 @@ def test_list_of_texts_in_input_order_with_totals(server: ScriptedServer) -> Non
     assert summary["total"] == 6 and summary["ok"] == 6 and summary["requests"] == 6
     assert len(json.loads(result.to_json())["items"]) == 6
     assert "6 ok" in repr(result) and "6 requests" in repr(result)
+    assert summary["not_run"] == summary["unwritten"] == 0
 
 
 def test_mapping_and_directory_names(server: ScriptedServer, tmp_path: Path) -> None:
@@ -441,6 +444,7 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
         _wait_for_outputs(out, 4, proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        assert json.loads((out / LOCK).read_text())["pid"] == proc.pid  # left by the dead run
         finished = {p.stem for p in out.glob("item-*.json")}
         assert 4 <= len(finished) < 12
         rerun, _ = _start(tmp_path, srv.base_url)
@@ -451,6 +455,7 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     names = sorted(p.name for p in out.iterdir())
     expected = sorted([f"item-{i:02d}.{ext}" for i in range(12) for ext in ("json", "md")])
     assert names == sorted([*expected, "summary.json"])  # one outcome each, no temp files
+    assert not (out / LOCK).exists()  # the stale lock was taken over, then released
     summary = json.loads((out / "summary.json").read_text())
     assert summary["resumed"] == len(finished) and summary["ok"] == 12 - len(finished)
 
@@ -469,7 +474,7 @@ def test_ctrl_c_writes_summary_and_exits_130(tmp_path: Path, where: str) -> None
     assert summary["interrupted"] is True
     assert {row["name"] for row in summary["items"]} == done and len(done) < 40
     assert len(summary["pending"]) == 40 - len(done)
-    assert temp_files(out) == []
+    assert temp_files(out) == [] and not (out / LOCK).exists()
 
 
 def test_cancelling_aplan_steps_writes_summary(tmp_path: Path) -> None:
@@ -522,4 +527,145 @@ def test_wrong_batch_arguments_are_configuration_errors(
 ) -> None:
     with pytest.raises(ConfigurationError) as info:
         run(server, [requirement(1)], **arguments)
+    assert message in str(info.value) and server.requests == []
+
+
+# -- display (issue #14) -------------------------------------------------------------------------
+def _mixed_batch(server: ScriptedServer) -> BatchResult:
+    names = {"a<b>": requirement(1), "pipe|name": requirement(2), "empty": "  "}
+    return run(server, names)
+
+
+def test_result_shows_as_a_table_in_notebooks(server: ScriptedServer) -> None:
+    result = _mixed_batch(server)
+    page = result._repr_html_()
+    assert page.count("<tr>") == 1 + 3 and "<table>" in page
+    assert "a&lt;b&gt;" in page and "a<b>" not in page  # names are escaped
+    assert "RequirementsError: The requirements string is empty" in page
+    markdown = result._repr_markdown_().splitlines()
+    rows = [line for line in markdown if line.startswith("| ")]
+    assert rows[0] == "| name | status | ok | requests | tokens | error |"
+    assert rows[1].startswith("| a&lt;b&gt; | ok | yes | 1 | ")  # no stray HTML in markdown
+    assert rows[2].startswith("| pipe\\|name | ok | yes | 1 | ") and len(rows) == 4
+    table = result.summary_table().splitlines()
+    assert table[0] == repr(result)[len("<BatchResult ") : -1]
+    assert table[2].split() == ["name", "status", "ok", "requests", "tokens", "error"]
+    assert [line.split()[:2] for line in table[4:7]] == [
+        ["a<b>", "ok"],
+        ["pipe|name", "ok"],
+        ["empty", "failed"],
+    ]
+    assert "RequirementsError" in table[6]
+
+
+def test_repr_is_short_and_cost_is_rounded(server: ScriptedServer) -> None:
+    result = _mixed_batch(server)
+    text = repr(result)
+    assert text.startswith("<BatchResult 3 items: 2 ok, 1 failed | 2 requests, ")
+    assert "\n" not in text and len(text) < 120
+    assert result.cost_usd is not None and re.search(r"\| \$\d+\.\d{4} \|", text)
+    assert f"${result.cost_usd:.4f}" in text
+    assert result.summary()["cost_usd"] == round(result.cost_usd, 6)
+    many = run(server, [requirement(i) for i in range(52)], concurrency=8)
+    assert len(many.summary_table(max_rows=5).splitlines()) == 4 + 5 + 1
+    assert many._repr_html_().count("<tr>") == 1 + 50 + 1  # header, 50 items, "... 2 more"
+    assert "... 2 more item(s)" in many._repr_html_() and "... 2 more" in many._repr_markdown_()
+
+
+NOTEBOOK = textwrap.dedent(
+    """
+    import sys, types, warnings
+    # What tqdm.auto takes for a Jupyter kernel, with ipywidgets missing.
+    sys.modules["ipykernel.zmqshell"] = types.ModuleType("ipykernel.zmqshell")
+    sys.modules["ipywidgets"] = None
+    import IPython, tqdm
+    from planner_agent.batch import plan_steps
+    from planner_agent.testing import ScriptedServer, plan_responder
+    with ScriptedServer(plan_responder()) as server, warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = plan_steps(["# ScoreBinning\\nA processing step."], client=server.client(),
+                            model="gpt-4o-mini", progress=True)
+    print(result.ok, [str(w.message) for w in seen if issubclass(w.category, tqdm.TqdmWarning)])
+    """
+)
+
+
+def test_progress_bar_without_ipywidgets_gives_no_tqdm_warning(tmp_path: Path) -> None:
+    script = tmp_path / "cell.py"
+    script.write_text(NOTEBOOK)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "1 []" and "1/1" in done.stderr  # a text bar, no TqdmWarning
+
+
+# -- budgets (issue #14) -------------------------------------------------------------------------
+def _priced(tokens: Usage) -> Any:
+    def script(_: RecordedRequest) -> Reply:
+        return Reply.json(calibration_draft_dict(), usage=tokens)
+
+    return ScriptedServer(script)
+
+
+def test_max_total_tokens_stops_starting_items() -> None:
+    with _priced(Usage(100, 50)) as srv:  # 150 tokens a plan
+        result = run(srv, [requirement(i) for i in range(6)], concurrency=1, max_total_tokens=400)
+        assert srv.chat_requests == 3  # 150, 300, 450: the third reached the limit
+    assert [i.status for i in result.items] == ["ok"] * 3 + ["not_run"] * 3
+    assert result.usage.total_tokens == 450 and result.not_run == 3
+    assert all(i.requests == 0 and i.result is None for i in result.items[3:])
+    assert "max_total_tokens=400 was reached (450 spent)" in str(result.items[3].error)
+    assert any("3 item(s) were not started" in note for note in result.notes)
+    assert result.summary()["not_run"] == 3 and "3 not run" in repr(result)
+
+
+def test_items_in_flight_finish_when_the_limit_is_reached() -> None:
+    with _priced(Usage(100, 50)) as srv:
+        result = run(srv, [requirement(i) for i in range(10)], concurrency=4, max_total_tokens=1)
+        assert srv.chat_requests == 4  # the first wave was in flight: it finished, nothing after
+    assert result.ok == 4 and result.not_run == 6
+
+
+def test_max_cost_usd_stops_starting_items(tmp_path: Path) -> None:
+    # gpt-4o-mini: $0.15 per million prompt tokens, so $0.15 a plan here.
+    with _priced(Usage(1_000_000, 0)) as srv:
+        items = [requirement(i) for i in range(5)]
+        result = run(srv, items, concurrency=1, max_cost_usd=0.4, out_dir=tmp_path)
+        assert srv.chat_requests == 3
+        assert [i.status for i in result.items] == ["ok"] * 3 + ["not_run"] * 2
+        assert result.cost_usd == pytest.approx(0.45)
+        assert "max_cost_usd=0.4 was reached ($0.4500 spent)" in str(result.items[3].error)
+        assert sorted(p.name for p in tmp_path.glob("step-*")) == [
+            f"step-00{i}.{ext}" for i in (1, 2, 3) for ext in ("json", "md")
+        ]  # items not run leave no files
+        rest = run(srv, items, out_dir=tmp_path, resume=True, max_cost_usd=1.0)
+        assert [i.status for i in rest.items] == ["skipped"] * 3 + ["ok"] * 2
+        assert srv.chat_requests == 5
+
+
+def test_a_zero_limit_serves_only_what_costs_nothing(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    items = [requirement(i) for i in range(3)]
+    run(server, items[:1], cache=tmp_path)
+    result = run(server, items, cache=tmp_path, max_total_tokens=0)
+    assert [i.status for i in result.items] == ["cached", "not_run", "not_run"]
+    assert server.chat_requests == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"max_total_tokens": -1}, "max_total_tokens must be an integer >= 0 or None; got -1."),
+        ({"max_total_tokens": 1.5}, "max_total_tokens must be an integer >= 0 or None"),
+        ({"max_cost_usd": "1"}, "max_cost_usd must be a number >= 0 or None; got '1'."),
+        ({"max_cost_usd": 1.0, "model": "my-own-model"}, "max_cost_usd needs the price of"),
+    ],
+)
+def test_wrong_limits_are_configuration_errors(
+    server: ScriptedServer, arguments: dict[str, Any], message: str
+) -> None:
+    arguments.setdefault("model", MODEL)
+    with warnings.catch_warnings(), pytest.raises(ConfigurationError) as info:
+        warnings.simplefilter("ignore")  # the unknown model's approximate token counts
+        plan_steps([requirement(1)], client=server.client(), progress=False, **arguments)
     assert message in str(info.value) and server.requests == []

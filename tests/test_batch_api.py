@@ -15,7 +15,7 @@ from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict, html_endpo
 from planner_agent.batch import BatchFileLimits, BatchResult, aplan_steps, plan_steps
 from planner_agent.batch._openai_batch import split
 from planner_agent.errors import BatchError, ConfigurationError, PlanRefusedError
-from planner_agent.testing import BATCH_LINE_PATH, RecordedRequest, Reply, ScriptedServer
+from planner_agent.testing import BATCH_LINE_PATH, RecordedRequest, Reply, ScriptedServer, Usage
 
 MODEL = "gpt-4o-mini"
 TAG = re.compile(r"item-(\d+)")
@@ -243,3 +243,24 @@ def test_an_endpoint_that_answers_html_is_a_batch_error() -> None:
         client = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0)
         with pytest.raises(BatchError, match=r"files\.create with a body that is not JSON"):
             plan_steps(items(2), client=client, model=MODEL, via="batch_api", progress=False)
+
+
+def test_a_token_limit_counts_batch_replies_and_stops_the_requests_after() -> None:
+    def script(request: RecordedRequest) -> Reply:
+        if request.path == BATCH_LINE_PATH and tag_of(request) == "item-01":
+            return Reply.error(500, "boom")  # error file: would be planned with a request
+        return Reply.json(calibration_draft_dict(), usage=Usage(100, 50))
+
+    with ScriptedServer(script) as srv:
+        result = run(srv, items(4), max_total_tokens=300)
+        assert srv.batch_line_requests == 4 and srv.chat_requests == 0
+    assert [i.status for i in result.items] == ["ok", "not_run", "ok", "ok"]
+    assert "max_total_tokens=300 was reached" in str(result.items[1].error)
+    assert result.usage.total_tokens == 450  # the three replies paid in the batch
+
+
+def test_a_zero_limit_submits_nothing() -> None:
+    with ScriptedServer(good) as srv:
+        result = run(srv, items(3), max_total_tokens=0)
+        assert srv.requests == []  # no file uploaded, no batch created
+    assert [i.status for i in result.items] == ["not_run"] * 3

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import doctest
 import itertools
+from difflib import SequenceMatcher
 
 import pytest
-from fixture_plans import fixture_index
+from fixture_plans import fixture_index, fixture_plan
 
 from planner_agent.checks import _resolver as resolver
 from planner_agent.checks._resolver import (
     THRESHOLD,
+    candidate_pool,
     name_similarity,
     name_tokens,
+    normalise_name,
     rank_candidates,
+    resolver_candidates,
     score,
-    strip_job_suffix,
 )
+from planner_agent.conventions import strip_job_suffix
 from planner_agent.plan import DataType, DependencyPlan, DependencyType, OutputPlan
 
 T = DependencyType
@@ -90,14 +94,56 @@ def test_name_component_uses_best_of_name_and_aliases_and_exact_bonus() -> None:
     ("a", "b"),
     [
         ("eval_data", "evaluation_data"),
+        ("Model-Artifacts", "model_artifacts"),
+        ("config.params", "configuration_parameters"),
+        ("hyperparams_s3", "Hyperparameters-S3"),
+        ("pkg_of_the_model", "package model"),
+    ],
+)
+def test_normalisation_makes_spellings_equal(a: str, b: str) -> None:
+    assert name_similarity(a, b) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # The framework expands only its own few abbreviations, splits no camelCase and keeps
+        # "artifacts" a word of its own: these spellings differ for the real resolver.
         ("calib_output", "calibration_output"),
         ("preproc_data", "preprocessing_data"),
         ("model_artifacts", "model"),
         ("ModelArtifacts", "model-artifacts"),
     ],
 )
-def test_normalisation_makes_spellings_equal(a: str, b: str) -> None:
-    assert name_similarity(a, b) == 1.0
+def test_normalisation_is_the_frameworks_not_more(a: str, b: str) -> None:
+    assert normalise_name(a) != normalise_name(b)
+    assert name_similarity(a, b) < 1.0
+
+
+def _blend(a: str, b: str, tokens: float, synonyms: float, substring: float) -> float:
+    sequence = SequenceMatcher(None, normalise_name(a), normalise_name(b)).ratio()
+    return 0.30 * sequence + 0.25 * tokens + 0.25 * synonyms + 0.20 * substring
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "tokens", "synonyms", "substring"),
+    [
+        # Whole name inside the other: the length ratio (4 of 14 characters).
+        ("data", "processed_data", 1 / 2, (1 + 0.8) / 2, 4 / 14),
+        # No whole containment: the best word containment ("input" in "inputs").
+        ("input_path", "inputs", 0.0, 0.0, 5 / 6),
+        # Words under 3 characters never contain one another; "abc" in "abcd" counts.
+        ("ab_data", "abc", 0.0, 0.0, 0.0),
+        ("abc_data", "abcd", 0.0, 0.0, 3 / 4),
+        # Synonyms (one group holds both) count 0.8, averaged over every word pair.
+        ("model", "artifact", 0.0, 0.8, 0.0),
+        ("model_data", "artifact_dataset", 0.0, (0.8 + 0.8) / 4, 4 / 7),
+    ],
+)
+def test_name_similarity_terms(
+    a: str, b: str, tokens: float, synonyms: float, substring: float
+) -> None:
+    assert name_similarity(a, b) == pytest.approx(_blend(a, b, tokens, synonyms, substring))
 
 
 def test_name_similarity_orders_plausibly() -> None:
@@ -115,7 +161,12 @@ def test_name_similarity_orders_plausibly() -> None:
     [
         (["TabularPreprocessing"], "TabularPreprocessing", 0.10),
         (["TabularPreprocessing"], "TabularPreprocessing_Training", 0.10),
-        (["TabularPreprocessing_Calibration"], "TabularPreprocessing_Training", 0.10),
+        # The list is compared literally; only the producer's type loses its job suffix, so an
+        # entry written with a suffix never matches (as in the framework).
+        (["TabularPreprocessing_Calibration"], "TabularPreprocessing_Training", 0.0),
+        (["TabularPreprocessing_Training"], "TabularPreprocessing_Training", 0.0),
+        (["TabularPreprocessing-Training"], "TabularPreprocessing", 0.0),
+        (["RiskTableMapping"], "RiskTableMapping_Calibration", 0.10),
         ([], "Anything", 0.05),
         (["XGBoostTraining"], "TabularPreprocessing", 0.0),
     ],
@@ -136,8 +187,12 @@ def test_total_is_the_sum_and_explain_lists_components() -> None:
         out("processed_data"),
         "A",
     )
-    assert result.total == pytest.approx(0.40 + 0.20 + 0.25 + 0.05 + 0.10 + 0.05)
-    assert result.explain().startswith(f"{result.total:.2f} = type 0.40")
+    assert result.uncapped == pytest.approx(0.40 + 0.20 + 0.25 + 0.05 + 0.10 + 0.05)
+    assert result.total == 1.0  # Capped, as the framework caps it.
+    assert result.explain().startswith("1.00 (sum 1.05 capped) = type 0.40")
+    plain = score(dep("processed_data", semantic_keywords=["x"]), out("processed_data"), "A")
+    assert plain.total == pytest.approx(0.40 + 0.20 + 0.25 + 0.05 + 0.05)
+    assert plain.explain().startswith(f"{plain.total:.2f} = type 0.40")
 
 
 def test_rank_candidates_threshold_and_order() -> None:
@@ -152,6 +207,34 @@ def test_rank_candidates_threshold_and_order() -> None:
     assert all(c.score > THRESHOLD for c in ranked)
     everything = rank_candidates(dep("processed_data"), producers, include_below_threshold=True)
     assert [c.producer for c in everything][-1] == "C" and everything[-1].score == 0
+
+
+def test_candidate_pool_keeps_other_job_variants_of_the_consumer() -> None:
+    producers = [
+        ("X_Training", out("processed_data")),
+        ("X", out("processed_data")),
+        ("X_Calibration", out("processed_data")),
+        ("Y", out("processed_data")),
+    ]
+    pool = candidate_pool(producers, "X_Calibration")
+    assert [p for p, _ in pool] == ["X_Training", "X", "Y"]
+    assert [p for p, _ in candidate_pool(producers, "X", "X")] == [
+        "X_Training",
+        "X_Calibration",
+        "Y",
+    ]
+
+
+def test_resolver_candidates_may_name_a_variant_of_the_planned_step() -> None:
+    plan = fixture_plan("XGBoostTraining")
+    producers = [
+        ("XGBoostTraining", out("input_path")),
+        ("XGBoostTraining_Calibration", out("input_path", T.TRAINING_DATA)),
+    ]
+    found = resolver_candidates(plan, producers)
+    assert {(c.dependency, c.step) for c in found} == {
+        ("input_path", "XGBoostTraining_Calibration")
+    }
 
 
 @pytest.mark.parametrize(

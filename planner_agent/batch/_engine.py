@@ -166,6 +166,8 @@ class BatchRun:
     def prepare(self, job: _Job) -> bool:
         """`examine` on the loop thread, recording any outcome; True if the job needs requests."""
         outcome = self.examine(job)
+        if outcome is None and self.stopped is not None:  # a zero limit: nothing is submitted
+            outcome = None, BatchError(f"Not started: {self.stopped}."), "not_run"
         if outcome is not None:
             self.finish(job, outcome[0], error=outcome[1], status=outcome[2])
         return outcome is None
@@ -332,18 +334,3 @@ def _unexpected(exc: Exception, name: str) -> PlannerError:
     error = PlannerError(f"Unexpected {type(exc).__name__} while planning {name}: {exc}")
     error.__cause__ = exc
     return error
-
-
-def _progress_bar(progress: bool | None, total: int) -> Any:
-    show = progress if progress is not None else (sys.stderr.isatty() or _in_notebook())
-    if not show:
-        return None
-    from tqdm.auto import tqdm  # type: ignore[import-untyped]  # notebook-aware
-
-    return tqdm(total=total, desc="planning", unit="plan", dynamic_ncols=True)
-
-
-def _in_notebook() -> bool:
-    ipython = sys.modules.get("IPython")
-    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
-    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})

@@ -111,6 +111,7 @@ async def run_batch_api(
     for job in pending:
         if (reply := replies.get(job.name)) is not None:
             job.batch_usage = reply.usage  # billed at the Batch API's discount
+            run.charge(reply.usage, batch=True)
     # Each reply goes through the planner's normal checks; re-asks, errored and unreadable lines
     # continue (or start) over ordinary requests.
     await run.pool(pending, lambda job: run.plan_job(job, replies.get(job.name), fresh=False))
@@ -216,7 +217,12 @@ def _save_state(run: BatchRun, batches: list[_Batch]) -> None:
             "model": run.planner.model,
             "batches": [{"id": b.id, "keys": b.keys} for b in batches],
         }
-        atomic_write(run.out / _STATE, json.dumps(state, indent=2))
+        try:
+            atomic_write(run.out / _STATE, json.dumps(state, indent=2))
+        except OSError as exc:  # the ids are still in BatchResult.batch_ids and this note
+            note = f"{_STATE} could not be written ({exc.strerror or exc}); batch ids: "
+            run.notes[:] = [n for n in run.notes if not n.startswith(note)]
+            run.notes.append(note + ", ".join(b.id for b in batches))
 
 
 async def _wait(run: BatchRun, batches: list[_Batch], poll_interval: float) -> list[_Batch]:

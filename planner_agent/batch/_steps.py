@@ -6,7 +6,8 @@
 Every item gets its own outcome (one failure never stops the others); results keep input order.
 Each item is identified by a *request key* (a hash of its first request, the schema, the mode and
 the library version): ``resume=True`` and ``cache=`` reuse a result only when the key matches.
-The engine lives in `planner_agent.batch._engine`; the Batch API path in `planner_agent.batch._openai_batch`.
+A run locks its out_dir (`planner_agent.batch._lock`); files are written by
+`planner_agent.batch._outputs`. The engine lives in `planner_agent.batch._engine`; the Batch API path in `planner_agent.batch._openai_batch`.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from typing import Any, Literal, Unpack
 
 from .._options import check_options, is_int, is_number, is_path, require
 from .._sync import run_sync
-from ..errors import BatchError
+from .._usage import Usage
+from ..errors import BatchError, ConfigurationError
 from ..planner import Planner
 from ..settings import PLANNER_KEYWORDS, PlannerKeywords, Settings
 from ._engine import BatchRun
-from ._inputs import RESERVED_NAMES, Requirements, collect, writable_dir
+from ._inputs import Requirements, collect, writable_dir
+from ._lock import FolderLock
 from ._openai_batch import run_batch_api
+from ._outputs import check_names
 from ._types import BatchFileLimits, BatchResult
 
 __all__ = ["aplan_steps", "plan_steps"]
@@ -49,13 +53,15 @@ async def aplan_steps(
     batch_id: str | Sequence[str] | None = None,
     poll_interval: float = 5.0,
     batch_limits: BatchFileLimits = DEFAULT_LIMITS,
+    max_total_tokens: int | None = None,
+    max_cost_usd: float | None = None,
     settings: Settings | None = None,
     **planner_kwargs: Unpack[PlannerKeywords],
 ) -> BatchResult:
     """`plan_steps` for asyncio code; use an ``AsyncOpenAI`` client to stay on this loop.
 
     On cancellation it stops scheduling, cancels the items in flight, writes summary.json of
-    what finished and re-raises.
+    what finished, releases the out_dir lock and re-raises.
     """
     require("concurrency", concurrency, is_int(concurrency, 1), "a positive integer")
     require("via", via, via in ("requests", "batch_api"), "'requests' or 'batch_api'")
@@ -74,6 +80,18 @@ async def aplan_steps(
         "a folder path, True or None",
     )
     require("resume", resume, isinstance(resume, bool), "True or False")
+    require(
+        "max_total_tokens",
+        max_total_tokens,
+        max_total_tokens is None or is_int(max_total_tokens, 0),
+        "an integer >= 0 or None",
+    )
+    require(
+        "max_cost_usd",
+        max_cost_usd,
+        max_cost_usd is None or is_number(max_cost_usd, 0),
+        "a number >= 0 or None",
+    )
     require(
         "progress", progress, progress is None or isinstance(progress, bool), "True, False or None"
     )
@@ -101,12 +119,15 @@ async def aplan_steps(
     client = planner_kwargs.pop("client", None)
     base = Settings() if settings is None else settings
     planner = Planner.from_settings(base.with_keywords(**planner_kwargs), client=client)
+    if max_cost_usd is not None and planner.cost(Usage(1_000, 1_000)) is None:
+        raise ConfigurationError(
+            f"max_cost_usd needs the price of {planner.model!r}, which is not known: pass "
+            "prices={model: Price(...)}, or limit tokens with max_total_tokens."
+        )
     out = None
     if out_dir is not None:
-        if clash := sorted({name for name, _, _ in entries if name.casefold() in RESERVED_NAMES}):
-            raise BatchError(
-                f"Item name(s) {', '.join(clash)} would overwrite the batch's own files in out_dir; rename them."
-            )
+        # Names that cannot become files fail here, before anything is paid for.
+        check_names([name for name, _, _ in entries], Path(out_dir).expanduser())
         out = writable_dir(out_dir, "output directory")
     cache_dir = None
     if cache is not None and cache is not False:
@@ -116,31 +137,41 @@ async def aplan_steps(
             / "results"
         )
         cache_dir = writable_dir(root if cache is True else Path(cache), "cache directory")
-
-    run = BatchRun(
-        planner,
-        entries,
-        concurrency=concurrency,
-        out=out,
-        cache=cache_dir,
-        resume=resume,
-        progress=progress,
-        via=via,
-        started=started,
-    )
+    lock = None if out is None else FolderLock(out)
+    if lock is not None:
+        lock.acquire()  # one run per folder, held to the end (errors and Ctrl-C included)
     try:
-        if via == "batch_api":
-            await run_batch_api(
-                run, batch_id=batch_id, poll_interval=poll_interval, limits=batch_limits
-            )
-        else:
-            await run.pool(run.jobs, run.plan_job)
-    except BaseException as exc:
-        stopped = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-        with contextlib.suppress(OSError):  # never hide the original exception
-            run.close(**({"interrupted": True} if stopped else {"aborted": f"{exc!r}"}))
-        raise
-    return run.close()
+        run = BatchRun(
+            planner,
+            entries,
+            concurrency=concurrency,
+            out=out,
+            cache=cache_dir,
+            resume=resume,
+            progress=progress,
+            via=via,
+            started=started,
+            max_total_tokens=max_total_tokens,
+            max_cost_usd=max_cost_usd,
+        )
+        if lock is not None and lock.took_over is not None:
+            run.notes.append(f"Took over the stale lock of a run that is gone: {lock.took_over}.")
+        try:
+            if via == "batch_api":
+                await run_batch_api(
+                    run, batch_id=batch_id, poll_interval=poll_interval, limits=batch_limits
+                )
+            else:
+                await run.pool(run.jobs, run.plan_job)
+        except BaseException as exc:
+            stopped = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
+            with contextlib.suppress(OSError):  # never hide the original exception
+                run.close(**({"interrupted": True} if stopped else {"aborted": f"{exc!r}"}))
+            raise
+        return run.close()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 # aplan_steps' own keywords, between ``requirements`` and ``settings``.
@@ -159,6 +190,8 @@ def plan_steps(
     batch_id: str | Sequence[str] | None = None,
     poll_interval: float = 5.0,
     batch_limits: BatchFileLimits = DEFAULT_LIMITS,
+    max_total_tokens: int | None = None,
+    max_cost_usd: float | None = None,
     settings: Settings | None = None,
     **planner_kwargs: Unpack[PlannerKeywords],
 ) -> BatchResult:
@@ -170,8 +203,12 @@ def plan_steps(
         concurrency: items in flight at once; they share one rate gate, so a 429 storm backs
             off the whole batch.
         out_dir: write ``<name>.json``/``<name>.md`` (or ``<name>.error.json``) per item and
-            ``summary.json``, each atomically.
-        resume: skip items whose ``<name>.json`` in ``out_dir`` has the same request key.
+            ``summary.json``, each atomically. The run locks the folder (``.planner_agent.lock``)
+            so a second run into it is a `BatchError`. A file that cannot be written keeps the
+            plan in memory (``item.write_error``, a note); if the folder itself stops taking
+            files (disk full, folder gone) no new item starts.
+        resume: skip items whose ``<name>.md`` and ``<name>.json`` (with the same request key)
+            are both in ``out_dir``.
         cache: a directory (``True``: ``~/.cache/planner_agent/results``) of checked results
             keyed on the request key; a hit makes no request.
         progress: a tqdm bar; ``None`` shows it on a terminal or in a notebook.
@@ -179,15 +216,23 @@ def plan_steps(
         batch_id: collect an already submitted Batch API batch (or several) instead.
         poll_interval: first seconds between Batch API polls (backs off to 10x, at most 60 s).
         batch_limits: requests and bytes per Batch API input file (default: OpenAI's limits).
+        max_total_tokens: once this run has spent this many tokens (prompt + completion), no
+            new item starts; items in flight finish, so the total may go past it by their
+            share. Items not started get status ``not_run``; ``resume=True`` plans them later.
+        max_cost_usd: the same for dollars (needs a known price for the model; Batch API
+            replies count at half price). With ``via="batch_api"`` the batch itself is sent
+            whole: these limits stop the ordinary requests that follow it.
         settings: `Settings` to plan with (the keywords below are applied on top).
         **planner_kwargs: `Planner` keywords (``client``, ``model``, ``mode``, ``knowledge``...).
 
     Ctrl-C stops the batch, writes summary.json of what finished and raises KeyboardInterrupt.
-    Bad inputs raise `BatchError` before any request; one item's failure never stops the rest.
+    Bad inputs (including item names that clash as file names or are too long for them) raise
+    `BatchError` before any request; one item's failure never stops the rest.
     """
     options: dict[str, Any] = {
         "concurrency": concurrency, "out_dir": out_dir, "resume": resume, "cache": cache,
         "progress": progress, "via": via, "batch_id": batch_id, "poll_interval": poll_interval,
-        "batch_limits": batch_limits, "settings": settings,
+        "batch_limits": batch_limits, "max_total_tokens": max_total_tokens,
+        "max_cost_usd": max_cost_usd, "settings": settings,
     }  # fmt: skip
     return run_sync(lambda: aplan_steps(requirements, **options, **planner_kwargs))

@@ -9,10 +9,11 @@ from typing import Any, Literal
 from .._usage import Usage
 from ..errors import ConfigurationError, PlannerError
 from ..result import PlanResult
+from ._display import headline, html_table, markdown_table, text_table
 
 __all__ = ["BatchFileLimits", "BatchItem", "BatchResult", "Status"]
 
-Status = Literal["ok", "errors", "failed", "skipped", "cached"]
+Status = Literal["ok", "errors", "failed", "skipped", "cached", "not_run"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,12 @@ class BatchItem:
     """One item's outcome; ``usage``/``requests`` count only what this run spent on it.
 
     ``status``: ``ok`` (no error-level issue left), ``errors`` (a plan with error-level issues),
-    ``failed`` (``error`` says why), ``skipped`` (reused from out_dir by ``resume=True``) or
-    ``cached`` (from the result cache).
+    ``failed`` (``error`` says why), ``skipped`` (reused from out_dir by ``resume=True``),
+    ``cached`` (from the result cache) or ``not_run`` (never started: a batch limit was reached
+    or out_dir became unwritable; ``error`` says which).
+
+    ``write_error`` says which of the item's files in out_dir could not be written (the plan is
+    still in ``result``); None when all were written or there is no out_dir.
     """
 
     name: str
@@ -59,6 +64,7 @@ class BatchItem:
     request_key: str | None = None
     usage: Usage = field(default_factory=Usage)
     requests: int = 0
+    write_error: str | None = None
 
     def row(self) -> dict[str, Any]:
         """A compact JSON-compatible row (what summary.json lists)."""
@@ -69,6 +75,7 @@ class BatchItem:
             "ok": None if self.result is None else self.result.ok,
             "error_type": None if self.error is None else type(self.error).__name__,
             "error": None if self.error is None else str(self.error),
+            "write_error": self.write_error,
             "request_key": self.request_key,
             "requests": self.requests,
             "usage": self.usage.to_dict(),
@@ -117,6 +124,16 @@ class BatchResult:
         return self._count("cached")
 
     @property
+    def not_run(self) -> int:
+        """Items never started (a batch limit was reached, or out_dir became unwritable)."""
+        return self._count("not_run")
+
+    @property
+    def unwritten(self) -> int:
+        """Items whose files could not all be written to out_dir (their results are in memory)."""
+        return sum(item.write_error is not None for item in self.items)
+
+    @property
     def usage(self) -> Usage:
         """Tokens spent by this run."""
         return sum((item.usage for item in self.items), Usage())
@@ -145,11 +162,13 @@ class BatchResult:
             "failed": self.failed,
             "resumed": self.resumed,
             "cached": self.cached,
+            "not_run": self.not_run,
+            "unwritten": self.unwritten,
             "requests": self.requests,
             "batch_requests": self.batch_requests,
             **usage.to_dict(),
             "cached_token_share": None if share is None else round(share, 4),
-            "cost_usd": self.cost_usd,
+            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "wall_s": round(self.wall_s, 3),
             "batch_ids": list(self.batch_ids),
             "notes": list(self.notes),
@@ -170,12 +189,15 @@ class BatchResult:
     def __len__(self) -> int:
         return len(self.items)
 
+    def summary_table(self, *, max_rows: int | None = 50) -> str:
+        """A short plain-text table: the totals, one row per item (up to ``max_rows``), the notes."""
+        return text_table(self.summary(), max_rows)
+
+    def _repr_html_(self) -> str:
+        return html_table(self.summary())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_table(self.summary())
+
     def __repr__(self) -> str:
-        share = self.cached_token_share
-        cost = "n/a" if self.cost_usd is None else f"${self.cost_usd:.4f}"
-        return (
-            f"<BatchResult {len(self.items)} items: {self.ok} ok, {self.with_errors} with errors, "
-            f"{self.failed} failed, {self.resumed} resumed, {self.cached} cached | "
-            f"{self.usage.total_tokens} tokens ({0.0 if share is None else share:.0%} cached) | "
-            f"{self.requests} requests | cost {cost} | {self.wall_s:.1f}s>"
-        )
+        return f"<BatchResult {headline(self.summary())}>"

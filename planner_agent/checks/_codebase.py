@@ -24,6 +24,7 @@ from ..conventions import (
     builder_class_name,
     config_class_name,
     snake_case,
+    strip_job_suffix,
     variant_step_type,
 )
 from ..errors import CodebaseError, shown_path
@@ -37,7 +38,7 @@ from ..plan import (
     StepSpecificationPlan,
 )
 from ..prompt._knowledge import Example
-from ._resolver import name_tokens, strip_job_suffix, word_stems
+from ._resolver import name_tokens, word_stems
 from ._scan import CodebaseWarning, Scan, emit_warnings, scan
 
 __all__ = [
@@ -112,7 +113,8 @@ class CodebaseIndex:
     def from_path(
         cls, path: str | os.PathLike[str], *, layout: Layout = DEFAULT_LAYOUT
     ) -> CodebaseIndex:
-        """Index the repository at ``path``; unreadable files are skipped with a `CodebaseWarning`."""
+        """Index the repository at ``path``; files that cannot be read (not Python, too large,
+        nested too deeply) are skipped with a `CodebaseWarning` naming the file and why."""
         root = Path(path)
         problem = path_problem(root, "directory")
         if problem is not None:

@@ -15,11 +15,10 @@ from types import MappingProxyType
 from typing import Any, TypeAlias
 
 from .._plan_data import plan_from_data
-from ..conventions import DEFAULT_LAYOUT, DEFAULT_REGISTRY, LEGACY_ALIASES, Layout
+from ..conventions import DEFAULT_LAYOUT, DEFAULT_REGISTRY, LEGACY_ALIASES, Layout, strip_job_suffix
 from ..errors import ConfigurationError, PlanImportError
 from ..plan import ImplementationPlan, PlanIssue, SageMakerStepType, Severity
 from ._codebase import CodebaseIndex
-from ._resolver import strip_job_suffix
 
 __all__ = [
     "RULES",

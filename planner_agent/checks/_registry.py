@@ -13,6 +13,7 @@ from ..conventions import (
     TRAINING_OUTPUT_PREFIXES,
     builder_class_name,
     config_class_name,
+    strip_job_suffix,
 )
 from ..plan import ImplementationPlan, SageMakerStepType, Severity
 from ._core import (
@@ -24,7 +25,6 @@ from ._core import (
     Finding,
     family_rule,
 )
-from ._resolver import strip_job_suffix
 
 _rule = family_rule("registry")
 E, W = Severity.ERROR, Severity.WARNING

@@ -1,9 +1,10 @@
-"""The dependency resolver's compatibility score as a pure function.
+"""The dependency resolver's compatibility score as a pure function, term for term the framework's.
 
 A pipeline connects a consumer's dependency to the producer output with the highest score above
 `THRESHOLD`. The score adds six weighted components (type, data type, name similarity, exact-name
-bonus, compatible sources, keywords); a type mismatch zeroes it. The weights and tables below are the
-architecture's, kept in one place so checks and tests agree with the real resolver.
+bonus, compatible sources, keywords), capped at 1.0; a type mismatch zeroes it. Weights, tables and
+name normalisation follow the framework's resolver and semantic matcher, so a check accepts exactly
+the producers a real pipeline would (``tests/test_resolver_fidelity.py`` compares them all).
 
 >>> from planner_agent.plan import DependencyPlan, OutputPlan, DependencyType
 >>> dep = DependencyPlan(logical_name="model_input", dependency_type=DependencyType.MODEL_ARTIFACTS)
@@ -22,29 +23,15 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Final
 
-from ..conventions import snake_case
+from ..conventions import JOB_SUFFIX, snake_case
 from ..plan import (
     DataType,
     DependencyPlan,
     DependencyType,
     ImplementationPlan,
-    JobType,
     OutputPlan,
     ResolverCandidate,
 )
-
-__all__ = [
-    "THRESHOLD",
-    "Candidate",
-    "ScoreBreakdown",
-    "name_similarity",
-    "name_tokens",
-    "rank_candidates",
-    "resolver_candidates",
-    "score",
-    "strip_job_suffix",
-    "word_stems",
-]
 
 THRESHOLD: Final = 0.5
 TYPE_EQUAL: Final = 0.40
@@ -56,6 +43,7 @@ EXACT_NAME_BONUS: Final = 0.05
 SOURCE_LISTED: Final = 0.10
 SOURCE_LIST_EMPTY: Final = 0.05
 KEYWORD_WEIGHT: Final = 0.05
+SCORE_CAP: Final = 1.0
 
 _T = DependencyType
 # dependency type -> output types that may satisfy it.
@@ -74,8 +62,119 @@ COMPATIBLE_DATA_TYPES: Final = frozenset(
     }
 )
 
-# Blend of the name-similarity measures (sums to 1).
+# ---------------------------------------------------------------- name similarity (the matcher's)
+# Blend of the four name measures (sums to 1), added in this order.
 _SEQUENCE, _TOKENS, _SYNONYMS, _SUBSTRING = 0.30, 0.25, 0.25, 0.20
+# A pair of distinct words in one group counts this much of an identical pair.
+SYNONYM_CREDIT: Final = 0.8
+# Shorter words never count as containing one another for the substring measure.
+MIN_CONTAINED_WORD: Final = 3
+# Whole words the resolver's normalisation rewrites (nothing else is expanded; no camelCase split).
+RESOLVER_ABBREVIATIONS: Final = {
+    "config": "configuration",
+    "params": "parameters",
+    "hyperparams": "hyperparameters",
+    "preprocess": "preprocessing",
+    "eval": "evaluation",
+    "reg": "registration",
+    "pkg": "package",
+    "packaged": "package",
+}
+RESOLVER_STOPWORDS: Final = frozenset(
+    {"the", "a", "an", "and", "or", "but", "in", "on", "at", "to", "for", "of", "with", "by"}
+)
+# Two different words are synonyms when one group holds both; a word may sit in several groups.
+RESOLVER_SYNONYMS: Final = (
+    frozenset({"model", "artifact", "trained", "output"}),
+    frozenset({"data", "dataset", "input", "processed", "training"}),
+    frozenset({"config", "configuration", "params", "parameters", "hyperparameters", "settings"}),
+    frozenset({"payload", "sample", "test", "inference", "example"}),
+    frozenset({"output", "result", "artifact", "generated", "produced"}),
+    frozenset({"training", "train", "fit", "learn"}),
+    frozenset({"preprocessing", "preprocess", "processed", "clean", "transform"}),
+)
+_SEPARATORS = re.compile(r"[_\-.]")
+_NOT_WORD = re.compile(r"[^a-z0-9\s]")
+
+
+def normalise_name(name: str) -> str:
+    """A logical name as the resolver compares it: lower case, ``_ - .`` become spaces, other
+    punctuation dropped, whole-word abbreviations expanded, stop words removed.
+
+    >>> normalise_name("Eval_Data-of.ModelArtifacts")
+    'evaluation data modelartifacts'
+    """
+    text = _NOT_WORD.sub("", _SEPARATORS.sub(" ", name.lower()))
+    words = (RESOLVER_ABBREVIATIONS.get(w, w) for w in text.split())
+    return " ".join(w for w in words if w not in RESOLVER_STOPWORDS)
+
+
+def _synonyms(a: str, b: str) -> bool:
+    return any(a in group and b in group for group in RESOLVER_SYNONYMS)
+
+
+def _synonym_share(a: set[str], b: set[str]) -> float:
+    """Mean credit over every word pair: 1 when equal, `SYNONYM_CREDIT` when synonyms."""
+    if not a or not b:
+        return 0.0
+    equal = sum(1 for x in a for y in b if x == y)
+    related = sum(1 for x in a for y in b if x != y and _synonyms(x, y))
+    return (equal + SYNONYM_CREDIT * related) / (len(a) * len(b))
+
+
+def _length_ratio(a: str, b: str) -> float:
+    return min(len(a), len(b)) / max(len(a), len(b))
+
+
+def _containment(a: str, b: str) -> float:
+    """Length ratio when one whole name contains the other, else the best such ratio between two
+    of their words of at least `MIN_CONTAINED_WORD` characters (0 when none contains another)."""
+    if a in b or b in a:
+        return _length_ratio(a, b)
+    ratios = (
+        _length_ratio(x, y)
+        for x in a.split()
+        for y in b.split()
+        if min(len(x), len(y)) >= MIN_CONTAINED_WORD and (x in y or y in x)
+    )
+    return max(ratios, default=0.0)
+
+
+@functools.lru_cache(maxsize=16384)
+def name_similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1] of two logical names: sequence ratio, token overlap, synonyms, substring
+    (cached: ranking a codebase's producers compares the same few names again and again).
+
+    >>> name_similarity("eval_data", "Evaluation-Data")
+    1.0
+    >>> round(name_similarity("model_artifacts", "ModelArtifacts"), 3)
+    0.418
+    """
+    if not a or not b:
+        return 0.0
+    na, nb = normalise_name(a), normalise_name(b)
+    if na == nb:
+        return 1.0
+    wa, wb = set(na.split()), set(nb.split())
+    blend = _SEQUENCE * SequenceMatcher(None, na, nb).ratio()
+    blend += _TOKENS * (len(wa & wb) / len(wa | wb) if wa and wb else 0.0)
+    blend += _SYNONYMS * _synonym_share(wa, wb)
+    return blend + _SUBSTRING * _containment(na, nb)
+
+
+# ---------------------------------------------------------------- step types
+def producer_base_type(step_type: str) -> str:
+    """A producer's spec step type without its job-type variant, as compared with
+    ``compatible_sources`` (only the spec form ``X_Training``; a pipeline name ``X-Training`` stays).
+
+    >>> producer_base_type("RiskTableMapping_Calibration"), producer_base_type("X-Training")
+    ('RiskTableMapping', 'X-Training')
+    """
+    match = JOB_SUFFIX.match(step_type)
+    return match.group("base") if match and match.group("sep") == "_" else step_type
+
+
+# ------------------------------------- free-text words (requirements, examples); not the score
 ABBREVIATIONS: Final = {
     "eval": "evaluation",
     "calib": "calibration",
@@ -92,39 +191,18 @@ ABBREVIATIONS: Final = {
     "preds": "predictions",
     "artifact": "artifacts",
 }
-# Tokens in one group count as the same word for the synonym measure.
-SYNONYM_GROUPS: Final = (
-    frozenset({"model", "artifacts", "models"}),
-    frozenset({"data", "dataset", "datasets", "input"}),
-    frozenset({"output", "outputs", "result", "results"}),
-    frozenset({"evaluation", "metrics", "performance", "scores"}),
-    frozenset({"preprocessing", "processed", "processing", "prepared"}),
-    frozenset({"hyperparameters", "parameters", "configuration", "settings"}),
-    frozenset({"payload", "samples", "payloads"}),
-    frozenset({"package", "packaged", "packaging"}),
-    frozenset({"calibration", "calibrated"}),
-    frozenset({"predictions", "inference"}),
+# Words too common in requirements and step descriptions to say what a text is about.
+STOPWORDS: Final = frozenset(
+    {"and", "any", "are", "for", "from", "into", "its", "per", "step", "steps", "that", "the"}
+    | {"then", "this", "uses", "using", "via", "when", "with", "which", "will", "new", "add"}
 )
-_SYNONYM_OF: Final = {word: group for group in SYNONYM_GROUPS for word in group}
-_JOB_SUFFIX = re.compile(
-    r"^(?P<base>.+?)[_-](?P<job>" + "|".join(j.value for j in JobType) + r")$", re.IGNORECASE
-)
-
-
-def strip_job_suffix(step_name: str) -> str:
-    """``TabularPreprocessing_Training`` / ``TabularPreprocessing-Training`` -> ``TabularPreprocessing``.
-
-    >>> strip_job_suffix("TabularPreprocessing-Training")
-    'TabularPreprocessing'
-    """
-    match = _JOB_SUFFIX.match(step_name)
-    return match.group("base") if match else step_name
 
 
 def name_tokens(text: str) -> list[str]:
     """Lower-case word tokens (camelCase split as in file names) with abbreviations expanded.
 
-    ``model_artifacts`` normalises to ``model`` (the two mean the same thing to the resolver).
+    ``model_artifacts`` becomes ``model`` (the same thing to a reader). For matching free text and
+    step names only: the resolver's score normalises names with `normalise_name`.
 
     >>> name_tokens("calib_ModelArtifacts-eval")
     ['calibration', 'model', 'evaluation']
@@ -137,13 +215,6 @@ def name_tokens(text: str) -> list[str]:
             continue
         merged.append(token)
     return merged
-
-
-# Words too common in requirements and step descriptions to say what a text is about.
-STOPWORDS: Final = frozenset(
-    {"and", "any", "are", "for", "from", "into", "its", "per", "step", "steps", "that", "the"}
-    | {"then", "this", "uses", "using", "via", "when", "with", "which", "will", "new", "add"}
-)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -159,34 +230,11 @@ def word_stems(text: str) -> frozenset[str]:
     return frozenset(w[:5] if len(w) > 5 else w.removesuffix("s") for w in words)
 
 
-def name_similarity(a: str, b: str) -> float:
-    """Similarity in [0, 1] of two logical names: sequence ratio, token overlap, synonyms, substring.
-
-    >>> name_similarity("model_artifacts", "ModelArtifacts")
-    1.0
-    """
-    ta, tb = name_tokens(a), name_tokens(b)
-    na, nb = "_".join(ta), "_".join(tb)
-    if not na or not nb:
-        return 0.0
-    if na == nb:
-        return 1.0
-    sequence = SequenceMatcher(None, na, nb).ratio()
-    sa, sb = set(ta), set(tb)
-    overlap = len(sa & sb) / len(sa | sb)
-    synonyms = sum(1 for t in sa if any(_same_word(t, u) for u in sb)) / max(len(sa), len(sb))
-    substring = 1.0 if min(len(na), len(nb)) >= 3 and (na in nb or nb in na) else 0.0
-    blend = _SEQUENCE * sequence + _TOKENS * overlap + _SYNONYMS * synonyms + _SUBSTRING * substring
-    return min(1.0, blend)
-
-
-def _same_word(a: str, b: str) -> bool:
-    return a == b or (a in _SYNONYM_OF and b in _SYNONYM_OF[a])
-
-
+# ---------------------------------------------------------------- the score
 @dataclass(frozen=True)
 class ScoreBreakdown:
-    """Each weighted component of one dependency/output score; ``total`` is their sum (0 if types clash)."""
+    """Each weighted component of one dependency/output score; ``total`` is their sum, capped at
+    `SCORE_CAP` (0 if the types clash)."""
 
     type_score: float
     data_type_score: float
@@ -201,17 +249,23 @@ class ScoreBreakdown:
         return self.type_score > 0
 
     @property
-    def total(self) -> float:
-        """The resolver score; above `THRESHOLD` the output may satisfy the dependency."""
+    def uncapped(self) -> float:
+        """The plain sum of the components (0 if the types clash)."""
         if not self.compatible:
             return 0.0
-        parts = (self.data_type_score, self.name_score, self.exact_bonus)
-        return round(self.type_score + sum(parts) + self.source_score + self.keyword_score, 6)
+        parts = (self.data_type_score, self.name_score, self.exact_bonus, self.source_score)
+        return sum(parts, self.type_score) + self.keyword_score
+
+    @property
+    def total(self) -> float:
+        """The resolver score; above `THRESHOLD` the output may satisfy the dependency."""
+        return min(self.uncapped, SCORE_CAP)
 
     def explain(self) -> str:
         """One-line summary, e.g. ``0.85 = type 0.40 + data 0.20 + name 0.15 + ...``."""
+        capped = f" (sum {self.uncapped:.2f} capped)" if self.uncapped > SCORE_CAP else ""
         return (
-            f"{self.total:.2f} = type {self.type_score:.2f} + data type {self.data_type_score:.2f}"
+            f"{self.total:.2f}{capped} = type {self.type_score:.2f} + data type {self.data_type_score:.2f}"
             f" + name {self.name_score:.2f} + exact {self.exact_bonus:.2f}"
             f" + sources {self.source_score:.2f} + keywords {self.keyword_score:.2f}"
         )
@@ -220,7 +274,11 @@ class ScoreBreakdown:
 def score(
     dependency: DependencyPlan, output: OutputPlan, producer_step_type: str
 ) -> ScoreBreakdown:
-    """Score how well ``output`` of a step of ``producer_step_type`` satisfies ``dependency``."""
+    """Score how well ``output`` of a step of ``producer_step_type`` satisfies ``dependency``.
+
+    ``compatible_sources`` is compared literally with the producer's step type less its job-type
+    variant (`producer_base_type`): an entry written with a job suffix never matches.
+    """
     dep_type, out_type = dependency.dependency_type, output.output_type
     if dep_type == out_type:
         type_score = TYPE_EQUAL
@@ -240,7 +298,7 @@ def score(
     sources = dependency.compatible_sources
     if not sources:
         source_score = SOURCE_LIST_EMPTY
-    elif strip_job_suffix(producer_step_type) in {strip_job_suffix(s) for s in sources}:
+    elif producer_base_type(producer_step_type) in sources:
         source_score = SOURCE_LISTED
     else:
         source_score = 0.0
@@ -271,6 +329,20 @@ class Candidate:
         return self.breakdown.total
 
 
+def candidate_pool(
+    producers: Iterable[tuple[str, OutputPlan]], *own_step_types: str
+) -> list[tuple[str, OutputPlan]]:
+    """The ``(producer_step_type, output)`` pairs the resolver may pick for a consumer whose own
+    step type(s) are ``own_step_types``: every producer but the consumer itself. Other job-type
+    variants of the consumer's step stay (``X_Calibration`` may read from ``X_Training``).
+
+    >>> [p for p, _ in candidate_pool([("X_Training", None), ("X", None), ("Y", None)], "X")]
+    ['X_Training', 'Y']
+    """
+    own = set(own_step_types)
+    return [(p, o) for p, o in producers if p not in own]
+
+
 def rank_candidates(
     dependency: DependencyPlan,
     producers: Iterable[tuple[str, OutputPlan]],
@@ -279,7 +351,8 @@ def rank_candidates(
 ) -> list[Candidate]:
     """Score every ``(producer_step_type, output)`` and return them best first.
 
-    Only candidates above `THRESHOLD` are returned unless ``include_below_threshold``; ties are
+    Only candidates above `THRESHOLD` are returned unless ``include_below_threshold``. The framework
+    breaks ties (frequent at the 1.0 cap) by the pipeline's step order; without a pipeline, ties are
     ordered by producer and output name so the result is deterministic.
     """
     candidates = [Candidate(p, o, score(dependency, o, p)) for p, o in producers]
@@ -293,18 +366,17 @@ def resolver_candidates(
 ) -> list[ResolverCandidate]:
     """The ``top`` producer outputs above the threshold for each of ``plan``'s dependencies.
 
-    The plan's own step is never its own producer.
+    The plan's own step is never its own producer; its other job-type variants may be.
     """
-    pool = [(p, o) for p, o in producers if strip_job_suffix(p) != plan.step_name]
-    found: list[ResolverCandidate] = []
-    for dependency in plan.components.step_specification.dependencies:
-        for candidate in rank_candidates(dependency, pool)[:top]:
-            found.append(
-                ResolverCandidate(
-                    dependency=dependency.logical_name,
-                    step=candidate.producer,
-                    output=candidate.output.logical_name,
-                    score=round(candidate.score, 4),
-                )
-            )
-    return found
+    spec = plan.components.step_specification
+    pool = candidate_pool(producers, plan.step_name, spec.step_type)
+    return [
+        ResolverCandidate(
+            dependency=dependency.logical_name,
+            step=candidate.producer,
+            output=candidate.output.logical_name,
+            score=round(candidate.score, 4),
+        )
+        for dependency in spec.dependencies
+        for candidate in rank_candidates(dependency, pool)[:top]
+    ]

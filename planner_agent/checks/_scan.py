@@ -3,8 +3,8 @@
 `scan` finds the registry, contracts, specifications and config/builder classes and converts them to
 plan models. Values are read by `planner_agent._pycode`, the reader the markdown code blocks use too,
 strictly: what is not stated as a literal is not guessed. User code is never imported or executed;
-anything `scan` cannot read is skipped and noted in ``Scan.messages`` (reported as
-`CodebaseWarning` by `emit_warnings`).
+anything `scan` cannot read (not Python, nested too deeply, larger than `MAX_SOURCE_CHARS`) is
+skipped and noted in ``Scan.messages`` (reported as `CodebaseWarning` by `emit_warnings`).
 """
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ from pydantic import BaseModel, ValidationError
 
 from .._files import FileProblem, read_text
 from .._pycode import (
+    CodeTooComplex,
     assigned,
     call_name,
     enum_member,
     enum_text,
     keywords,
     literal,
+    parse_module,
     step_type_of,
     value_of,
 )
@@ -54,6 +56,10 @@ _CLASS_MARKER = re.compile(r"^class\s+\w+(Config|StepBuilder)\b", re.MULTILINE)
 _CONTRACT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*_CONTRACT$")
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
 _CONTRACT_MAPS = ("optional_env_vars", "expected_arguments", "framework_requirements")
+
+MAX_SOURCE_CHARS = 2_000_000
+"""Largest file indexed. Contracts, specifications and registries are a few kilobytes; parsing
+takes memory some 170 times a file's size, so a generated giant is skipped with a warning."""
 
 
 class CodebaseWarning(UserWarning):
@@ -101,8 +107,11 @@ def scan(root: Path, layout: Layout) -> Scan:
             result.warn(f"{rel}: skipped, {text}")
             continue
         try:
-            tree = ast.parse(text, filename=rel)
-        except (SyntaxError, ValueError) as exc:  # ValueError: null bytes in a binary file
+            tree = parse_module(text, filename=rel)
+        except CodeTooComplex as exc:
+            result.warn(f"{rel}: skipped, too complex to index ({exc})")
+            continue
+        except SyntaxError as exc:
             result.warn(f"{rel}: skipped, cannot be parsed ({type(exc).__name__}: {exc})")
             continue
         _extract(result, rel, tree)
@@ -144,9 +153,19 @@ def _sources(root: Path, layout: Layout) -> Iterator[tuple[str, str | FileProble
 
 def _read(file: Path) -> str | FileProblem:
     try:
-        return read_text(file)
+        size = file.stat().st_size
+    except OSError:
+        size = 0  # read_text says why the file cannot be used
+    limit = f"at most {MAX_SOURCE_CHARS:,} characters are read"
+    if size > 4 * MAX_SOURCE_CHARS:  # 1 to 4 bytes a character: too large, known without reading
+        return FileProblem(f"too large to index ({size:,} bytes; {limit})")
+    try:
+        text = read_text(file)
     except FileProblem as problem:
         return problem
+    if len(text) > MAX_SOURCE_CHARS:
+        return FileProblem(f"too large to index ({len(text):,} characters; {limit})")
+    return text
 
 
 def _extract(result: Scan, rel: str, tree: ast.Module) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._suggest import did_you_mean
+from ..conventions import strip_job_suffix
 from ..plan import DependencyPlan, ImplementationPlan, OutputPlan, Severity
 from ._codebase import StepInfo
 from ._core import CheckContext, Finding, family_rule
-from ._resolver import THRESHOLD, rank_candidates, score, strip_job_suffix
+from ._resolver import THRESHOLD, candidate_pool, rank_candidates, score
 
 _rule = family_rule("wiring")
 E, W = Severity.ERROR, Severity.WARNING
@@ -119,7 +120,8 @@ def upstream_link_resolves(plan: ImplementationPlan, ctx: CheckContext) -> Itera
 def upstream_producer_ranks_first(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     if ctx.codebase is None:
         return
-    others = [(t, o) for t, o in ctx.codebase.producers() if strip_job_suffix(t) != plan.step_name]
+    own = (plan.step_name, plan.components.step_specification.step_type)
+    others = candidate_pool(ctx.codebase.producers(), *own)  # other job variants compete too
     for i, dep, step, outputs in _upstream_scores(plan, ctx):
         intended = max(score(dep, o, t).total for t, o in outputs)
         ranked = rank_candidates(dep, others)

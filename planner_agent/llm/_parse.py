@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from .._plan_data import loads_json
 from ..conventions import DEFAULT_LAYOUT, Layout
 from ..draft import PlanDraft
 from ..errors import PlanImportError
@@ -87,7 +88,7 @@ def parse_json_reply(text: str, layout: Layout = DEFAULT_LAYOUT) -> ParsedReply:
         return ParsedReply(None, ("<root>: the reply was empty; return the JSON object",))
     raw = _json_text(text)
     try:
-        data = json.loads(raw)
+        data = loads_json(raw)
     except json.JSONDecodeError as exc:
         return ParsedReply(
             None,

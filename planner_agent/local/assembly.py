@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final, TextIO
 
+from .._files import atomic_write
 from ..errors import LocalModelError
 from .models import INSTALL_HINT, LocalModelSpec, ModelPart, _resolve_spec_arg
 
@@ -58,10 +59,7 @@ def _sidecar(path: Path) -> Path:
 def _write_sidecar(path: Path, sha256: str) -> None:
     st = path.stat()
     record = {"sha256": sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    side = _sidecar(path)
-    tmp = side.with_name(f".{side.name}.{os.getpid()}{_TMP_SUFFIX}")
-    tmp.write_text(json.dumps(record), encoding="utf-8")
-    os.replace(tmp, side)
+    atomic_write(_sidecar(path), json.dumps(record))
 
 
 def _is_verified(path: Path, spec: LocalModelSpec) -> bool:

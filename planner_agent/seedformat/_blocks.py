@@ -13,6 +13,7 @@ the table rows under them. Nothing here knows what a label means.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from ._text import Labels, match_key, plain_text
@@ -33,11 +34,12 @@ __all__ = [
     "unwrap",
 ]
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")  # the closing #s are stripped by `_heading`
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+.-]*)")
 _BULLET = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])(?:\s+(.*))?$")
 _TABLE = re.compile(r"^\s*\|")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# Each run of spaces has one place in the pattern ("\s*(?:\|\s*)?", not "\s*\|?\s*"): linear time.
+_TABLE_RULE = re.compile(r"^\s*(?:\|\s*)?:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*(?:\|\s*)?$")
 # A line such as "**Input paths:**" that introduces the block under it.
 _LABEL_LINE = re.compile(r"^\s*(\*\*|__)?[A-Za-z][\w .,/&()'-]{0,60}(\*\*|__)?:?(\*\*|__)?\s*$")
 
@@ -158,13 +160,23 @@ def _scan(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str, str, b
     return lines, blocks
 
 
+def _heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of a heading line, its optional closing ``#`` sequence left out."""
+    match = _HEADING.match(line)
+    if match is None:
+        return None
+    # String methods rather than a regex: "(.*?)\s*#*\s*$" backtracks quadratically on a
+    # long run of "#"s or spaces.
+    return len(match.group(1)), match.group(2).rstrip().rstrip("#").strip()
+
+
 def _headings(lines: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
     """(line, level, text) of each heading."""
     found = []
     for number, line in lines:
-        match = _HEADING.match(line)
-        if match:
-            found.append((number, len(match.group(1)), match.group(2).strip()))
+        heading = _heading(line)
+        if heading:
+            found.append((number, *heading))
     return found
 
 
@@ -189,10 +201,15 @@ def step_from_title(title: str) -> str:
     if after and after.group(1).strip():
         text = after.group(1)
     else:  # "ModelCalibration Step - Implementation Plan"
-        text = re.sub(r"[\s:\u2014\u2013-]*(implementation\s+)?plan\b.*$", "", text, flags=re.I)
+        text = re.sub(
+            r"(?<![\s:\u2014\u2013-])[\s:\u2014\u2013-]*(implementation\s+)?plan\b.*$",
+            "",
+            text,
+            flags=re.I,
+        )
     text = re.sub(r"[\[\]()\"'`:]", " ", text)
     text = re.sub(r"^\s*(the|a|an|new)\s+", "", text, flags=re.I)
-    text = re.sub(r"[\s-]+(pipeline\s+)?step\s*$", "", text.strip(), flags=re.I)
+    text = re.sub(r"(?<![\s-])[\s-]+(pipeline\s+)?step\s*$", "", text.strip(), flags=re.I)
     words = re.findall(r"[A-Za-z0-9]+", text)
     return "".join(w[:1].upper() + w[1:] for w in words)
 
@@ -205,11 +222,11 @@ def _sections(
     level = min(levels) if levels else 2
     sections = [Section(key="preamble", title="text before the first section", line=1)]
     for number, line in lines:
-        match = _HEADING.match(line)
-        if match and number == title_line:
+        heading = _heading(line)
+        if heading and number == title_line:
             continue
-        if match and len(match.group(1)) <= level:
-            title = match.group(2).strip()
+        if heading and heading[0] <= level:
+            title = heading[1]
             sections.append(Section(key=section_key(title), title=title, line=number))
             continue
         sections[-1].lines.append((number, line))
@@ -257,10 +274,10 @@ def tree(lines: list[tuple[int, str]]) -> Node:
         if not line.strip():
             last = None
             continue
-        heading = _HEADING.match(line)
+        heading = _heading(line)
         bullet = _BULLET.match(line)
         if heading:
-            attach(Node(-100 + len(heading.group(1)), heading.group(2).strip(), number, True))
+            attach(Node(-100 + heading[0], heading[1], number, True))
             last = None
         elif _TABLE.match(line):
             table.append(line)
@@ -295,8 +312,13 @@ def read_document(body: str) -> Document:
     title = _title(headings)
     sections = _sections(lines, headings, title[0] if title else None)
     blocks: list[Block] = []
+    # Binary searches (both lists are in line order): a scan per block is quadratic in a
+    # document of many headings and blocks.
+    section_lines = [s.line for s in sections]
+    heading_lines = [n for n, _, _ in headings]
     for start, lang, code, closed in raw_blocks:
-        owner = next((s for s in reversed(sections) if s.line <= start), sections[0])
-        heading = next((t for n, _, t in reversed(headings) if n < start), "")
+        owner = sections[max(bisect_right(section_lines, start) - 1, 0)]
+        before = bisect_left(heading_lines, start) - 1
+        heading = headings[before][2] if before >= 0 else ""
         blocks.append(Block(lang, code, heading, owner.key, start, closed))
     return Document(title[1] if title else None, sections, blocks)

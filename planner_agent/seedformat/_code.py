@@ -6,7 +6,8 @@ Private to `planner_agent.seedformat._reader`; the reverse of the ``_*_code`` wr
 the ``STEP_NAMES`` entries, the config class's fields (Pydantic fields or ``__init__``
 parameters), the builder class's name, the script's functions, and the file each block names in
 its first comment. Values are read by `planner_agent._pycode`, which resolves names assigned
-earlier in the block. A block that does not parse is read as far as it does (``IMPORT004``).
+earlier in the block. A block that does not parse is read as far as it does (``IMPORT004``); one
+longer than `MAX_BLOCK_CHARS` is not read (``IMPORT004``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._plan_data import loads_json
 from .._pycode import (
     as_str,
     assigned,
@@ -35,8 +37,14 @@ from ._blocks import Block
 from ._context import Context, Facts
 from ._text import PY_PATH
 
-__all__ = ["Code", "read_blocks"]
+__all__ = ["MAX_BLOCK_CHARS", "Code", "read_blocks"]
 
+MAX_BLOCK_CHARS = 500_000
+"""Longest code block read (about 10,000 lines; a plan's blocks are a few thousand characters).
+A longer one is reported (``IMPORT004``) and not read: parsing costs time and, for Python,
+memory some 170 times the block's size."""
+
+_FIRST_LINE = re.compile(r"\s*(.*)")  # the first line that is not blank, without splitting all
 _REGISTRY_KEYS = {"config_class", "builder_step_name", "spec_type", "sagemaker_step_type"}
 _CONTRACT_KEYS = {"expected_input_paths", "expected_output_paths", "entry_point"}
 
@@ -185,7 +193,8 @@ def _is_config(cls: ast.ClassDef) -> bool:
 
 
 def _block_path(code: str) -> str:
-    first = next((line for line in code.splitlines() if line.strip()), "")
+    lead = _FIRST_LINE.match(code)
+    first = lead.group(1) if lead else ""
     match = re.match(r"^\s*#\s*(?:In\s+|File:\s*)?" + PY_PATH.pattern, first, re.I)
     return match.group(1) if match else ""
 
@@ -300,28 +309,44 @@ def read_blocks(blocks: list[Block], ctx: Context) -> Code:
         kind = _path_kind(path) if path else None
         if kind and kind != "registry":
             code.paths.setdefault(kind, path)
-        if block.lang in ("json", "jsonc"):
-            try:
-                _walk_json(json.loads(block.code), code)
-            except json.JSONDecodeError as exc:
-                ctx.unread.append(f"{where}: invalid JSON ({exc.msg})")
-                ctx.warn("IMPORT004", "<root>", f"{where} is not valid JSON ({exc.msg}); not read")
-            continue
-        if block.lang not in ("", "python", "py", "python3"):
+        if block.lang not in ("json", "jsonc", "", "python", "py", "python3"):
             ctx.unread.append(f"{where}: {block.lang} block not read")
-            continue
-        module, read = parse_python(block.code)
-        total = len(block.code.splitlines())
-        if module is None:
-            ctx.unread.append(f"{where}: not valid Python")
-            ctx.warn("IMPORT004", "<root>", f"{where} is not valid Python; not read")
-            continue
-        if read < total:
-            lost = f"line {total}" if read + 1 == total else f"lines {read + 1}-{total}"
-            ctx.unread.append(f"{where}: {lost} of the block could not be read")
-            if block.closed:
-                ctx.warn(
-                    "IMPORT004", "<root>", f"{where} is not valid Python; read the part that parses"
-                )
-        _read_python(module, block, code)
+        elif len(block.code) > MAX_BLOCK_CHARS:
+            size = f"{len(block.code):,} characters, more than the {MAX_BLOCK_CHARS:,} read"
+            ctx.unread.append(f"{where}: not read ({size})")
+            ctx.warn("IMPORT004", "<root>", f"{where} is too large to read ({size}); not read")
+        elif block.lang in ("json", "jsonc"):
+            _read_json_block(block, where, code, ctx)
+        else:
+            _read_python_block(block, where, code, ctx)
     return code
+
+
+def _read_json_block(block: Block, where: str, code: Code, ctx: Context) -> None:
+    try:
+        data = loads_json(block.code)
+    except json.JSONDecodeError as exc:
+        ctx.unread.append(f"{where}: invalid JSON ({exc.msg})")
+        ctx.warn("IMPORT004", "<root>", f"{where} is not valid JSON ({exc.msg}); not read")
+        return
+    _walk_json(data, code)
+
+
+def _read_python_block(block: Block, where: str, code: Code, ctx: Context) -> None:
+    parsed = parse_python(block.code)
+    total = len(block.code.splitlines())
+    if parsed.module is None:
+        ctx.unread.append(f"{where}: not valid Python ({parsed.problem})")
+        ctx.warn("IMPORT004", "<root>", f"{where} is not valid Python ({parsed.problem}); not read")
+        return
+    if parsed.lines < total:
+        read = parsed.lines
+        lost = f"line {total}" if read + 1 == total else f"lines {read + 1}-{total}"
+        ctx.unread.append(f"{where}: {lost} of the block could not be read ({parsed.problem})")
+        if block.closed:
+            ctx.warn(
+                "IMPORT004",
+                "<root>",
+                f"{where} is not valid Python ({parsed.problem}); read the part that parses",
+            )
+    _read_python(parsed.module, block, code)

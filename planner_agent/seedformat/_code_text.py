@@ -12,11 +12,11 @@ when bullets are missing.
 
 from __future__ import annotations
 
-import ast
 import json
 import keyword
 import re
 
+from .._pycode import parse_expression
 from ..conventions import contract_constant, snake_case, spec_constant
 from ..plan import ImplementationPlan, JobType
 
@@ -72,8 +72,8 @@ def expr(text: str | None, fallback: str) -> str:
     if text is None or not text.strip():
         return fallback
     try:
-        ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
+        parse_expression(text.strip())  # what the reader can read back, too
+    except (SyntaxError, ValueError):
         return fallback
     return text.strip()
 

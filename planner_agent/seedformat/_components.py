@@ -139,7 +139,10 @@ def _read_component(
             facts.setdefault("required_env_vars", []).extend(req)
             facts.setdefault("optional_env_vars", {}).update(opt)
         elif kind == "contract" and key in ("expected_arguments", "framework_requirements"):
-            pairs = [re.split(r"\s*(?:[:=]|->)\s*", n, maxsplit=1) for n in name_list(node, value)]
+            # "(?<!\s)": a run of spaces is tried where it starts only (else: quadratic time).
+            pairs = [
+                re.split(r"(?<!\s)\s*(?:[:=]|->)\s*", n, maxsplit=1) for n in name_list(node, value)
+            ]
             facts[key] = {p[0]: (p[1] if len(p) > 1 else "") for p in pairs}
         elif kind == "spec" and key in ("dependencies", "outputs"):
             entry_kind = "dependency" if key == "dependencies" else "output"

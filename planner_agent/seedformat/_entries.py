@@ -88,8 +88,9 @@ def _qualifiers(text: str, fields: Facts) -> str:
     """Read ``(type, S3Uri, required)``-style qualifiers into ``fields``; return the rest."""
     rest: list[str] = []
     previous = ""
-    text = re.sub(r"\s+(?:at|via|with property path)\s+(?=[Pp]roperties\.)", ", ", text)
-    text = re.sub(r"\s+from\s+(?=[A-Z])", ", from ", text)
+    # "(?<!\s)": a run of spaces is tried where it starts only (else: quadratic in its length).
+    text = re.sub(r"(?<!\s)\s+(?:at|via|with property path)\s+(?=[Pp]roperties\.)", ", ", text)
+    text = re.sub(r"(?<!\s)\s+from\s+(?=[A-Z])", ", from ", text)
     for part in split_names(text):
         word = part.strip()
         lower = word.lower()

@@ -18,7 +18,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from .._pycode import as_str, code_enum
+from .._pycode import as_str, code_enum, parse_expression
 from ..conventions import (
     BASE_CONFIG_FIELDS,
     PROCESSING_CONFIG_FIELDS,
@@ -125,8 +125,8 @@ def _params(entries: list[Facts]) -> list[Facts]:
 def _literal_type(default: str | None) -> str:
     """The type of a default written as a Python literal (``str`` when unknown)."""
     try:
-        value = ast.literal_eval(default) if default else None
-    except (ValueError, SyntaxError):
+        value = ast.literal_eval(parse_expression(default)) if default else None
+    except (ValueError, TypeError, SyntaxError):  # TypeError: an unhashable key ({[]: 1})
         return "str"
     names = {bool: "bool", int: "int", float: "float", list: "list", dict: "dict"}
     return names.get(type(value), "str")

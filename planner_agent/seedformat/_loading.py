@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from .._files import FileProblem, read_text
-from .._plan_data import plan_from_data
+from .._plan_data import loads_json, plan_from_data
 from ..errors import PlanImportError, shown_path
 from ..plan import ImplementationPlan, PlanIssue
+from ._blocks import read_document
 from ._reader import looks_like_plan, parse_markdown
 
 __all__ = ["LoadedPlan", "PlanFormat", "load_plan"]
@@ -83,7 +83,7 @@ def _source_text(source: str | Path) -> tuple[str, str, str]:
 
 def _loads(text: str, name: str) -> Any:
     try:
-        return json.loads(text)
+        return loads_json(text)
     except json.JSONDecodeError as exc:
         raise PlanImportError(
             f"{name} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
@@ -91,14 +91,16 @@ def _loads(text: str, name: str) -> Any:
 
 
 def _embedded_json(text: str) -> Any | None:
-    """A JSON object in a fenced block (or the whole text), or None."""
-    match = re.search(r"```(?:json|JSON)?\s*\n(\{.*\})\s*\n```", text, re.DOTALL)
-    if not match:
-        return None
-    try:
-        return json.loads(match.group(1))
-    except json.JSONDecodeError:
-        return None
+    """The JSON object in the first fenced block that holds one (``json`` or no language), or None."""
+    # The block structure, not a regex: "```.*\}\s*\n```" retried from each fence is quadratic.
+    for block in read_document(text).blocks:
+        body = block.code.strip()
+        if block.lang in ("", "json") and body.startswith("{") and body.endswith("}"):
+            try:
+                return loads_json(body)
+            except json.JSONDecodeError:
+                continue
+    return None
 
 
 def load_plan(source: str | Path, *, format: PlanFormat = "auto") -> LoadedPlan:

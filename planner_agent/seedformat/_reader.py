@@ -83,6 +83,18 @@ def parse_markdown(text: str) -> ParsedMarkdown:
     >>> parse_markdown(render_markdown(plan)).plan == plan  # doctest: +SKIP
     True
     """
+    try:
+        return _parse(text)
+    except (RecursionError, MemoryError) as exc:
+        # A last resort: the readers bound nesting and sizes (`MAX_BLOCK_CHARS`,
+        # `planner_agent._pycode.MAX_NESTING`), so getting here means a gap in those limits,
+        # and the caller still gets the one error type a plan that cannot be read gives.
+        raise PlanImportError(
+            f"markdown plan is too large or nested too deeply to read ({type(exc).__name__})"
+        ) from None
+
+
+def _parse(text: str) -> ParsedMarkdown:
     body = unwrap(text)
     if not looks_like_plan(body):
         raise PlanImportError(

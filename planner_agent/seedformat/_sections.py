@@ -30,20 +30,25 @@ from ._writer import MISSING
 
 __all__ = ["read_sections"]
 
-_ARROW = re.compile(r"`?([\w.\-?]+)`?\s*(?:->|→|=>|⟶|-->)\s*`?([\w.\-?]+)`?")
+# Linear time on any line: a name starts only where a name can start (the lookbehind), and a
+# run of spaces is matched only where it starts (``.*?\S\s*``); otherwise each start inside a long
+# run of name characters or spaces rescans the rest of the run.
+_ARROW = re.compile(r"`?(?<![\w.\-?])([\w.\-?]+)`?\s*(?:->|→|=>|⟶|-->)\s*`?([\w.\-?]+)`?")
 # "dependency <- Step.output" and "Step.output -> dependency" (the dependency is the plan's own
 # name, whatever it is; the producer is a step name and an output name).
 _FROM_PRODUCER = re.compile(
-    r"(?P<dependency>.+?)\s*(?:<--|<-|←|⟵|<=)\s*(?P<step>[^\s.]+)\.(?P<output>[^\s()]+)"
+    r"(?P<dependency>.*?\S)\s*(?:<--|<-|←|⟵|<=)\s*(?P<step>[^\s.]+)\.(?P<output>[^\s()]+)"
 )
 _TO_DEPENDENCY = re.compile(
     r"(?P<step>[^\s.]+)\.(?P<output>[^\s()]+?)\s*(?:-->|->|→|⟶|=>)\s*(?P<dependency>.+)"
 )
 _NUMBER = r"\d+(?:\.\d*)?|\.\d+"
-# A resolver score at the end of a candidate: "(score 0.82)", "(0.82)", ", score: 0.82".
+# A resolver score at the end of a candidate: "(score 0.82)", "(0.82)", ", score: 0.82". The
+# separators before it are stripped afterwards: a leading "[\s,;]*" rescans a long run of them
+# from each of its characters.
 _SCORE = re.compile(
-    rf"[\s,;]*(?:\(\s*(?:score\b\s*[:=]?\s*)?(?P<paren>{_NUMBER})\s*\)"
-    rf"|score\b\s*[:=]?\s*(?P<bare>{_NUMBER}))\s*$",
+    rf"(?:\(\s*(?:score\b\s*(?:[:=]\s*)?)?(?P<paren>{_NUMBER})\s*\)"
+    rf"|score\b\s*(?:[:=]\s*)?(?P<bare>{_NUMBER}))\s*$",
     re.I,
 )
 
@@ -179,7 +184,7 @@ def _candidate_entry(text: str, fields: dict[str, Any]) -> Facts | None:
         body = split_description(plain_text(text))[0]
         found = _SCORE.search(body)
         score = (found.group("paren") or found.group("bare")) if found else ""
-        body = (body[: found.start()] if found else body).strip()
+        body = (body[: found.start()].rstrip().rstrip(" \t,;") if found else body).strip()
         match = _FROM_PRODUCER.fullmatch(body) or _TO_DEPENDENCY.fullmatch(body)
         if match is None:
             return None

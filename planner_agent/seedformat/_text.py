@@ -38,10 +38,14 @@ __all__ = [
 Labels = tuple[tuple[str, str], ...]
 """A label table: (key, regex) pairs, tried in order against `normalise`-d text."""
 
+# The spaces around the closing emphasis are matched once ("\s*(?:\*\*\s*)?", not "\s*(?:\*\*)?\s*"),
+# or a long run of spaces is tried split every way: quadratic time.
 _LABEL = re.compile(
-    r"^\s*(?:\*\*|__)?([A-Za-z][\w .,/&()'+-]{0,60}?)\s*(?:\*\*|__)?\s*:(?!//)\s*(.*)$", re.S
+    r"^\s*(?:\*\*|__)?([A-Za-z][\w .,/&()'+-]{0,60}?)\s*(?:(?:\*\*|__)\s*)?:(?!//)\s*(.*)$", re.S
 )
-PY_PATH = re.compile(r"`?([\w./-]+\.py)\b`?")
+# A path starts only where a path can start (the lookbehind): searched from inside a long run of
+# path characters, "[\w./-]+\.py" would rescan the rest of the run from each one.
+PY_PATH = re.compile(r"`?(?<![\w./-])([\w./-]+\.py)\b`?")
 EM, EN = "\u2014", "\u2013"  # em/en dashes: description separators in prose
 DESC_SEPARATORS = (f" {EM} ", f" {EN} ", " -- ")
 _EMPTY_WORDS = {"", "none", EMPTY, "n/a", "na", "-", EM, "nothing", "not applicable", "(empty)"}
