@@ -25,6 +25,7 @@ from .errors import (
     PlanIssuesError,
     PlanningError,
     PlanRefusedError,
+    PlanTimeoutError,
     UnsupportedResponseFormatError,
     UsageLimitExceededError,
 )
@@ -51,6 +52,7 @@ class Planning(Protocol):
     strict: bool
     layout: Layout
     usage_limits: UsageLimits | None
+    plan_timeout: float | None
     on_attempt: Callable[[Attempt], None] | None
 
     @property
@@ -120,11 +122,13 @@ class Conversation:
         (A Batch API answer arrives that way.) Errors thrown in at a ``yield`` propagate, except
         a rejected response format, after which the run starts again in the fallback mode.
         """
+        started = time.perf_counter()
         while True:
             self.run = run = self.start()
             try:
                 while True:
                     if reply is None:
+                        self._check_time(run, started)
                         reply = yield self.planner.request_for(run.messages, run.mode)
                     result = self._receive(run, reply)
                     reply = None
@@ -208,6 +212,18 @@ class Conversation:
         run.messages.append({"role": "assistant", "content": reply.text})
         run.messages.append({"role": "user", "content": reask})
         return None
+
+    def _check_time(self, run: PlanRun, started: float) -> None:
+        """`PlanTimeoutError` when ``plan_timeout`` has passed: no further request starts."""
+        limit = self.planner.plan_timeout
+        elapsed = time.perf_counter() - started
+        if limit is not None and elapsed > limit:
+            raise PlanTimeoutError(
+                f"The plan took {elapsed:.0f} s, more than plan_timeout={limit:g} s, after "
+                f"{len(run.attempts)} attempt(s); no further request was sent. Raise "
+                "plan_timeout (--plan-timeout) or check the endpoint.",
+                attempts=run.attempts,
+            )
 
     def _record(self, run: PlanRun, attempt: Attempt) -> None:
         run.attempts.append(attempt)

@@ -46,6 +46,7 @@ __all__ = [
     "PlanImportError",
     "PlanIssuesError",
     "PlanRefusedError",
+    "PlanTimeoutError",
     "PlannerError",
     "PlanningError",
     "PromptTooLargeError",
@@ -205,6 +206,10 @@ class PlanRefusedError(LLMError):
     ) -> None:
         super().__init__(message, attempts=attempts)
         self.refusal = refusal
+
+
+class PlanTimeoutError(LLMError):
+    """The plan took ``plan_timeout`` seconds (re-asks and retries included); no request started after."""
 
 
 class UsageLimitExceededError(LLMError):

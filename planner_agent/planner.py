@@ -77,6 +77,7 @@ class Planner:
         context_window: int | None = None,
         transport_retries: int = 4,
         timeout: float | None = None,
+        plan_timeout: float | None = None,
         prices: Mapping[str, Price] | None = None,
         disable_rules: Iterable[str] = (),
         extra_rules: Iterable[Rule] = (),
@@ -100,6 +101,7 @@ class Planner:
             context_window=context_window,
             transport_retries=transport_retries,
             timeout=timeout,
+            plan_timeout=plan_timeout,
             prices=prices,
             disable_rules=disable_rules,
             extra_rules=extra_rules,
@@ -165,6 +167,7 @@ class Planner:
         self.rate_gate = s.rate_gate or RateGate()
         self.prices = s.prices
         self.usage_limits = s.usage_limits
+        self.plan_timeout = s.plan_timeout
         self.on_attempt = s.on_attempt
         # Validated now (unknown or duplicate codes), not after the first paid reply.
         self.rules = select_rules(extra_rules=s.extra_rules, disable=s.disable_rules)

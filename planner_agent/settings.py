@@ -85,6 +85,7 @@ class PlannerKeywords(RequestOptions, total=False):
     context_window: int | None
     transport_retries: int
     timeout: float | None
+    plan_timeout: float | None
     prices: Mapping[str, Price] | None
     disable_rules: Iterable[str]
     extra_rules: Iterable[Rule]
@@ -111,6 +112,8 @@ class Settings:
     context_window: int | None = None
     transport_retries: int = 4
     timeout: float | None = None
+    #: Seconds one plan may take, re-asks and retries included: no request starts after that.
+    plan_timeout: float | None = None
     prices: Mapping[str, Price] | None = None
     disable_rules: Iterable[str] = ()
     extra_rules: Iterable[Rule] = ()
@@ -197,6 +200,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "context_window": (_or_none(lambda v: is_int(v, 1)), "a positive integer (tokens)"),
     "temperature": (_or_none(lambda v: is_number(v, 0, 2)), "a number from 0 to 2"),
     "timeout": (_or_none(lambda v: is_number(v, 1e-3)), "a positive number of seconds"),
+    "plan_timeout": (_or_none(lambda v: is_number(v, 1e-3)), "a positive number of seconds"),
     "transport_retries": (lambda v: is_int(v, 0), "an integer >= 0"),
     "prices": (
         _or_none(

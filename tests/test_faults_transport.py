@@ -12,7 +12,15 @@ import openai
 import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
-from planner_agent import APIKeyError, IncompleteOutputError, Planner, TransportError, plan_step
+from planner_agent import (
+    APIKeyError,
+    IncompleteOutputError,
+    Planner,
+    PlanTimeoutError,
+    TransportError,
+    plan_step,
+)
+from planner_agent.cli import build_parser
 from planner_agent.testing import Reply, ScriptedServer, Usage
 
 MODEL = "gpt-4o-mini"
@@ -124,3 +132,28 @@ def test_12_a_malformed_key_from_the_environment_fails_on_first_plan_without_a_r
         with pytest.raises(APIKeyError, match="whitespace"):
             planner.plan(CALIBRATION_REQUIREMENTS)
         assert server.requests == []
+
+
+def test_7_plan_timeout_bounds_the_whole_plan() -> None:
+    slow_bad = Reply("not json", delay=0.5, usage=Usage(10, 5))
+    with ScriptedServer([slow_bad] * 6) as server:
+        with pytest.raises(PlanTimeoutError) as info:
+            plan_step(
+                CALIBRATION_REQUIREMENTS,
+                client=server.client(),
+                model=MODEL,
+                max_attempts=6,
+                plan_timeout=0.8,
+            )
+        sent = server.chat_requests
+    # Each reply takes 0.5 s: the third request would start after 1 s, past the limit.
+    assert 1 <= sent <= 2 and len(info.value.attempts) == sent
+    assert info.value.usage.prompt_tokens == 10 * sent
+    assert "plan_timeout=0.8" in str(info.value)
+
+
+def test_7_the_cli_has_a_plan_timeout_with_a_default() -> None:
+    args = build_parser().parse_args(["plan", "req.md"])
+    assert args.timeout == 600 and args.plan_timeout == 1800
+    args = build_parser().parse_args(["plan", "req.md", "--plan-timeout", "90"])
+    assert args.plan_timeout == 90

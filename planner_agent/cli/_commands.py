@@ -45,7 +45,15 @@ from ._output import (
 )
 from ._rules import IMPORT_CODES, rules_json, rules_text
 
-__all__ = ["cmd_batch", "cmd_check", "cmd_plan", "cmd_prompt", "cmd_rules", "cmd_schema"]
+__all__ = [
+    "cmd_batch",
+    "cmd_check",
+    "cmd_plan",
+    "cmd_prompt",
+    "cmd_rules",
+    "cmd_scaffold",
+    "cmd_schema",
+]
 
 
 def _disabled(args: argparse.Namespace) -> list[str]:
@@ -56,7 +64,8 @@ def _disabled(args: argparse.Namespace) -> list[str]:
 def _settings(args: argparse.Namespace) -> Settings:
     """The same validated `Settings` the Python API builds, from the command's options."""
     kwargs: dict[str, Any] = {"mode": args.mode, "prompt_layout": args.prompt_layout}
-    for name in ("model", "knowledge", "codebase", "max_attempts", "max_tokens", "timeout"):
+    names = ("model", "knowledge", "codebase", "max_attempts", "max_tokens", "timeout")
+    for name in (*names, "plan_timeout"):
         value = getattr(args, name, None)
         if value is not None:
             kwargs[name] = value

@@ -24,12 +24,15 @@ from ._commands import (
 from ._output import EXIT_CODES, EXIT_USAGE
 from ._rules import parse_codes
 
-__all__ = ["DEFAULT_TIMEOUT", "EPILOG", "build_parser"]
+__all__ = ["DEFAULT_PLAN_TIMEOUT", "DEFAULT_TIMEOUT", "EPILOG", "build_parser"]
 
 #: Seconds one request may take (``--timeout``): the openai client's own default, made explicit;
 #: the embedded local model needs minutes per plan on a slow CPU, and a timed-out request is
 #: retried, so a shorter default would turn a slow plan into several lost ones.
 DEFAULT_TIMEOUT = 600.0
+#: Seconds one plan may take (``--plan-timeout``): a hung endpoint holds the command for at most
+#: this plus one request's timeout, not (retries + 1) x attempts x the timeout.
+DEFAULT_PLAN_TIMEOUT = 1800.0
 
 EPILOG = (
     "'-' as a requirements or plan argument reads standard input; '-o -' writes standard "
@@ -119,6 +122,14 @@ def _planner_options(parser: argparse.ArgumentParser, *, calls: bool = True) -> 
             default=DEFAULT_TIMEOUT,
             metavar="SECONDS",
             help=f"seconds one request may take (default {DEFAULT_TIMEOUT:g})",
+        )
+        parser.add_argument(
+            "--plan-timeout",
+            type=_SECONDS,
+            default=DEFAULT_PLAN_TIMEOUT,
+            metavar="SECONDS",
+            help="seconds one plan may take, re-asks and retries included: no request starts "
+            f"after that (default {DEFAULT_PLAN_TIMEOUT:g})",
         )
         parser.add_argument("--strict", action="store_true", help="fail when errors remain")
         _disable(parser, imports=False)
