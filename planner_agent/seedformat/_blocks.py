@@ -249,6 +249,13 @@ def _parse_table(rows: list[str]) -> list[dict[str, str]]:
     return [dict(zip(header, cells(row), strict=False)) for row in body]
 
 
+def _is_label_line(line: str) -> bool:
+    # A label line has at most 68 characters between its spaces: checked first, as the pattern
+    # retries a long line once per length of its label, each time to the end of the line.
+    text = line.strip()
+    return len(text) <= 68 and text.endswith((":", ":**", ":__")) and bool(_LABEL_LINE.match(text))
+
+
 def tree(lines: list[tuple[int, str]]) -> Node:
     """Bullets (any marker, any indentation), headings, label lines, paragraphs and tables."""
     root = Node(indent=-1000, text="", line=0, heading=True)
@@ -287,7 +294,7 @@ def tree(lines: list[tuple[int, str]]) -> Node:
             attach(last)
         elif last is not None:
             last.text += "\n" + line.strip()  # continuation line of the previous item
-        elif _LABEL_LINE.match(line) and line.rstrip().endswith((":", ":**", ":__")):
+        elif _is_label_line(line):
             attach(Node(LABEL_LINE, line.strip(), number))
         else:
             last = Node(0, line.strip(), number)

@@ -336,8 +336,8 @@ def _read_python_block(block: Block, where: str, code: Code, ctx: Context) -> No
     parsed = parse_python(block.code)
     total = len(block.code.splitlines())
     if parsed.module is None:
-        ctx.unread.append(f"{where}: not valid Python ({parsed.problem})")
-        ctx.warn("IMPORT004", "<root>", f"{where} is not valid Python ({parsed.problem}); not read")
+        ctx.unread.append(f"{where}: not read as Python ({parsed.problem})")
+        ctx.warn("IMPORT004", "<root>", f"{where} cannot be read as Python ({parsed.problem})")
         return
     if parsed.lines < total:
         read = parsed.lines
@@ -347,6 +347,7 @@ def _read_python_block(block: Block, where: str, code: Code, ctx: Context) -> No
             ctx.warn(
                 "IMPORT004",
                 "<root>",
-                f"{where} is not valid Python ({parsed.problem}); read the part that parses",
+                f"{where} cannot be read as Python past line {read} of the block ({parsed.problem});"
+                " read the part before",
             )
     _read_python(parsed.module, block, code)

@@ -20,7 +20,8 @@ errors with the closest valid value substituted. What could not be read is liste
 IMPORT001 a seed section is missing
 IMPORT002 the plan output appears truncated (a code block is not closed)
 IMPORT003 a line, bullet, table or section was not understood (see ``unread``)
-IMPORT004 a code block is not valid Python/JSON; only the part that parses was read
+IMPORT004 a code block is not valid Python/JSON, is nested too deeply or is over 500,000
+          characters; only the part that parses was read
 IMPORT005 bullets and code blocks disagree; the bullet value was kept
 IMPORT006 a value was not stated and was derived (registry entry, types, paths, scores)
 ========= =============================================================================

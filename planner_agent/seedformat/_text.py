@@ -38,13 +38,14 @@ __all__ = [
 Labels = tuple[tuple[str, str], ...]
 """A label table: (key, regex) pairs, tried in order against `normalise`-d text."""
 
-# The spaces around the closing emphasis are matched once ("\s*(?:\*\*\s*)?", not "\s*(?:\*\*)?\s*"),
-# or a long run of spaces is tried split every way: quadratic time.
+# Linear time on any line: the label ends on a character that is not a space and the spaces
+# after it are matched once, possessively; otherwise a long run of spaces is rescanned for each
+# length the label is tried at, and for each way of splitting the run around the emphasis.
 _LABEL = re.compile(
-    r"^\s*(?:\*\*|__)?([A-Za-z][\w .,/&()'+-]{0,60}?)\s*(?:(?:\*\*|__)\s*)?:(?!//)\s*(.*)$", re.S
+    r"^\s*(?:\*\*|__)?([A-Za-z](?:[\w .,/&()'+-]{0,59}?[\w.,/&()'+-])??)"
+    r"\s*+(?:(?:\*\*|__)\s*+)?:(?!//)\s*(.*)$",
+    re.S,
 )
-# A path starts only where a path can start (the lookbehind): searched from inside a long run of
-# path characters, "[\w./-]+\.py" would rescan the rest of the run from each one.
 PY_PATH = re.compile(r"`?(?<![\w./-])([\w./-]+\.py)\b`?")
 EM, EN = "\u2014", "\u2013"  # em/en dashes: description separators in prose
 DESC_SEPARATORS = (f" {EM} ", f" {EN} ", " -- ")
