@@ -13,6 +13,7 @@ import ast
 import os
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -76,6 +77,7 @@ class Scan:
     specs: list[tuple[StepSpecificationPlan, list[str]]] = field(default_factory=list)
     configs: dict[str, str] = field(default_factory=dict)  # class name -> file
     builders: dict[str, str] = field(default_factory=dict)
+    registry_files: Counter[str] = field(default_factory=Counter)  # file -> entries read there
     messages: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
@@ -120,7 +122,8 @@ def scan(root: Path, layout: Layout) -> Scan:
 
 def _sources(root: Path, layout: Layout) -> Iterator[tuple[str, str | FileProblem]]:
     """(relative path, text or why it cannot be read) of the files to index."""
-    places = [layout.registry_file, layout.contracts_dir, layout.specs_dir, layout.steps_dir]
+    places = [layout.registry_file, layout.contracts_dir, layout.specs_dir]
+    places += dict.fromkeys((layout.configs_dir, layout.builders_dir))
     seen: set[Path] = set()
     for place in places:
         target = root / place
@@ -204,6 +207,7 @@ def _registry(result: Scan, rel: str, node: ast.Dict) -> None:
         parsed = enum_member(step_type, SageMakerStepType)
         if step_type is not None and parsed is None:
             result.warn(f"{rel}: {name}: unknown sagemaker_step_type {step_type!r} ignored")
+        result.registry_files[rel] += 1
         result.registry[name] = RegistryEntry(
             step_name=name,
             config_class=str(entry.get("config_class", "")),
