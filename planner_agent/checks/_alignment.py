@@ -82,7 +82,7 @@ def aliases_unique(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Find
 @_rule(
     "ALIGN005",
     E,
-    "files_to_update lists the registry and the three `__init__.py` files (steps, specs, contracts). Add the missing files.",
+    "files_to_update lists the registry and the `__init__.py` of each component package (configs and builders, specs, contracts; as the layout has them). Add the missing files.",
 )
 def standard_files_updated(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     listed = {f.removeprefix("./") for f in plan.files_to_update}
