@@ -126,8 +126,8 @@ def test_writes_every_component_in_the_repository_layout(repo: Path) -> None:
     assert "from ..specs.model_calibration_spec import MODEL_CALIBRATION_SPEC" in builder
     assert "from ..configs.config_model_calibration_step import ModelCalibrationConfig" in builder
     assert "from ...core.base.builder_base import StepBuilderBase" in builder
-    assert "notebook_root" not in builder  # the fixture's base (as the framework's) takes none
-    assert any("notebook_root" in note for note in result.notes)
+    assert "notebook_root" not in builder  # the framework's base takes none
+    assert "code=self.config.get_script_path()," in builder
     data = json.loads(json.dumps(result.to_dict()))
     assert data["files"][0] == result.files[0].to_dict()
     assert {f["kind"] for f in data["files"]} == {*CREATED.values(), *EDITED.values()}
@@ -629,7 +629,7 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
             boto_session=boto3.Session(region_name="us-east-1"), default_bucket="b"
         )
         builder = ModelCalibrationStepBuilder(
-            ModelCalibrationConfig({BASE_FIELDS}),
+            ModelCalibrationConfig({BASE_FIELDS}, source_dir="src/minipipe/steps/scripts"),
             sagemaker_session=session,
             role="arn:aws:iam::123456789012:role/pipeline",
         )
@@ -640,6 +640,12 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
             "inputs": {{i.input_name: i.destination for i in step.inputs}},
             "outputs": [o.output_name for o in step.outputs],
             "env": step.processor.env,
+            "code": step.code,
+            # Each output's property path, evaluated on the real step's properties.
+            "resolved": {{
+                name: eval(out.property_path, {{}}, {{"properties": step.properties}}).expr
+                for name, out in builder.spec.outputs.items()
+            }},
         }}))
         """,
     )
@@ -650,4 +656,12 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
         "inputs": {"evaluation_data": "/opt/ml/processing/input/eval_data"},
         "outputs": ["calibration_output", "calibrated_data"],
         "env": {"CALIBRATION_METHOD": "isotonic", "SCORE_FIELD": "prob_class_1"},
+        "code": "src/minipipe/steps/scripts/model_calibration.py",
+        "resolved": {
+            name: {
+                "Get": f"Steps.ModelCalibration.ProcessingOutputConfig.Outputs['{name}']"
+                ".S3Output.S3Uri"
+            }
+            for name in ("calibration_output", "calibrated_data")
+        },
     }

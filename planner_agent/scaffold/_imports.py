@@ -87,6 +87,8 @@ class ImportResolver:
                     )
                 shown = alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
                 groups.setdefault(module, []).append(shown)
+            if list(groups) == [written]:
+                continue  # already right: the statement stays as it is written
             wrapped = node.end_lineno is not None and node.end_lineno > node.lineno
             new = [
                 line
