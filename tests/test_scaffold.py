@@ -10,6 +10,7 @@ process never imports the fixture's packages.
 from __future__ import annotations
 
 import ast
+import codecs
 import difflib
 import json
 import os
@@ -321,7 +322,7 @@ def test_running_twice_changes_nothing_the_second_time(repo: Path) -> None:
 
 
 def _registry(repo: Path) -> dict[str, Any]:
-    tree = ast.parse((repo / REGISTRY).read_text())
+    tree = ast.parse((repo / REGISTRY).read_text("utf-8-sig"))
     node = next(
         n.value
         for n in tree.body
@@ -355,6 +356,48 @@ def test_the_registry_edit_inserts_the_entry_and_keeps_the_rest(repo: Path) -> N
     assert [(op[0], op[4] - op[3]) for op in changes] == [("insert", 7)]
     assert after.splitlines()[changes[0][3]] == '    "ModelCalibration": {'
     assert "    },  # evaluation\n" in after
+
+
+def _inserted_only(before: bytes, after: bytes) -> list[int]:
+    """How many lines each changed region of ``after`` adds; fails if any line was changed."""
+    matcher = difflib.SequenceMatcher(a=before.split(b"\n"), b=after.split(b"\n"), autojunk=False)
+    changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    assert {op[0] for op in changes} == {"insert"}, changes
+    return [op[4] - op[3] for op in changes]
+
+
+def test_edits_keep_crlf_line_endings(repo: Path) -> None:
+    edited = [REGISTRY, f"{STEPS}/contracts/__init__.py", f"{STEPS}/specs/__init__.py"]
+    for rel in edited:
+        path = repo / rel
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    before = {rel: (repo / rel).read_bytes() for rel in edited}
+    result = scaffold_step(_plan(), repo)
+    assert set(edited) <= set(result.paths())
+    for rel in edited:
+        after = (repo / rel).read_bytes()
+        assert after.count(b"\n") == after.count(b"\r\n") > before[rel].count(b"\n"), rel
+        assert b"\r\r" not in after, rel
+        inserted = _inserted_only(before[rel], after)
+        # The registry gets the 7-line entry; an __init__ its import line and __all__ name.
+        assert inserted == ([7] if rel == REGISTRY else [1, 1]), (rel, inserted)
+    assert _registry(repo)["ModelCalibration"]["config_class"] == "ModelCalibrationConfig"
+    assert scaffold_step(_plan(), repo).files == ()  # a second run sees its own CRLF edits
+
+
+def test_edits_keep_a_utf8_bom(repo: Path) -> None:
+    edited = [REGISTRY, f"{STEPS}/configs/__init__.py"]
+    for rel in edited:
+        path = repo / rel
+        path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+    before = {rel: (repo / rel).read_bytes() for rel in edited}
+    scaffold_step(_plan(), repo)
+    for rel in edited:
+        after = (repo / rel).read_bytes()
+        assert after.startswith(codecs.BOM_UTF8) and after.count(codecs.BOM_UTF8) == 1, rel
+        assert b"\r" not in after and _inserted_only(before[rel], after), rel
+    assert "ModelCalibration" in _registry(repo)
+    assert scaffold_step(_plan(), repo).files == ()
 
 
 REGISTRY_SHAPES = {
