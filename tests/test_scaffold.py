@@ -708,3 +708,124 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
             for name in ("calibration_output", "calibrated_data")
         },
     }
+
+
+def _training_plan() -> ImplementationPlan:
+    """An XGBoost training step fed by the fixture's TabularPreprocessing."""
+    return _plan(
+        step_name="RiskModelTraining",
+        sagemaker_step_type="Training",
+        description="Trains the risk model with XGBoost",
+        inputs=[
+            {
+                "logical_name": "input_path",
+                "container_path": "/opt/ml/input/data",
+                "dependency_type": "training_data",
+                "compatible_sources": ["TabularPreprocessing"],
+                "semantic_keywords": ["data", "training", "processed"],
+                "source_step": "TabularPreprocessing",
+                "source_output": "processed_data",
+            }
+        ],
+        outputs=[
+            {
+                "logical_name": "model_output",
+                "container_path": "/opt/ml/model",
+                "output_type": "model_artifacts",
+                "aliases": ["model_data"],
+            },
+            {
+                "logical_name": "evaluation_output",
+                "container_path": "/opt/ml/output/data",
+                "output_type": "processing_output",
+            },
+        ],
+        framework_requirements=[{"package": "xgboost", "version": ">=1.7"}],
+        env_vars=[],
+        main_functions=["load_data", "train"],
+    )
+
+
+def test_a_training_step_gets_the_training_contract_base(repo: Path) -> None:
+    result = scaffold_step(_training_plan(), repo)
+    contract = (repo / f"{STEPS}/contracts/risk_model_training_contract.py").read_text()
+    assert "from .training_script_contract import TrainingScriptContract\n" in contract
+    assert "RISK_MODEL_TRAINING_CONTRACT = TrainingScriptContract(" in contract
+    assert not any("TrainingScriptContract" in note for note in result.notes)
+    out = _run(
+        repo,
+        """
+        import json
+        from minipipe.steps.contracts import RISK_MODEL_TRAINING_CONTRACT as contract
+        from minipipe.steps.specs import RISK_MODEL_TRAINING_SPEC as spec
+        print(json.dumps([type(contract).__name__, spec.validate_contract_alignment().is_valid]))
+        """,
+    )
+    assert json.loads(out) == ["TrainingScriptContract", True]
+    summary = _generated_tests(repo)  # the step's own unit tests pass against the training base
+    assert summary.startswith(("4 passed, 1 skipped", "5 passed")), summary
+
+
+@pytest.mark.filterwarnings("ignore::planner_agent.checks.CodebaseWarning")
+def test_without_a_training_base_the_contract_is_a_script_contract(repo: Path) -> None:
+    (repo / f"{STEPS}/contracts/training_script_contract.py").unlink()
+    result = scaffold_step(_training_plan(), repo)
+    contract = (repo / f"{STEPS}/contracts/risk_model_training_contract.py").read_text()
+    assert "from ...core.base.contract_base import ScriptContract\n" in contract
+    assert "RISK_MODEL_TRAINING_CONTRACT = ScriptContract(" in contract
+    assert any("no TrainingScriptContract" in note for note in result.notes)
+    out = _run(
+        repo,
+        """
+        from minipipe.steps.specs import RISK_MODEL_TRAINING_SPEC as spec
+        print(spec.validate_contract_alignment().is_valid)
+        """,
+    )
+    assert out.strip() == "True"
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_the_builder_creates_a_sagemaker_training_step(repo: Path) -> None:
+    pytest.importorskip("sagemaker")
+    scaffold_step(_training_plan(), repo)
+    out = _run(
+        repo,
+        f"""
+        import json
+        import boto3
+        from sagemaker.workflow.pipeline_context import PipelineSession
+        from sagemaker.workflow.steps import TrainingStep
+        from minipipe.steps.builders import RiskModelTrainingStepBuilder
+        from minipipe.steps.configs import RiskModelTrainingConfig
+
+        session = PipelineSession(
+            boto_session=boto3.Session(region_name="us-east-1"), default_bucket="b"
+        )
+        config = RiskModelTrainingConfig({BASE_FIELDS}, source_dir="src/minipipe/steps/scripts")
+        builder = RiskModelTrainingStepBuilder(
+            config, sagemaker_session=session, role="arn:aws:iam::123456789012:role/pipeline"
+        )
+        step = builder.create_step(inputs={{"input_path": "s3://b/train"}})
+        print(json.dumps({{
+            "is_training_step": isinstance(step, TrainingStep),
+            "estimator": type(step.estimator).__name__,
+            "entry_point": step.estimator.entry_point,
+            "channels": sorted(step.inputs),
+            "resolved": {{
+                name: eval(out.property_path, {{}}, {{"properties": step.properties}}).expr
+                for name, out in builder.spec.outputs.items()
+            }},
+        }}))
+        """,
+    )
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen == {
+        "is_training_step": True,
+        "estimator": "XGBoost",
+        "entry_point": "risk_model_training.py",
+        "channels": ["input_path"],
+        "resolved": {
+            "model_output": {"Get": "Steps.RiskModelTraining.ModelArtifacts.S3ModelArtifacts"},
+            "evaluation_output": {"Get": "Steps.RiskModelTraining.OutputDataConfig.S3OutputPath"},
+        },
+    }

@@ -4,7 +4,8 @@ Texts are the plan's rendered files (`step_files`, the very texts its markdown s
 its first line naming the file it is written to and its relative imports resolved in the
 repository (`ImportResolver`); nothing else is changed. File names are the ones those texts
 import each other by, folders the repository's (`RepoLayout`). The unit-test file, which
-depends on the repository's import root, is rendered here (`test_text`).
+depends on the repository's import root, is rendered here (`test_text`). A training step's
+contract falls back to ``ScriptContract`` in a repository without ``TrainingScriptContract``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import PurePosixPath
 
 from ..plan import ImplementationPlan
 from ..seedformat._code_text import module_name, step_idents
+from ..seedformat._spec_code import TRAINING_CONTRACT
 from ..seedformat._step_files import StepFile, step_files, tidy
 from ._edits import Export
 from ._imports import ImportResolver
@@ -97,6 +99,8 @@ def render_files(
         files = [f for f in rendered if f.kind == kind]
         for component, file in zip(by_kind[kind], files, strict=True):
             text = _retitle(file.text, component.rel)
+            if kind == "contract":
+                text = _contract_base(text, resolver, component.folder, notes)
             texts[component.rel] = tidy(resolver.rewrite(text, component.folder, notes))
     test = by_kind["test"][0]
     texts[test.rel] = test_text(plan, _targets(plan, components, resolver, texts, test))
@@ -144,6 +148,23 @@ def _targets(
         builder=first("builder"),
         script=next(c.rel for c in components if c.kind == "script"),
     )
+
+
+def _contract_base(text: str, resolver: ImportResolver, folder: str, notes: list[str]) -> str:
+    """A training contract on ``ScriptContract`` in a repository without the training base."""
+    base = TRAINING_CONTRACT[0]
+    if f" = {base}(" not in text or resolver.finds(base, folder):
+        return text
+    if not resolver.finds("ScriptContract", folder):
+        return text  # neither: the import stays, and the resolver's note says so
+    notes.append(f"this repository has no {base}: the contract is a ScriptContract")
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if (line.startswith("from ") and line.endswith(f" import {base}")) or line.endswith(
+            f" = {base}("
+        ):
+            lines[i] = line.replace(base, "ScriptContract")
+    return "\n".join(lines)
 
 
 def _retitle(text: str, rel: str) -> str:

@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 from ..conventions import DEFAULT_LAYOUT, variant_step_type
-from ..plan import ImplementationPlan, JobType
+from ..plan import ImplementationPlan, JobType, SageMakerStepType
 from ._code_text import header, lit, module_name, spec_constants, step_idents
 
-__all__ = ["contract_block", "registry_block", "spec_block", "spec_path"]
+__all__ = ["TRAINING_CONTRACT", "contract_block", "registry_block", "spec_block", "spec_path"]
 
 
 def registry_block(plan: ImplementationPlan) -> str:
@@ -40,7 +40,8 @@ def registry_block(plan: ImplementationPlan) -> str:
 
 
 def contract_block(plan: ImplementationPlan) -> str:
-    """``<SCRIPT>_CONTRACT = ScriptContract(...)`` with every contract field.
+    """``<SCRIPT>_CONTRACT = ScriptContract(...)`` with every contract field
+    (``TrainingScriptContract`` for a training step, as the framework's training contracts).
 
     >>> contract_block(plan).splitlines()[3]  # doctest: +SKIP
     'MODEL_CALIBRATION_CONTRACT = ScriptContract('
@@ -57,15 +58,27 @@ def contract_block(plan: ImplementationPlan) -> str:
         "framework_requirements": dict(c.framework_requirements),
         "description": c.description,
     }
+    base, module = _contract_base(plan)
     lines = [
         *header(c.file_path, "script contract"),
-        "from .base_script_contract import ScriptContract",
+        f"from .{module} import {base}",
         "",
-        f"{constant} = ScriptContract(",
+        f"{constant} = {base}(",
         *(f"    {k}={lit(v, 4)}," for k, v in kwargs.items()),
         ")",
     ]
     return "\n".join(lines)
+
+
+TRAINING_CONTRACT = ("TrainingScriptContract", "training_script_contract")
+"""A training step's contract base (SageMaker training folders) and its module."""
+
+
+def _contract_base(plan: ImplementationPlan) -> tuple[str, str]:
+    """(class, module) of the contract's base: the training one for a SageMaker Training step."""
+    if plan.registry_entry.sagemaker_step_type is SageMakerStepType.TRAINING:
+        return TRAINING_CONTRACT
+    return "ScriptContract", "base_script_contract"
 
 
 def spec_path(plan: ImplementationPlan, module: str) -> str:
