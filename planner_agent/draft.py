@@ -300,6 +300,10 @@ class PlanDraft(_Draft):
             ConfigParameter(name=k, type=_literal_type(v), default=settings.pop(k, v))
             for k, v in defaults.items()
         ]
+        # The script the builder runs (its get_script_path() / the estimator's entry point).
+        entry = "training_entry_point" if training else "processing_entry_point"
+        default = settings.pop(entry, repr(f"{name}.py"))
+        sagemaker.append(ConfigParameter(name=entry, type="str", default=default))
         sagemaker += [
             ConfigParameter(name=k, type=_literal_type(v), default=v) for k, v in settings.items()
         ]

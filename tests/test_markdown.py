@@ -26,6 +26,7 @@ from planner_agent.seedformat import (
     looks_like_plan,
     parse_markdown,
     render_markdown,
+    step_files,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
@@ -90,8 +91,11 @@ def test_code_blocks_supply_what_the_bullets_lack() -> None:
     assert spec == plan.components.step_specification.model_copy(
         update={"file_path": spec.file_path}
     )
-    assert spec.file_path == "src/pipeline_step_specs/model_calibration_spec.py"
+    # Each variant's block names its own file; the first one stands for the specification, and
+    # the plan read back renders the same files.
+    assert spec.file_path == "src/pipeline_step_specs/model_calibration_training_spec.py"
     assert spec.job_type_variants == [JobType.TRAINING, JobType.CALIBRATION]
+    assert [f.path for f in step_files(parsed.plan)] == [f.path for f in step_files(plan)]
     contract = parsed.plan.components.script_contract
     assert [p.logical_name for p in contract.input_paths] == ["evaluation_data"]
     assert contract.optional_env_vars == {"SCORE_FIELD": "prob_class_1"}

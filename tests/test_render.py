@@ -6,6 +6,7 @@ import ast
 import copy
 import doctest
 import re
+from pathlib import Path
 
 import pytest
 from samples import calibration_draft_dict
@@ -19,12 +20,14 @@ from planner_agent.plan import (
     JobType,
     UpstreamLink,
 )
+from planner_agent.scaffold import scaffold_step
 from planner_agent.seedformat import (
     _builder_code,
     _code_text,
     _config_code,
     _script_code,
     _spec_code,
+    step_files,
 )
 from planner_agent.seedformat import _writer as render
 from planner_agent.seedformat._writer import SECTION_TITLES, render_markdown
@@ -181,8 +184,10 @@ def test_every_seed_heading_and_label_is_rendered(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_code_blocks_are_valid_python(name: str) -> None:
-    blocks = _code_blocks(render_markdown(PLANS[name]))
-    assert len(blocks) == 6
+    plan = PLANS[name]
+    blocks = _code_blocks(render_markdown(plan))
+    # One block per file: a job-type variant's specification is a block of its own.
+    assert len(blocks) == 5 + max(len(plan.components.step_specification.job_type_variants), 1)
     for block in blocks:
         ast.parse(block)
 
@@ -255,9 +260,13 @@ def test_contract_block_has_every_field() -> None:
 
 
 def test_spec_block_uses_enum_members_and_one_spec_per_job_type() -> None:
-    spec = _block(render_markdown(PLANS["job_variants"]), "StepSpecification(")
-    assert "MODEL_CALIBRATION_TRAINING_SPEC = StepSpecification(" in spec
-    assert "MODEL_CALIBRATION_CALIBRATION_SPEC = StepSpecification(" in spec
+    text = render_markdown(PLANS["job_variants"])
+    spec = _block(text, "MODEL_CALIBRATION_TRAINING_SPEC = StepSpecification(")
+    assert spec.startswith("# src/pipeline_step_specs/model_calibration_training_spec.py\n")
+    assert "MODEL_CALIBRATION_CALIBRATION_SPEC" not in spec
+    calibration = _block(text, "MODEL_CALIBRATION_CALIBRATION_SPEC = StepSpecification(")
+    assert calibration.startswith("# src/pipeline_step_specs/model_calibration_calibration_spec.py")
+    assert 'step_type="ModelCalibration_Calibration"' in calibration
     assert 'step_type="ModelCalibration_Training"' in spec
     assert "dependency_type=DependencyType.PROCESSING_OUTPUT" in spec
     assert "node_type=NodeType.INTERNAL" in spec
@@ -291,9 +300,17 @@ def test_config_block_is_pydantic_with_essential_fields_without_default() -> Non
 
 def test_script_and_builder_skeletons() -> None:
     text = render_markdown(PLANS["sample"])
-    script = ast.parse(_block(text, "def main()"))
-    functions = [n.name for n in script.body if isinstance(n, ast.FunctionDef)]
-    assert functions == ["load_data", "fit_calibrator", "apply_calibration", "parse_args", "main"]
+    script = ast.parse(_block(text, "def main("))
+    functions = [n for n in script.body if isinstance(n, ast.FunctionDef)]
+    names = [n.name for n in functions]
+    assert names == ["load_data", "fit_calibrator", "apply_calibration", "parse_args", "main"]
+    main = functions[-1]
+    assert [a.arg for a in main.args.args] == [
+        "input_paths",
+        "output_paths",
+        "environ_vars",
+        "job_args",
+    ]
     builder = ast.parse(_block(text, "StepBuilderBase)"))
     cls = next(n for n in builder.body if isinstance(n, ast.ClassDef))
     assert cls.name == "ModelCalibrationStepBuilder"
@@ -301,6 +318,12 @@ def test_script_and_builder_skeletons() -> None:
     assert {"_get_inputs", "_get_outputs", "create_step"} <= set(methods)
     training = _block(render_markdown(PLANS["training"]), "StepBuilderBase)")
     assert "TrainingStep(" in training and "ProcessingStep(" not in training
+    # The builder passes the framework base's keywords only, and the script to the step.
+    processing = _block(text, "StepBuilderBase)")
+    assert "notebook_root" not in processing and "notebook_root" not in training
+    assert "code=self.config.get_script_path()," in processing
+    config = _block(text, "class ModelCalibrationConfig")
+    assert "processing_entry_point: str = 'model_calibration.py'" in config
 
 
 def test_doctests() -> None:
@@ -321,3 +344,47 @@ def test_awkward_names_still_give_valid_python() -> None:
     plan.components.step_specification.job_type_variants = [JobType.TESTING]
     for block in _code_blocks(render_markdown(plan)):
         ast.parse(block)
+
+
+# --------------------------------------------------------------------------- one rendering
+
+# A repository in the default layout: the base names where the plan's code blocks import them.
+DEFAULT_LAYOUT_REPO = {
+    "src/pipeline_registry/step_names.py": (
+        "STEP_NAMES = {}\n\n\ndef get_spec_step_type(name):\n"
+        '    return STEP_NAMES[name]["spec_type"]\n'
+    ),
+    "src/pipeline_deps/base_specifications.py": "".join(
+        f"class {n}:\n    pass\n\n\n"
+        for n in ("DependencySpec", "DependencyType", "NodeType", "OutputSpec", "StepSpecification")
+    ),
+    "src/pipeline_script_contracts/base_script_contract.py": "class ScriptContract:\n    pass\n",
+    "src/pipeline_script_contracts/training_script_contract.py": (
+        "class TrainingScriptContract:\n    pass\n"
+    ),
+    "src/pipeline_steps/config_base.py": "class BasePipelineConfig:\n    pass\n",
+    "src/pipeline_steps/config_processing_step_base.py": (
+        "class ProcessingStepConfigBase:\n    pass\n"
+    ),
+    "src/pipeline_steps/builder_step_base.py": "class StepBuilderBase:\n    pass\n",
+}
+
+
+@pytest.mark.filterwarnings("ignore::planner_agent.checks.CodebaseWarning")
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_each_code_block_is_the_scaffolded_file(name: str, tmp_path: Path) -> None:
+    plan = PLANS[name]
+    for rel, text in DEFAULT_LAYOUT_REPO.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    # force: this bare repository has none of the plan's upstream steps (the check's errors).
+    result = scaffold_step(plan, tmp_path, force=True)
+    blocks = _code_blocks(render_markdown(plan))[1:]  # the registry block is an edit, not a file
+    written = {
+        f.path: (tmp_path / f.path).read_text()
+        for f in result.files
+        if f.kind not in ("registry", "init", "test")
+    }
+    shown = {block.split("\n", 1)[0].removeprefix("# "): block + "\n" for block in blocks}
+    assert shown == written
+    assert [f.text for f in step_files(plan)] == [block + "\n" for block in blocks]

@@ -10,6 +10,7 @@ process never imports the fixture's packages.
 from __future__ import annotations
 
 import ast
+import codecs
 import difflib
 import json
 import os
@@ -126,8 +127,8 @@ def test_writes_every_component_in_the_repository_layout(repo: Path) -> None:
     assert "from ..specs.model_calibration_spec import MODEL_CALIBRATION_SPEC" in builder
     assert "from ..configs.config_model_calibration_step import ModelCalibrationConfig" in builder
     assert "from ...core.base.builder_base import StepBuilderBase" in builder
-    assert "notebook_root" not in builder  # the fixture's base (as the framework's) takes none
-    assert any("notebook_root" in note for note in result.notes)
+    assert "notebook_root" not in builder  # the framework's base takes none
+    assert "code=self.config.get_script_path()," in builder
     data = json.loads(json.dumps(result.to_dict()))
     assert data["files"][0] == result.files[0].to_dict()
     assert {f["kind"] for f in data["files"]} == {*CREATED.values(), *EDITED.values()}
@@ -321,7 +322,7 @@ def test_running_twice_changes_nothing_the_second_time(repo: Path) -> None:
 
 
 def _registry(repo: Path) -> dict[str, Any]:
-    tree = ast.parse((repo / REGISTRY).read_text())
+    tree = ast.parse((repo / REGISTRY).read_text("utf-8-sig"))
     node = next(
         n.value
         for n in tree.body
@@ -355,6 +356,48 @@ def test_the_registry_edit_inserts_the_entry_and_keeps_the_rest(repo: Path) -> N
     assert [(op[0], op[4] - op[3]) for op in changes] == [("insert", 7)]
     assert after.splitlines()[changes[0][3]] == '    "ModelCalibration": {'
     assert "    },  # evaluation\n" in after
+
+
+def _inserted_only(before: bytes, after: bytes) -> list[int]:
+    """How many lines each changed region of ``after`` adds; fails if any line was changed."""
+    matcher = difflib.SequenceMatcher(a=before.split(b"\n"), b=after.split(b"\n"), autojunk=False)
+    changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    assert {op[0] for op in changes} == {"insert"}, changes
+    return [op[4] - op[3] for op in changes]
+
+
+def test_edits_keep_crlf_line_endings(repo: Path) -> None:
+    edited = [REGISTRY, f"{STEPS}/contracts/__init__.py", f"{STEPS}/specs/__init__.py"]
+    for rel in edited:
+        path = repo / rel
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    before = {rel: (repo / rel).read_bytes() for rel in edited}
+    result = scaffold_step(_plan(), repo)
+    assert set(edited) <= set(result.paths())
+    for rel in edited:
+        after = (repo / rel).read_bytes()
+        assert after.count(b"\n") == after.count(b"\r\n") > before[rel].count(b"\n"), rel
+        assert b"\r\r" not in after, rel
+        inserted = _inserted_only(before[rel], after)
+        # The registry gets the 7-line entry; an __init__ its import line and __all__ name.
+        assert inserted == ([7] if rel == REGISTRY else [1, 1]), (rel, inserted)
+    assert _registry(repo)["ModelCalibration"]["config_class"] == "ModelCalibrationConfig"
+    assert scaffold_step(_plan(), repo).files == ()  # a second run sees its own CRLF edits
+
+
+def test_edits_keep_a_utf8_bom(repo: Path) -> None:
+    edited = [REGISTRY, f"{STEPS}/configs/__init__.py"]
+    for rel in edited:
+        path = repo / rel
+        path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+    before = {rel: (repo / rel).read_bytes() for rel in edited}
+    scaffold_step(_plan(), repo)
+    for rel in edited:
+        after = (repo / rel).read_bytes()
+        assert after.startswith(codecs.BOM_UTF8) and after.count(codecs.BOM_UTF8) == 1, rel
+        assert b"\r" not in after and _inserted_only(before[rel], after), rel
+    assert "ModelCalibration" in _registry(repo)
+    assert scaffold_step(_plan(), repo).files == ()
 
 
 REGISTRY_SHAPES = {
@@ -632,7 +675,7 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
             boto_session=boto3.Session(region_name="us-east-1"), default_bucket="b"
         )
         builder = ModelCalibrationStepBuilder(
-            ModelCalibrationConfig({BASE_FIELDS}),
+            ModelCalibrationConfig({BASE_FIELDS}, source_dir="src/minipipe/steps/scripts"),
             sagemaker_session=session,
             role="arn:aws:iam::123456789012:role/pipeline",
         )
@@ -643,6 +686,12 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
             "inputs": {{i.input_name: i.destination for i in step.inputs}},
             "outputs": [o.output_name for o in step.outputs],
             "env": step.processor.env,
+            "code": step.code,
+            # Each output's property path, evaluated on the real step's properties.
+            "resolved": {{
+                name: eval(out.property_path, {{}}, {{"properties": step.properties}}).expr
+                for name, out in builder.spec.outputs.items()
+            }},
         }}))
         """,
     )
@@ -653,4 +702,133 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
         "inputs": {"evaluation_data": "/opt/ml/processing/input/eval_data"},
         "outputs": ["calibration_output", "calibrated_data"],
         "env": {"CALIBRATION_METHOD": "isotonic", "SCORE_FIELD": "prob_class_1"},
+        "code": "src/minipipe/steps/scripts/model_calibration.py",
+        "resolved": {
+            name: {
+                "Get": f"Steps.ModelCalibration.ProcessingOutputConfig.Outputs['{name}']"
+                ".S3Output.S3Uri"
+            }
+            for name in ("calibration_output", "calibrated_data")
+        },
+    }
+
+
+def _training_plan() -> ImplementationPlan:
+    """An XGBoost training step fed by the fixture's TabularPreprocessing."""
+    return _plan(
+        step_name="RiskModelTraining",
+        sagemaker_step_type="Training",
+        description="Trains the risk model with XGBoost",
+        inputs=[
+            {
+                "logical_name": "input_path",
+                "container_path": "/opt/ml/input/data",
+                "dependency_type": "training_data",
+                "compatible_sources": ["TabularPreprocessing"],
+                "semantic_keywords": ["data", "training", "processed"],
+                "source_step": "TabularPreprocessing",
+                "source_output": "processed_data",
+            }
+        ],
+        outputs=[
+            {
+                "logical_name": "model_output",
+                "container_path": "/opt/ml/model",
+                "output_type": "model_artifacts",
+                "aliases": ["model_data"],
+            },
+            {
+                "logical_name": "evaluation_output",
+                "container_path": "/opt/ml/output/data",
+                "output_type": "processing_output",
+            },
+        ],
+        framework_requirements=[{"package": "xgboost", "version": ">=1.7"}],
+        env_vars=[],
+        main_functions=["load_data", "train"],
+    )
+
+
+def test_a_training_step_gets_the_training_contract_base(repo: Path) -> None:
+    result = scaffold_step(_training_plan(), repo)
+    contract = (repo / f"{STEPS}/contracts/risk_model_training_contract.py").read_text()
+    assert "from .training_script_contract import TrainingScriptContract\n" in contract
+    assert "RISK_MODEL_TRAINING_CONTRACT = TrainingScriptContract(" in contract
+    assert not any("TrainingScriptContract" in note for note in result.notes)
+    out = _run(
+        repo,
+        """
+        import json
+        from minipipe.steps.contracts import RISK_MODEL_TRAINING_CONTRACT as contract
+        from minipipe.steps.specs import RISK_MODEL_TRAINING_SPEC as spec
+        print(json.dumps([type(contract).__name__, spec.validate_contract_alignment().is_valid]))
+        """,
+    )
+    assert json.loads(out) == ["TrainingScriptContract", True]
+    summary = _generated_tests(repo)  # the step's own unit tests pass against the training base
+    assert summary.startswith(("4 passed, 1 skipped", "5 passed")), summary
+
+
+@pytest.mark.filterwarnings("ignore::planner_agent.checks.CodebaseWarning")
+def test_without_a_training_base_the_contract_is_a_script_contract(repo: Path) -> None:
+    (repo / f"{STEPS}/contracts/training_script_contract.py").unlink()
+    result = scaffold_step(_training_plan(), repo)
+    contract = (repo / f"{STEPS}/contracts/risk_model_training_contract.py").read_text()
+    assert "from ...core.base.contract_base import ScriptContract\n" in contract
+    assert "RISK_MODEL_TRAINING_CONTRACT = ScriptContract(" in contract
+    assert any("no TrainingScriptContract" in note for note in result.notes)
+    out = _run(
+        repo,
+        """
+        from minipipe.steps.specs import RISK_MODEL_TRAINING_SPEC as spec
+        print(spec.validate_contract_alignment().is_valid)
+        """,
+    )
+    assert out.strip() == "True"
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_the_builder_creates_a_sagemaker_training_step(repo: Path) -> None:
+    pytest.importorskip("sagemaker")
+    scaffold_step(_training_plan(), repo)
+    out = _run(
+        repo,
+        f"""
+        import json
+        import boto3
+        from sagemaker.workflow.pipeline_context import PipelineSession
+        from sagemaker.workflow.steps import TrainingStep
+        from minipipe.steps.builders import RiskModelTrainingStepBuilder
+        from minipipe.steps.configs import RiskModelTrainingConfig
+
+        session = PipelineSession(
+            boto_session=boto3.Session(region_name="us-east-1"), default_bucket="b"
+        )
+        config = RiskModelTrainingConfig({BASE_FIELDS}, source_dir="src/minipipe/steps/scripts")
+        builder = RiskModelTrainingStepBuilder(
+            config, sagemaker_session=session, role="arn:aws:iam::123456789012:role/pipeline"
+        )
+        step = builder.create_step(inputs={{"input_path": "s3://b/train"}})
+        print(json.dumps({{
+            "is_training_step": isinstance(step, TrainingStep),
+            "estimator": type(step.estimator).__name__,
+            "entry_point": step.estimator.entry_point,
+            "channels": sorted(step.inputs),
+            "resolved": {{
+                name: eval(out.property_path, {{}}, {{"properties": step.properties}}).expr
+                for name, out in builder.spec.outputs.items()
+            }},
+        }}))
+        """,
+    )
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen == {
+        "is_training_step": True,
+        "estimator": "XGBoost",
+        "entry_point": "risk_model_training.py",
+        "channels": ["input_path"],
+        "resolved": {
+            "model_output": {"Get": "Steps.RiskModelTraining.ModelArtifacts.S3ModelArtifacts"},
+            "evaluation_output": {"Get": "Steps.RiskModelTraining.OutputDataConfig.S3OutputPath"},
+        },
     }

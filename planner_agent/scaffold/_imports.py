@@ -87,6 +87,8 @@ class ImportResolver:
                     )
                 shown = alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
                 groups.setdefault(module, []).append(shown)
+            if list(groups) == [written]:
+                continue  # already right: the statement stays as it is written
             wrapped = node.end_lineno is not None and node.end_lineno > node.lineno
             new = [
                 line
@@ -95,6 +97,13 @@ class ImportResolver:
             ]
             lines[node.lineno - 1 : node.end_lineno] = new
         return "\n".join(lines)
+
+    def finds(self, name: str, from_dir: str) -> bool:
+        """Whether a module in ``from_dir`` can import ``name`` from somewhere in the repository."""
+        self._learn(from_dir, {name})
+        if name not in self.own and not self._practice(from_dir, name):
+            self._find_definitions({name})
+        return self.module_for(name, from_dir) is not None
 
     def module_for(self, name: str, from_dir: str) -> str | None:
         """Where a module in ``from_dir`` imports ``name`` from, or None when it is unknown."""

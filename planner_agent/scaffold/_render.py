@@ -1,32 +1,27 @@
 """The step's files: where each goes in the repository and its text.
 
-File names are the ones the plan's code blocks import each other by (`spec_constants`,
-`module_name`: the plan's file names, else the conventions), folders are the repository's
-(`RepoLayout`). Each text is the block the plan's "Implementation Details" show, with its first
-line naming the file it is written to and its relative imports resolved in the repository
-(`ImportResolver`); job-type variants get one specification file each; the script gets the
-standard entry point (`script_text`); the unit-test file is rendered here (`test_text`).
+Texts are the plan's rendered files (`step_files`, the very texts its markdown shows), each with
+its first line naming the file it is written to and its relative imports resolved in the
+repository (`ImportResolver`); nothing else is changed. File names are the ones those texts
+import each other by, folders the repository's (`RepoLayout`). The unit-test file, which
+depends on the repository's import root, is rendered here (`test_text`). A training step's
+contract falls back to ``ScriptContract`` in a repository without ``TrainingScriptContract``.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .._pycode import assigned
 from ..plan import ImplementationPlan
-from ..seedformat._builder_code import builder_block
-from ..seedformat._code_text import module_name, spec_constants, step_idents
-from ..seedformat._config_code import config_block
-from ..seedformat._spec_code import contract_block, spec_block
-from ._builder import fit_builder
+from ..seedformat._code_text import module_name, step_idents
+from ..seedformat._spec_code import TRAINING_CONTRACT
+from ..seedformat._step_files import StepFile, step_files, tidy
 from ._edits import Export
 from ._imports import ImportResolver
 from ._layout import RepoLayout, import_root
-from ._script import script_text
 from ._testfile import TestTargets, dotted, spec_step_types, test_text
 from ._types import FileKind, ScaffoldError
 
@@ -56,45 +51,24 @@ class Component:
 def plan_components(plan: ImplementationPlan, layout: RepoLayout) -> list[Component]:
     """Contract, specification(s), config, builder, script and test, in that order."""
     comps = plan.components
-    name, contract, config, builder = step_idents(plan)
-    contract_mod = module_name(comps.script_contract.file_path, f"{name}_contract")
-    config_mod = module_name(comps.configuration.file_path, f"config_{name}_step")
-    builder_mod = module_name(comps.step_builder.file_path, f"builder_{name}_step")
+    name = step_idents(plan)[0]
+    rendered = step_files(plan)
+    files = {f.kind: f for f in rendered}
+    specs = [f for f in rendered if f.kind == "spec"]
+    folders = {"contract": layout.contracts, "config": layout.configs, "builder": layout.builders}
     script = comps.script_contract.entry_point
-    found = [
-        Component(
-            "contract",
-            f"{layout.contracts}/{contract_mod}.py",
-            contract_mod,
-            (contract,),
-            comps.script_contract.file_path,
-        )
-    ]
+
+    def component(f: StepFile, folder: str, planned: str) -> Component:
+        return Component(f.kind, f"{folder}/{f.module}.py", f.module, f.names, planned)
+
+    found = [component(files["contract"], folders["contract"], files["contract"].path)]
+    found += [component(f, layout.specs, comps.step_specification.file_path) for f in specs]
+    found += [component(files[k], folders[k], files[k].path) for k in ("config", "builder")]
     found += [
-        Component(
-            "spec", f"{layout.specs}/{mod}.py", mod, (const,), comps.step_specification.file_path
-        )
-        for _, const, mod in spec_constants(plan)
-    ]
-    found += [
-        Component(
-            "config",
-            f"{layout.configs}/{config_mod}.py",
-            config_mod,
-            (config,),
-            comps.configuration.file_path,
-        ),
-        Component(
-            "builder",
-            f"{layout.builders}/{builder_mod}.py",
-            builder_mod,
-            (builder,),
-            comps.step_builder.file_path,
-        ),
         Component(
             "script",
             f"{layout.scripts}/{script}",
-            script.removesuffix(".py"),
+            module_name(script, name),
             planned=comps.processing_script.file_path,
         ),
         Component("test", f"{layout.tests}/test_{name}_step.py", f"test_{name}_step"),
@@ -119,22 +93,15 @@ def render_files(
                 f"the plan puts the {c.kind} in {PurePosixPath(c.planned).parent}/; this "
                 f"repository keeps them in {c.folder}/, so it is written there"
             )
-    specs = by_kind["spec"]
     texts: dict[str, str] = {}
-
-    def adapt(component: Component, block: str) -> None:
-        text = _retitle(block, component.rel)
-        texts[component.rel] = _tidy(resolver.rewrite(text, component.folder, notes))
-
-    adapt(by_kind["contract"][0], contract_block(plan))
-    for component, text in zip(specs, _split_specs(plan, spec_block(plan)), strict=True):
-        adapt(component, text)
-    adapt(by_kind["config"][0], config_block(plan))
-    builder = by_kind["builder"][0]
-    adapt(builder, builder_block(plan))
-    texts[builder.rel] = fit_builder(texts[builder.rel], resolver, builder.folder, notes)
-    script = by_kind["script"][0]
-    texts[script.rel] = _tidy(_retitle(script_text(plan), script.rel))
+    rendered = step_files(plan)
+    for kind in ("contract", "spec", "config", "builder", "script"):
+        files = [f for f in rendered if f.kind == kind]
+        for component, file in zip(by_kind[kind], files, strict=True):
+            text = _retitle(file.text, component.rel)
+            if kind == "contract":
+                text = _contract_base(text, resolver, component.folder, notes)
+            texts[component.rel] = tidy(resolver.rewrite(text, component.folder, notes))
     test = by_kind["test"][0]
     texts[test.rel] = test_text(plan, _targets(plan, components, resolver, texts, test))
     for rel, text in texts.items():
@@ -183,37 +150,24 @@ def _targets(
     )
 
 
+def _contract_base(text: str, resolver: ImportResolver, folder: str, notes: list[str]) -> str:
+    """A training contract on ``ScriptContract`` in a repository without the training base."""
+    base = TRAINING_CONTRACT[0]
+    if f" = {base}(" not in text or resolver.finds(base, folder):
+        return text
+    if not resolver.finds("ScriptContract", folder):
+        return text  # neither: the import stays, and the resolver's note says so
+    notes.append(f"this repository has no {base}: the contract is a ScriptContract")
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if (line.startswith("from ") and line.endswith(f" import {base}")) or line.endswith(
+            f" = {base}("
+        ):
+            lines[i] = line.replace(base, "ScriptContract")
+    return "\n".join(lines)
+
+
 def _retitle(text: str, rel: str) -> str:
     """The block's first line names its file (``# path``): name the file it is written to."""
     first, _, rest = text.partition("\n")
     return f"# {rel}\n{rest}" if first.startswith("# ") else f"# {rel}\n{text}"
-
-
-def _tidy(text: str) -> str:
-    """At most two blank lines in a row; exactly one newline at the end."""
-    return re.sub(r"\n{4,}", "\n\n\n", text).strip("\n") + "\n"
-
-
-def _split_specs(plan: ImplementationPlan, block: str) -> list[str]:
-    """One text per specification: a variant's file keeps its own constant only."""
-    variants = spec_constants(plan)
-    if len(variants) == 1 and variants[0][0] is None:
-        return [block]
-    constants = {const for _, const, _ in variants}
-    tree = ast.parse(block)
-    statements = {
-        target.id: node
-        for node in tree.body
-        for target in assigned(node)[0]
-        if isinstance(target, ast.Name) and target.id in constants
-    }
-    listing = {"# One specification per job type (one file each):"}
-    listing |= {f"#   {module}.py -> {const}" for _, const, module in variants}
-    texts = []
-    for _, const, _ in variants:
-        lines = block.split("\n")
-        for other, node in sorted(statements.items(), key=lambda kv: -kv[1].lineno):
-            if other != const:
-                del lines[node.lineno - 1 : node.end_lineno]
-        texts.append("\n".join(line for line in lines if line not in listing))
-    return texts

@@ -21,6 +21,7 @@ from ._imports import ImportResolver
 from ._layout import detect_layout, find_registry
 from ._render import Component, plan_components, render_files
 from ._safety import check_destination, check_plan_names, check_plan_paths
+from ._style import styled
 from ._types import FileKind, ScaffoldedFile, ScaffoldError, ScaffoldResult
 
 __all__ = ["scaffold_step"]
@@ -78,6 +79,8 @@ def scaffold_step(
     unchanged: list[str] = []
 
     def propose(rel: str, kind: FileKind, old: str | None, new: str | None, target: Path) -> None:
+        if old is not None:  # the file's BOM and line endings are kept
+            old, new = styled(target, old, new)
         if new is None or old == new:
             unchanged.append(rel)
         else:
@@ -88,7 +91,7 @@ def scaffold_step(
     for c in components:
         target = check_destination(root, c.rel)
         old = _existing(target, c.rel)
-        if old is not None and old != texts[c.rel] and not force:
+        if old is not None and old.replace("\r\n", "\n") != texts[c.rel] and not force:
             raise ScaffoldError(
                 f"{c.rel} already exists with other content; nothing was written (pass "
                 "force=True to overwrite it, or remove it)",

@@ -2,7 +2,8 @@
 
 `render_markdown` writes an `ImplementationPlan` in the seed's sections and code blocks;
 `parse_markdown` reads such markdown back (also hand-written variations, leniently, reporting
-``IMPORT`` warnings); `load_plan` reads a plan file or text in markdown or JSON.
+``IMPORT`` warnings); `load_plan` reads a plan file or text in markdown or JSON; `step_files`
+gives the step's files (path, text, kind) that the markdown embeds and scaffolding writes.
 
 >>> from planner_agent.seedformat import load_plan, render_markdown
 >>> loaded = load_plan(render_markdown(plan))  # doctest: +SKIP
@@ -14,14 +15,17 @@ from __future__ import annotations
 
 from ._loading import LoadedPlan, PlanFormat, load_plan
 from ._reader import ParsedMarkdown, looks_like_plan, parse_markdown
+from ._step_files import StepFile, step_files
 from ._writer import render_markdown
 
 __all__ = [
     "LoadedPlan",
     "ParsedMarkdown",
     "PlanFormat",
+    "StepFile",
     "load_plan",
     "looks_like_plan",
     "parse_markdown",
     "render_markdown",
+    "step_files",
 ]

@@ -29,6 +29,7 @@ def builder_block(plan: ImplementationPlan) -> str:
     comps = plan.components
     name, _, config, builder = step_idents(plan)
     training = plan.registry_entry.sagemaker_step_type is SageMakerStepType.TRAINING
+    estimator = _estimator(plan)
     config_module = module_name(comps.configuration.file_path, f"config_{name}_step")
     specs = spec_constants(plan)
     optional = sorted(
@@ -40,7 +41,7 @@ def builder_block(plan: ImplementationPlan) -> str:
     lines.append("")
     if training:
         lines += [
-            "from sagemaker.estimator import Estimator",
+            f"from sagemaker.{estimator.lower()}.estimator import {estimator}",
             "from sagemaker.inputs import TrainingInput",
             "from sagemaker.workflow.steps import TrainingStep",
         ]
@@ -77,7 +78,6 @@ def builder_block(plan: ImplementationPlan) -> str:
         f"        config: {config},",
         "        sagemaker_session=None,",
         "        role=None,",
-        "        notebook_root=None,",
         "        registry_manager=None,",
         "        dependency_resolver=None,",
         "    ) -> None:",
@@ -99,7 +99,6 @@ def builder_block(plan: ImplementationPlan) -> str:
         "            spec=spec,",
         "            sagemaker_session=sagemaker_session,",
         "            role=role,",
-        "            notebook_root=notebook_root,",
         "            registry_manager=registry_manager,",
         "            dependency_resolver=dependency_resolver,",
         "        )",
@@ -112,7 +111,7 @@ def builder_block(plan: ImplementationPlan) -> str:
         '                raise ValueError("config field %s is required" % attr)',
         "",
     ]
-    lines += _training_methods(optional) if training else _processing_methods(optional)
+    lines += _training_methods(optional, estimator) if training else _processing_methods(optional)
     return "\n".join(lines)
 
 
@@ -174,6 +173,7 @@ def _processing_methods(optional: list[str]) -> list[str]:
         "            processor=processor,",
         '            inputs=self._get_inputs(kwargs.get("inputs", {})),',
         '            outputs=self._get_outputs(kwargs.get("outputs", {})),',
+        "            code=self.config.get_script_path(),",
         "            job_arguments=self._get_job_arguments(),",
         '            depends_on=kwargs.get("dependencies", []),',
         '            cache_config=self._get_cache_config(kwargs.get("enable_caching", True)),',
@@ -183,7 +183,14 @@ def _processing_methods(optional: list[str]) -> list[str]:
     ]
 
 
-def _training_methods(optional: list[str]) -> list[str]:
+def _estimator(plan: ImplementationPlan) -> str:
+    """The SageMaker framework estimator of a training step: XGBoost when the script needs
+    xgboost, else PyTorch (the framework version the config base defaults to)."""
+    packages = {p.lower() for p in plan.components.script_contract.framework_requirements}
+    return "XGBoost" if "xgboost" in packages else "PyTorch"
+
+
+def _training_methods(optional: list[str], estimator: str) -> list[str]:
     return [
         "    def _get_inputs(self, inputs: dict[str, Any]) -> dict[str, TrainingInput]:",
         '        """One training channel per contract input, named by its logical name."""',
@@ -205,9 +212,11 @@ def _training_methods(optional: list[str]) -> list[str]:
         "    def create_step(self, **kwargs: Any) -> TrainingStep:",
         '        """Create the TrainingStep wired from the resolved inputs."""',
         "        config = self.config",
-        "        estimator = Estimator(",
+        f"        estimator = {estimator}(",
         "            entry_point=config.training_entry_point,",
         "            source_dir=config.source_dir,",
+        "            framework_version=config.framework_version,",
+        "            py_version=config.py_version,",
         "            role=self.role,",
         "            instance_type=config.training_instance_type,",
         "            instance_count=config.training_instance_count,",

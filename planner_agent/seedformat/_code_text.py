@@ -112,6 +112,9 @@ def spec_constants(plan: ImplementationPlan) -> list[tuple[JobType | None, str, 
     if not spec.job_type_variants:
         return [(None, ident(spec_constant(plan.step_name)), base)]
     stem = base.removesuffix("_spec")
+    snake = snake_case(plan.step_name)
+    if any(stem == f"{snake}_{jt.value}" for jt in spec.job_type_variants):
+        stem = snake  # a plan read back from code blocks names a variant's file
     return [
         (jt, ident(spec_constant(plan.step_name, jt)), f"{stem}_{jt.value}_spec")
         for jt in spec.job_type_variants

@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 from ..conventions import DEFAULT_LAYOUT, variant_step_type
-from ..plan import ImplementationPlan
+from ..plan import ImplementationPlan, JobType, SageMakerStepType
 from ._code_text import header, lit, module_name, spec_constants, step_idents
 
-__all__ = ["contract_block", "registry_block", "spec_block"]
+__all__ = ["TRAINING_CONTRACT", "contract_block", "registry_block", "spec_block", "spec_path"]
 
 
 def registry_block(plan: ImplementationPlan) -> str:
@@ -40,7 +40,8 @@ def registry_block(plan: ImplementationPlan) -> str:
 
 
 def contract_block(plan: ImplementationPlan) -> str:
-    """``<SCRIPT>_CONTRACT = ScriptContract(...)`` with every contract field.
+    """``<SCRIPT>_CONTRACT = ScriptContract(...)`` with every contract field
+    (``TrainingScriptContract`` for a training step, as the framework's training contracts).
 
     >>> contract_block(plan).splitlines()[3]  # doctest: +SKIP
     'MODEL_CALIBRATION_CONTRACT = ScriptContract('
@@ -57,34 +58,59 @@ def contract_block(plan: ImplementationPlan) -> str:
         "framework_requirements": dict(c.framework_requirements),
         "description": c.description,
     }
+    base, module = _contract_base(plan)
     lines = [
         *header(c.file_path, "script contract"),
-        "from .base_script_contract import ScriptContract",
+        f"from .{module} import {base}",
         "",
-        f"{constant} = ScriptContract(",
+        f"{constant} = {base}(",
         *(f"    {k}={lit(v, 4)}," for k, v in kwargs.items()),
         ")",
     ]
     return "\n".join(lines)
 
 
-def spec_block(plan: ImplementationPlan) -> str:
-    """The StepSpecification; one constant per job-type variant, sharing dependencies and outputs.
+TRAINING_CONTRACT = ("TrainingScriptContract", "training_script_contract")
+"""A training step's contract base (SageMaker training folders) and its module."""
 
-    >>> "MODEL_CALIBRATION_TRAINING_SPEC = StepSpecification(" in spec_block(plan)  # doctest: +SKIP
+
+def _contract_base(plan: ImplementationPlan) -> tuple[str, str]:
+    """(class, module) of the contract's base: the training one for a SageMaker Training step."""
+    if plan.registry_entry.sagemaker_step_type is SageMakerStepType.TRAINING:
+        return TRAINING_CONTRACT
+    return "ScriptContract", "base_script_contract"
+
+
+def spec_path(plan: ImplementationPlan, module: str) -> str:
+    """The file of the specification ``module``: in the folder of the plan's specification file
+    (a job-type variant's file sits beside it); "" when the plan names no file."""
+    planned = plan.components.step_specification.file_path
+    if not planned:
+        return ""
+    folder = planned.rpartition("/")[0]
+    return f"{folder}/{module}.py" if folder else f"{module}.py"
+
+
+def spec_block(plan: ImplementationPlan, job_type: JobType | None = None) -> str:
+    """The specification file of the base step, or of the job-type variant ``job_type``.
+
+    >>> "MODEL_CALIBRATION_TRAINING_SPEC = StepSpecification(" in spec_block(plan, JobType.TRAINING)  # doctest: +SKIP
     True
     """
     spec = plan.components.step_specification
     name, contract, _, _ = step_idents(plan)
     contract_module = module_name(plan.components.script_contract.file_path, f"{name}_contract")
-    variants = spec_constants(plan)
-    shared = bool(spec.job_type_variants)
-    # Shared lists sit at module level (entries indented 4); inline ones inside the call (8).
-    pad = 4 if shared else 8
-    deps = [line for d in spec.dependencies for line in _dependency(d.model_dump(), pad)]
-    outs = [line for o in spec.outputs for line in _output(o.model_dump(), pad)]
+    _, constant, module = next(v for v in spec_constants(plan) if v[0] == job_type)
+    deps = [line for d in spec.dependencies for line in _dependency(d.model_dump(), 8)]
+    outs = [line for o in spec.outputs for line in _output(o.model_dump(), 8)]
+    if job_type is None:
+        step_type = f"get_spec_step_type({lit(spec.step_type)})"
+        registry = ["from ..pipeline_registry.step_names import get_spec_step_type"]
+    else:
+        step_type = lit(variant_step_type(spec.step_type, job_type))
+        registry = []
     lines = [
-        *header(spec.file_path, "step specification"),
+        *header(spec_path(plan, module), "step specification"),
         "from ..pipeline_deps.base_specifications import (",
         "    DependencySpec,",
         "    DependencyType,",
@@ -92,7 +118,7 @@ def spec_block(plan: ImplementationPlan) -> str:
         "    OutputSpec,",
         "    StepSpecification,",
         ")",
-        "from ..pipeline_registry.step_names import get_spec_step_type",
+        *registry,
         "",
         "",
         f"def _get_{name}_contract():",
@@ -101,30 +127,19 @@ def spec_block(plan: ImplementationPlan) -> str:
         f"    return {contract}",
         "",
         "",
+        f"{constant} = StepSpecification(",
+        f"    step_type={step_type},",
+        f"    node_type=NodeType.{spec.node_type.name},",
+        f"    script_contract=_get_{name}_contract(),",
+        "    dependencies=[",
+        *deps,
+        "    ],",
+        "    outputs=[",
+        *outs,
+        "    ],",
+        ")",
     ]
-    if shared:
-        # Each variant lives in its own file in the codebase; the plan states the lists once.
-        lines += ["# One specification per job type (one file each):"]
-        lines += [f"#   {module}.py -> {const}" for _, const, module in variants]
-        lines += ["_DEPENDENCIES = [", *deps, "]", "", "_OUTPUTS = [", *outs, "]", "", ""]
-    for job_type, constant, _ in variants:
-        step_type = (
-            lit(variant_step_type(spec.step_type, job_type))
-            if job_type
-            else f"get_spec_step_type({lit(spec.step_type)})"
-        )
-        lines += [
-            f"{constant} = StepSpecification(",
-            f"    step_type={step_type},",
-            f"    node_type=NodeType.{spec.node_type.name},",
-            f"    script_contract=_get_{name}_contract(),",
-        ]
-        if shared:
-            lines += ["    dependencies=_DEPENDENCIES,", "    outputs=_OUTPUTS,", ")", ""]
-        else:
-            lines += ["    dependencies=[", *deps, "    ],"]
-            lines += ["    outputs=[", *outs, "    ],", ")"]
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _dependency(d: dict[str, object], pad: int) -> list[str]:

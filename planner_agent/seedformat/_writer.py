@@ -3,9 +3,9 @@
 The output uses the seed's headings and bullet labels verbatim, so people who read the seed's
 plans today read these the same way, and `parse_markdown` reads them back into the same plan.
 Lists always render as sub-bullets (an empty list as ``(none)``), multi-line text as indented
-continuation lines, and the "Implementation Details" code blocks come from ``_spec_code``,
-``_config_code``, ``_script_code`` and ``_builder_code``. The output is deterministic: the same
-plan gives the same text.
+continuation lines, and the "Implementation Details" code blocks are the step's files as
+`step_files` renders them (the texts scaffolding writes; a job-type variant's specification is a
+block of its own). The output is deterministic: the same plan gives the same text.
 
 >>> text = render_markdown(plan)  # doctest: +SKIP
 >>> text.splitlines()[0]  # doctest: +SKIP
@@ -27,10 +27,8 @@ from ..plan import (
     ResolverCandidate,
     UpstreamLink,
 )
-from ._builder_code import builder_block
-from ._config_code import config_block
-from ._script_code import script_block
-from ._spec_code import contract_block, registry_block, spec_block
+from ._spec_code import registry_block
+from ._step_files import StepFileKind, step_files
 
 __all__ = ["EMPTY", "MISSING", "SECTION_TITLES", "render_markdown"]
 
@@ -58,6 +56,7 @@ _DETAIL_TITLES = (
     "5. Processing Script Implementation",
     "6. Step Builder Implementation",
 )
+_DETAIL_KINDS: tuple[StepFileKind, ...] = ("contract", "spec", "config", "script", "builder")
 
 
 def _text(prefix: str, value: str, depth: int) -> list[str]:
@@ -235,15 +234,12 @@ def render_markdown(plan: ImplementationPlan) -> str:
     lines = [f"# Implementation Plan for {plan.step_name}"]
     for title, body in zip(SECTION_TITLES, _sections(plan), strict=True):
         lines += ["", f"## {title}", *body]
-    blocks = (
-        registry_block(plan),
-        contract_block(plan),
-        spec_block(plan),
-        config_block(plan),
-        script_block(plan),
-        builder_block(plan),
-    )
+    files = step_files(plan)
+    blocks: list[list[str]] = [[registry_block(plan)]]
+    blocks += [[f.text for f in files if f.kind == kind] for kind in _DETAIL_KINDS]
     lines += ["", "## Implementation Details"]
-    for title, code in zip(_DETAIL_TITLES, blocks, strict=True):
-        lines += ["", f"### {title}", "", "```python", code.rstrip("\n"), "```"]
+    for title, codes in zip(_DETAIL_TITLES, blocks, strict=True):
+        lines += ["", f"### {title}"]
+        for code in codes:
+            lines += ["", "```python", code.rstrip("\n"), "```"]
     return "\n".join(lines) + "\n"
