@@ -27,6 +27,20 @@ CODE_CASES: list[tuple[str, str, Callable[[ImplementationPlan], None], dict[str,
     ("CODE001", "Package", _param(name="x", type="int", default="(yield)"), {}),
     ("CODE002", "Package", _param(name="x", type="String", default="'a'"), {}),
     ("CODE003", "Package", _param(name="x", type="str", default="ID"), {}),
+    (
+        "TEXT001",
+        "Package",
+        lambda p: setattr(p.components.processing_script, "algorithm", "40%"),
+        {},
+    ),
+    (
+        "TEXT002",
+        "Package",
+        lambda p: p.components.step_builder.special_handling.append(
+            "read contract variable `NAME` from config field `name`"
+        ),
+        {},
+    ),
 ]
 
 
@@ -105,3 +119,17 @@ def test_correct_plans_and_imported_code_pass_the_code_rules() -> None:
     codes = {(i.code, i.path.rsplit(".", 1)[-1]) for i in check_plan(plan)}
     assert codes & {("CODE001", "configuration"), ("CODE003", "default")} == set()
     assert ("CODE002", "type") in codes  # a name the rendered class cannot import
+
+
+def test_prose_that_says_nothing_is_reported() -> None:
+    draft = calibration_draft_dict()
+    draft["algorithm"] = "40%"
+    draft["builder_special_handling"] = ["Use <StepName>StepBuilder for the builder"]
+    result = _plan(draft)
+    assert [(i.code, i.path) for i in result.errors] == [
+        ("TEXT001", "components.processing_script.algorithm")
+    ]
+    assert [i.code for i in result.warnings] == ["TEXT002"]
+    draft["algorithm"] = "Fit isotonic regression on 40% of the rows"
+    draft["builder_special_handling"] = ["Map <= 3 labels to classes"]
+    assert _plan(draft).issues == []

@@ -246,6 +246,7 @@ FAMILY_ORDER = (
     "structure",
     "wiring",
     "code",
+    "content",
     "repair",
     "schema",
     "core",
