@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -288,3 +289,22 @@ def test_cli_no_repair_leaves_the_fault(
             assert main(["plan", str(req), "--model", MODEL, "--max-attempts", "1", *flags]) == code
         err = capsys.readouterr().err
         assert shown in err
+
+
+def test_readme_repairs_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### Repairs")
+    section = readme[start : readme.index("\n### ", start + 1)]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    draft = calibration_draft_dict()
+    _pascal_names(draft)
+    _type_name(draft)
+    double = ScriptedTransport([Reply.json(draft), Reply.json(draft)])
+    namespace = {"requirements": CALIBRATION_REQUIREMENTS, "client": double.client()}
+    # the example's calls, against the scripted endpoint: one attempt each, our test model
+    runnable = code.replace("client=client", f"client=client, model={MODEL!r}, max_attempts=1")
+    exec(compile(runnable, "README-repairs", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert "REPAIR001" in printed and "REPAIR008" in printed
+    assert namespace["result"].repairs != []  # type: ignore[attr-defined]
+    assert {i.code for i in namespace["as_written"].errors} == {"CODE002"}  # type: ignore[attr-defined]
