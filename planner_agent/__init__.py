@@ -55,6 +55,7 @@ from .plan import (
 )
 from .planner import Planner
 from .prompt._knowledge import Knowledge
+from .repair import REPAIR_CODES, repair_plan
 from .result import Attempt, PlanResult, Usage
 from .scaffold import ScaffoldedFile, ScaffoldResult, scaffold_step
 from .seedformat._loading import LoadedPlan, load_plan
@@ -64,6 +65,7 @@ from .settings import PlannerKeywords, RequestOptions, Settings
 __version__ = VERSION
 
 __all__ = [
+    "REPAIR_CODES",
     "APIKeyError",
     "Attempt",
     "BatchError",
@@ -126,6 +128,7 @@ __all__ = [
     "plan_steps",
     "register_mode",
     "render_markdown",
+    "repair_plan",
     "scaffold_step",
     "unregister_mode",
 ]

@@ -9,10 +9,15 @@ paths, node type, registry entry, the alignment section and the standard files t
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 import planner_agent.conventions as cv  # `from . import conventions` depends on the package root
 
+from ._derive import describe as _describe
+from ._derive import fill_container_paths, why_path
+from ._derive import literal_type as _literal_type
+from ._derive import unique as _unique
+from ._derive import unquote as _unquote
 from .plan import (
     Alignment,
     Components,
@@ -52,6 +57,11 @@ __all__ = [
 ]
 
 
+_DERIVED = (
+    "null: derived from step type and name (/opt/ml/processing/input/<name>); set to override"
+)
+
+
 class _Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -60,10 +70,11 @@ class DraftInput(_Draft):
     """One input, stated once: it becomes a spec dependency and (with a path) a contract input."""
 
     logical_name: str = Field(description="snake_case; the same name in contract and specification")
-    container_path: str | None = Field(
-        description="Container directory the script reads, e.g. /opt/ml/processing/input/data; "
-        "null for a specification-only dependency the script does not read"
+    container_path: str | None = Field(default=None, description=_DERIVED)
+    read_by_script: bool = Field(
+        default=True, description="false: spec-only, the script never reads it"
     )
+    path_reason: str = Field(default="", description="Why container_path overrides the derived one")
     dependency_type: DependencyType
     data_type: DataType = DataType.S3URI
     required: bool = True
@@ -93,7 +104,8 @@ class DraftOutput(_Draft):
     """One output, stated once: it becomes a contract output and a spec output."""
 
     logical_name: str = Field(description="snake_case; the same name in contract and specification")
-    container_path: str = Field(description="Container directory the script writes")
+    container_path: str | None = Field(default=None, description=_DERIVED)
+    path_reason: str = Field(default="", description="Why container_path overrides the derived one")
     output_type: DependencyType
     data_type: DataType = DataType.S3URI
     aliases: list[str] = Field(default_factory=list)
@@ -166,6 +178,11 @@ class PlanDraft(_Draft):
     error_handling: ErrorHandling = Field(default_factory=ErrorHandling)
     testing: TestingPlan = Field(default_factory=TestingPlan)
     extra_files_to_update: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> PlanDraft:
+        fill_container_paths(self.sagemaker_step_type, self.inputs, self.outputs)
+        return self
 
     def to_plan(self, layout: cv.Layout = cv.DEFAULT_LAYOUT) -> ImplementationPlan:
         """Expand the draft into a full plan; derived parts are aligned by construction.
@@ -240,6 +257,7 @@ class PlanDraft(_Draft):
                     description=o.description,
                 )
                 for o in self.outputs
+                if o.container_path
             ],
             required_env_vars=[e.name for e in self.env_vars if e.required],
             optional_env_vars={
@@ -355,12 +373,16 @@ class PlanDraft(_Draft):
     def _alignment(self) -> Alignment:
         inputs = [
             f"contract input '{i.logical_name}' ({i.container_path}) = dependency '{i.logical_name}'"
+            + why_path(i.path_reason)
             if i.container_path
             else f"dependency '{i.logical_name}' is specification-only (not read by the script)"
             for i in self.inputs
         ]
         outputs = [
             f"contract output '{o.logical_name}' ({o.container_path}) = output '{o.logical_name}'"
+            + why_path(o.path_reason)
+            if o.container_path
+            else f"output '{o.logical_name}' is specification-only (no container directory)"
             for o in self.outputs
         ]
         return Alignment(
@@ -373,28 +395,3 @@ class PlanDraft(_Draft):
                 "A unit test asserts every contract input/output name is a specification dependency/output",
             ],
         )
-
-
-def _describe(name: str, path: str | None, description: str) -> str:
-    where = f" ({path})" if path else ""
-    return f"{name}{where}: {description}" if description else f"{name}{where}"
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(item for item in items if item))
-
-
-def _unquote(value: str | None) -> str:
-    if value is None:
-        return ""
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
-
-
-def _literal_type(value: str) -> str:
-    if value in ("True", "False"):
-        return "bool"
-    if value.lstrip("-").isdigit():
-        return "int"
-    return "str"

@@ -322,10 +322,12 @@ class ImplementationPlan(_Model):
 
 
 class Severity(StrEnum):
-    """How bad a `PlanIssue` is: errors feed re-asks and make ``ok`` false; warnings are reported."""
+    """How bad a `PlanIssue` is: errors feed re-asks and make ``ok`` false; warnings are reported;
+    ``info`` records what the repair pass changed."""
 
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
 
 
 class PlanIssue(BaseModel):

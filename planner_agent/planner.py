@@ -38,6 +38,7 @@ from .prompt._builder import Prompt, PromptBuilder, PromptLayout
 from .prompt._knowledge import Knowledge
 from .prompt._requirements import load_requirements
 from .prompt._tokens import TokenCounter
+from .repair import repair_plan
 from .result import PlanResult
 from .settings import PLANNER_KEYWORDS, ModeOption, RequestOptions, Settings
 
@@ -285,12 +286,15 @@ class Planner:
     def examine(
         self, plan: ImplementationPlan, text: str
     ) -> tuple[ImplementationPlan, list[PlanIssue]]:
-        """The plan with the resolver's candidates (given a codebase) and its check findings."""
+        """The plan, repaired (`repair_plan`) and with the resolver's candidates (given a
+        codebase), and its findings: the repairs made, then what the checks found."""
+        registry = None if self.codebase is None else self.codebase.registry
+        plan, repairs = repair_plan(plan, registry=registry, disable=self.settings.disable_rules)
         if self.codebase is not None:
             found = resolver_candidates(plan, self.codebase.producers())
             integration = plan.integration.model_copy(update={"resolver_candidates": found})
             plan = plan.model_copy(update={"integration": integration})
-        return plan, self.check(plan, text)
+        return plan, [*repairs, *self.check(plan, text)]
 
     def fall_back(self, exc: UnsupportedResponseFormatError, mode: OutputMode) -> None:
         """Step ``mode="auto"`` down after ``mode`` was rejected (else re-raise ``exc``)."""

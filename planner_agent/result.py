@@ -50,6 +50,11 @@ class PlanResult:
         return [i for i in self.issues if i.severity is Severity.WARNING]
 
     @property
+    def repairs(self) -> list[PlanIssue]:
+        """What the repair pass changed (``REPAIR0xx`` issues, severity ``info``)."""
+        return [i for i in self.issues if i.severity is Severity.INFO]
+
+    @property
     def usage(self) -> Usage:
         """Usage summed over every attempt, failed ones included."""
         total = Usage()
@@ -140,6 +145,7 @@ class PlanResult:
             f"({usage.cached_tokens} cached) + {usage.completion_tokens} completion tokens "
             f"| cost {cost} | {self.elapsed_s:.1f}s | {len(self.errors)} error(s), "
             f"{len(self.warnings)} warning(s)"
+            + (f", {len(self.repairs)} repair(s)" if self.repairs else "")
         )
 
     def _repr_markdown_(self) -> str:

@@ -48,6 +48,7 @@ def variant_plans() -> dict[str, ImplementationPlan]:
     spec_only.update(
         logical_name="model_input",
         container_path=None,
+        read_by_script=False,
         dependency_type="model_artifacts",
         required=False,
         compatible_sources=["XGBoostTraining", "PyTorchTraining"],

@@ -18,7 +18,9 @@ from fixture_plans import (
 )
 from pydantic import ValidationError
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft
+from test_code_rules import CODE_CASES
 
+from planner_agent import REPAIR_CODES
 from planner_agent import checks as rules
 from planner_agent.checks import (
     RULES,
@@ -340,6 +342,7 @@ RULE_CASES: list[tuple[str, str, Mutation, dict[str, Any]]] = [
         _downstream("Registration", "metrics_output", "packaged_model"),
         {},
     ),
+    *CODE_CASES,
 ]
 
 
@@ -360,7 +363,7 @@ def test_each_rule_fires(code: str, name: str, mutate: Mutation, extra: dict[str
 
 
 def test_every_rule_has_a_case() -> None:
-    covered = {c[0] for c in RULE_CASES} | {"RULE000", "ENUM001"}
+    covered = {c[0] for c in RULE_CASES} | {"RULE000", "ENUM001", *REPAIR_CODES}
     assert covered == set(RULES)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .._enums import enum_issue
 
 # Importing the family modules registers their rules.
-from . import _alignment, _naming, _paths, _registry, _structure, _wiring  # noqa: F401
+from . import _alignment, _code, _content, _naming, _paths, _registry, _structure, _wiring  # noqa: F401
 from ._codebase import CodebaseIndex, CodebaseWarning, StepInfo, index_codebase
 from ._core import (
     RULES,

@@ -238,7 +238,19 @@ def _sort_key(issue: PlanIssue) -> tuple[int, list[tuple[str, int]], str, str]:
 
 
 # Order of the families in the rules table; user families follow in registration order.
-FAMILY_ORDER = ("naming", "alignment", "paths", "registry", "structure", "wiring", "schema", "core")
+FAMILY_ORDER = (
+    "naming",
+    "alignment",
+    "paths",
+    "registry",
+    "structure",
+    "wiring",
+    "code",
+    "content",
+    "repair",
+    "schema",
+    "core",
+)
 
 
 def rules_table_markdown(rules: Iterable[Rule] | None = None) -> str:

@@ -25,6 +25,7 @@ from ..llm._providers import DEFAULT_OPENAI_MODEL
 from ..plan import ImplementationPlan
 from ..planner import Planner
 from ..prompt._requirements import load_requirements, requirements_argument
+from ..repair import REPAIR_CODES
 from ..result import PlanResult
 from ..scaffold import scaffold_step
 from ..schemas import render_schema, schema_documents, schema_for, write_schemas
@@ -70,8 +71,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         value = getattr(args, name, None)
         if value is not None:
             kwargs[name] = value
-    if disabled := _disabled(args):
-        kwargs["disable_rules"] = disabled
+    disabled = _disabled(args) + list(REPAIR_CODES if getattr(args, "no_repair", False) else ())
+    if disabled:
+        kwargs["disable_rules"] = list(dict.fromkeys(disabled))
     if getattr(args, "strict", False):
         kwargs["strict"] = True
     return Settings.from_keywords(**kwargs)

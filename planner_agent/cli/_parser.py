@@ -132,6 +132,11 @@ def _planner_options(parser: argparse.ArgumentParser, *, calls: bool = True) -> 
             f"after that (default {DEFAULT_PLAN_TIMEOUT:g})",
         )
         parser.add_argument("--strict", action="store_true", help="fail when errors remain")
+        parser.add_argument(
+            "--no-repair",
+            action="store_true",
+            help="skip the repair pass (the REPAIR codes): mechanical faults stay errors",
+        )
         _disable(parser, imports=False)
     _common(parser)
 

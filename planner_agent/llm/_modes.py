@@ -38,7 +38,8 @@ Reply with ONE JSON object and nothing else (no prose, no code fence). Describe 
 output once; the tool derives the script contract, the specification, class names, file paths, \
 property paths, node type, registry entry, alignment section and all Implementation Details code \
 from it, so do not write code. Notes:
-- `inputs[].container_path`: the directory the script reads; null for a specification-only \
+- `container_path`: null derives the conventional directory from the step type and logical name; \
+set it only to override (with `path_reason`). `read_by_script: false`: a specification-only \
 dependency. `source_step`/`source_output`: the registered producer and its output name.
 - `outputs[].consumers`: registered downstream steps and the dependency name each declares.
 - `env_vars` become config fields (lower-case name); `sagemaker_settings` only change \

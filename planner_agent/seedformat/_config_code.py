@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 
+from .._pytypes import TYPING_NAMES
 from ..conventions import snake_case
 from ..plan import ConfigParameter, ImplementationPlan
 from ._code_text import expr, header, ident, lit, module_name, step_idents
@@ -41,10 +43,10 @@ def config_block(plan: ImplementationPlan) -> str:
     base = ident(cfg.base_class, "BasePipelineConfig")
     module = _BASE_CONFIG_MODULES.get(base, f"config_{snake_case(base)}")
     contract_module = module_name(plan.components.script_contract.file_path, f"{name}_contract")
-    uses_any = any(expr(p.type, "Any") == "Any" for p in _params(plan))
+    typing = _typing_names([expr(p.type, "Any") for p in _params(plan)])
     lines = [
         *header(cfg.file_path, "configuration"),
-        *(["from typing import Any", ""] if uses_any else []),
+        *([f"from typing import {', '.join(typing)}", ""] if typing else []),
         "from pydantic import Field",
         "",
         f"from .{module} import {base}",
@@ -67,6 +69,12 @@ def config_block(plan: ImplementationPlan) -> str:
         f"        return {contract}",
     ]
     return "\n".join(lines)
+
+
+def _typing_names(types: list[str]) -> list[str]:
+    """The names from ``typing`` the field types use (``Any`` stands in for what is not a type)."""
+    words = {w for t in types for w in re.findall(r"[A-Za-z_]\w*", t)}
+    return sorted(words & TYPING_NAMES)
 
 
 def _params(plan: ImplementationPlan) -> list[ConfigParameter]:

@@ -1,0 +1,187 @@
+"""Name repairs: snake_case logical names, UPPER_SNAKE env vars, kebab-case script arguments,
+and step names that miss a registry name by case, separators or one or two letters."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..conventions import (
+    JOB_SUFFIX,
+    KEBAB_CASE,
+    LEGACY_ALIASES,
+    SNAKE_CASE,
+    UPPER_SNAKE_CASE,
+    snake_case,
+)
+from ._core import CONTRACT, SPEC, Fixes, rename_in_texts, repair
+
+__all__ = ["near_miss"]
+
+# What a step name may carry where only the step belongs ('XGBoostModelEvalStepBuilder').
+_CLASS_SUFFIX = re.compile(r"(?:StepBuilder|Builder|Specification|Spec|Contract|Config|Step)$")
+
+
+@repair(
+    "REPAIR001",
+    "Logical names that are PascalCase, camelCase, kebab-case or have spaces were renamed to "
+    "snake_case everywhere the plan uses them (contract, specification, property path, "
+    "integration links, texts). Legacy UPPER_SNAKE names are kept. Disable to keep names as written.",
+)
+def snake_case_logical_names(fx: Fixes) -> None:
+    for kind, spec_key, contract_key in (
+        ("dependency", "dependencies", "input_paths"),
+        ("output", "outputs", "output_paths"),
+    ):
+        items = fx.spec[spec_key]
+        names = [item["logical_name"] for item in [*items, *fx.contract[contract_key]]]
+        for old in dict.fromkeys(names):
+            new = snake_case(old)
+            if SNAKE_CASE.match(old) or UPPER_SNAKE_CASE.match(old) or not SNAKE_CASE.match(new):
+                continue
+            if new in names:
+                continue  # another item has that name already: not mechanical
+            at = next((i for i, item in enumerate(items) if item["logical_name"] == old), None)
+            where = f"{SPEC}.{spec_key}[{at}]" if at is not None else f"{CONTRACT}.{contract_key}"
+            _rename(fx, kind, old, new)
+            fx.report(
+                f"{where}.logical_name", f"{kind} name", old, new, "logical names are snake_case"
+            )
+
+
+def _rename(fx: Fixes, kind: str, old: str, new: str) -> None:
+    data, integration = fx.data, fx.data["integration"]
+    output = kind == "output"
+    for item in fx.spec["outputs" if output else "dependencies"]:
+        if item["logical_name"] == old:
+            item["logical_name"] = new
+            if output:  # a processing path quotes the name
+                for quote in "'\"":
+                    path = item["property_path"]
+                    item["property_path"] = path.replace(f"[{quote}{old}{quote}]", f"['{new}']")
+    for item in fx.contract["output_paths" if output else "input_paths"]:
+        if item["logical_name"] == old:
+            item["logical_name"] = new
+    links, key = (
+        (integration["downstream_steps"], "output")
+        if output
+        else (integration["upstream_steps"], "dependency")
+    )
+    for link in links:
+        if link[key] == old:
+            link[key] = new
+    texts = "outputs" if output else "inputs"
+    data["overview"][texts] = rename_in_texts(data["overview"][texts], old, new)
+    aligned = "output_alignment" if output else "input_alignment"
+    data["alignment"][aligned] = rename_in_texts(data["alignment"][aligned], old, new)
+
+
+@repair(
+    "REPAIR002",
+    "Environment variable names that were not UPPER_SNAKE_CASE (`labelField`, `label-field`) "
+    "were renamed, with the config field the builder reads them from (`label_field`).",
+)
+def upper_snake_env_vars(fx: Fixes) -> None:
+    contract = fx.contract
+    names = [*contract["required_env_vars"], *contract["optional_env_vars"]]
+    for old in dict.fromkeys(names):
+        new = snake_case(old).upper()
+        if UPPER_SNAKE_CASE.match(old) or not UPPER_SNAKE_CASE.match(new) or new in names:
+            continue
+        contract["required_env_vars"] = [
+            new if n == old else n for n in contract["required_env_vars"]
+        ]
+        optional = contract["optional_env_vars"]
+        contract["optional_env_vars"] = {new if k == old else k: v for k, v in optional.items()}
+        for param in fx.config["step_parameters"]:
+            if param["name"] in (old, old.lower(), snake_case(old)):
+                param["name"] = new.lower()
+        where = "required_env_vars" if new in contract["required_env_vars"] else "optional_env_vars"
+        fx.report(f"{CONTRACT}.{where}", "environment variable", old, new, "UPPER_SNAKE_CASE")
+
+
+@repair(
+    "REPAIR003",
+    "Script argument names in the contract were made kebab-case without leading dashes "
+    "(`--job_type` -> `job-type`).",
+)
+def kebab_case_arguments(fx: Fixes) -> None:
+    arguments: dict[str, Any] = fx.contract["expected_arguments"]
+    fixed: dict[str, Any] = {}
+    for old, value in arguments.items():
+        new = snake_case(old.lstrip("-")).replace("_", "-")
+        if KEBAB_CASE.match(old) or not KEBAB_CASE.match(new) or new in arguments or new in fixed:
+            fixed[old] = value
+            continue
+        fixed[new] = value
+        fx.report(f"{CONTRACT}.expected_arguments", "script argument", old, new)
+    fx.contract["expected_arguments"] = fixed
+
+
+def near_miss(name: str, registry: list[str]) -> str | None:
+    """The one registry name ``name`` misses by case, separators, a class suffix, or one letter
+    (two in names of ten letters or more); None when there is none or more than one.
+
+    >>> near_miss("PytorchTraining", ["PyTorchTraining", "XGBoostTraining"])
+    'PyTorchTraining'
+    >>> near_miss("XGBoostTrainig", ["PyTorchTraining", "XGBoostTraining"]) is None
+    False
+    >>> near_miss("Training", ["PyTorchTraining", "XGBoostTraining"]) is None
+    True
+    """
+    flat = {_flat(r): r for r in registry}
+    for candidate in (name, _CLASS_SUFFIX.sub("", name)):
+        if _flat(candidate) in flat:
+            return flat[_flat(candidate)]
+    target = _flat(name)
+    budget = 2 if len(target) >= 10 else 1 if len(target) >= 5 else 0
+    close = [r for key, r in flat.items() if _distance(target, key, budget) <= budget]
+    return close[0] if len(close) == 1 else None
+
+
+def _flat(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or ``limit + 1`` once it is certainly above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
+
+
+@repair(
+    "REPAIR004",
+    "Step names in compatible_sources and upstream/downstream links that missed a registry name "
+    "only by case, separators, a class suffix or a letter or two (`PytorchTraining`, "
+    "`XGBoostModelEvalStepBuilder`) were replaced by the registry name; ambiguous names are left "
+    "for REG009.",
+)
+def registry_step_names(fx: Fixes) -> None:
+    registry, own = sorted(fx.registry), fx.data["step_name"]
+
+    def fixed(name: str, path: str) -> str:
+        match = JOB_SUFFIX.match(name)
+        base, tail = (match.group("base"), name[match.end("base") :]) if match else (name, "")
+        if base == own or base in fx.registry or base in LEGACY_ALIASES:
+            return name
+        found = near_miss(base, registry)
+        if found is None:
+            return name
+        fx.report(path, "step name", name, found + tail, "the registry's spelling")
+        return found + tail
+
+    for i, dep in enumerate(fx.spec["dependencies"]):
+        where = f"{SPEC}.dependencies[{i}].compatible_sources"
+        sources = [fixed(s, f"{where}[{j}]") for j, s in enumerate(dep["compatible_sources"])]
+        dep["compatible_sources"] = list(dict.fromkeys(sources))
+    for key in ("upstream_steps", "downstream_steps"):
+        for i, link in enumerate(fx.data["integration"][key]):
+            link["step"] = fixed(link["step"], f"integration.{key}[{i}].step")
