@@ -1,0 +1,250 @@
+"""Precision and recall of the checks on real steps and on LLM-style plans.
+
+    python benchmarks/check_precision.py [--all-phrasings] [--mirror DIR] [--json FILE]
+
+Precision = true defects / all error-level issues; recall = injected mistakes detected / injected.
+
+- **Corpus** (``tests/fixtures/real_steps.json``): every real step of cursus release/1.x and
+  nlp-pipeline, in each phrasing of ``tests/corpus_phrasings.py`` (plus ``object``: the plan's JSON,
+  no markdown reader), checked without a codebase and, as ``codebase``, with a stub repository of
+  its own repository in the real layout. An error is a true defect only when it is one of the
+  deviations of the real code listed in ``tests/corpus.py`` (REAL_DEVIATIONS).
+- **Recall**: each catalogued mistake (``tests/corpus_mistakes.py``) injected into each real step,
+  checked with the stub codebase; by phrasing (``object`` and ``rendered``; all with
+  ``--all-phrasings``) and by expected code, counting any severity and error level apart.
+- **LLM-style plans** (``tests/fixtures/llm_style_plans``): our own plans in real LLM shapes, with
+  the true defects each makes.
+- **Real LLM plans** (``tests/fixtures/llm_plans_labels.json``): the labelled issues of real plans.
+  With ``--mirror`` (the folder holding ``TianpeiLuke+cursus/repo`` and
+  ``TianpeiLuke+nlp-pipeline/repo`` bare git mirrors) they are re-checked with today's code; issues
+  not labelled are listed for review. Without it, the stored labels are summarised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from corpus import (  # noqa: E402
+    check_data,
+    check_text,
+    is_true_finding,
+    plan_data,
+    real_steps,
+)
+from corpus_mistakes import detected, mistakes  # noqa: E402
+from corpus_phrasings import PHRASINGS  # noqa: E402
+from corpus_repo import write_repo  # noqa: E402
+
+from planner_agent.checks import CodebaseIndex  # noqa: E402
+from planner_agent.plan import PlanIssue  # noqa: E402
+
+STYLE = ROOT / "tests" / "fixtures" / "llm_style_plans"
+LABELS = ROOT / "tests" / "fixtures" / "llm_plans_labels.json"
+
+
+def cause(issue: PlanIssue) -> str:
+    """An issue's message with its quoted values elided: a false alarm's cause, roughly."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\[[^\]]*\]", "…", issue.message)
+    return f"{issue.code}: {text[:110]}"
+
+
+class Tally:
+    """True and false error-level issues, by key, with false-alarm causes."""
+
+    def __init__(self) -> None:
+        self.true: Counter[str] = Counter()
+        self.false: Counter[str] = Counter()
+        self.causes: Counter[str] = Counter()
+
+    def add(self, key: str, issue: PlanIssue, true: bool) -> None:
+        (self.true if true else self.false)[key] += 1
+        if not true:
+            self.causes[cause(issue)] += 1
+
+    def line(self, key: str) -> str:
+        t, f = self.true[key], self.false[key]
+        return f"{key:<28} {t:>6} {f:>7} {t / (t + f) if t + f else 1.0:>10.1%}"
+
+
+def corpus_precision(indexes: dict[str, CodebaseIndex]) -> tuple[Tally, Tally]:
+    by_phrasing, by_code = Tally(), Tally()
+    for step in real_steps():
+        data = plan_data(step)
+        runs: list[tuple[str, list[PlanIssue]]] = [("object", check_data(data))]
+        runs += [(name, check_text(fn(data))) for name, fn in PHRASINGS.items()]
+        real = plan_data(step, real_paths=True, registry_type=step.repo == "cursus")
+        index = indexes[step.repo].without(step.name)
+        runs.append(("codebase/object", check_data(real, codebase=index)))
+        runs.append(("codebase/rendered", check_text(PHRASINGS["rendered"](real), codebase=index)))
+        for phrasing, issues in runs:
+            for issue in (i for i in issues if i.is_error):
+                true = is_true_finding(step.id, issue)
+                by_phrasing.add(phrasing, issue, true)
+                by_code.add(issue.code, issue, true)
+    return by_phrasing, by_code
+
+
+def recall(indexes: dict[str, CodebaseIndex], phrasings: list[str]) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {
+        "injected": Counter(),
+        "found": Counter(),
+        "error": Counter(),
+    }
+    for step in real_steps():
+        index = indexes[step.repo].without(step.name)
+        for label, trial in mistakes(step, index):
+            for phrasing in phrasings:
+                if trial.raw is not None and phrasing in ("rendered", "titled"):
+                    continue  # An invalid enum value cannot pass through render_markdown.
+                keys = [f"phrasing {phrasing}", "code " + "|".join(sorted(trial.expected))]
+                found = detected(step, trial, index, phrasing)
+                error = found and detected(step, trial, index, phrasing, errors_only=True)
+                for key in keys:
+                    counts["injected"][key] += 1
+                    counts["found"][key] += found
+                    counts["error"][key] += error
+                if not found:
+                    counts.setdefault("missed", Counter())[f"{label} ({phrasing})"] += 1
+    return counts
+
+
+def style_precision() -> Tally:
+    expected = json.loads((STYLE / "expected.json").read_text(encoding="utf-8"))["plans"]
+    tally = Tally()
+    for name, plan in expected.items():
+        for issue in check_text((STYLE / name).read_text(encoding="utf-8")):
+            if issue.is_error:
+                true = any(
+                    issue.code == d["code"]
+                    and d["path"] in issue.path
+                    and d["message"] in issue.message
+                    for d in plan["true_defects"]
+                )
+                tally.add(name, issue, true)
+    return tally
+
+
+def real_plans(mirror: Path | None) -> tuple[Tally, list[str], int]:
+    """Labelled real plans: re-checked from the mirrors if given (else the stored labels)."""
+    data = json.loads(LABELS.read_text(encoding="utf-8"))
+    tally, unlabelled, true_total = Tally(), [], 0
+    for plan in data["plans"]:
+        labels = {(code, path): verdict for code, path, verdict, _ in plan["issues"]}
+        true_total += sum(v == "true_defect" for v in labels.values())
+        name = Path(plan["path"]).name
+        if mirror is None:
+            for (code, path), verdict in labels.items():
+                issue = PlanIssue(code=code, severity="error", path=path, message="(stored)")
+                tally.add(name, issue, verdict == "true_defect")
+            continue
+        git = mirror / plan["repo"].replace("/", "+") / "repo"
+        shown = subprocess.run(
+            ["git", f"--git-dir={git}", "show", f"{plan['commit']}:{plan['path']}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for issue in (i for i in check_text(shown.stdout) if i.is_error):
+            verdict = labels.get((issue.code, issue.path))
+            if verdict is None:
+                unlabelled.append(f"{name}: {issue}")
+                continue
+            tally.add(name, issue, verdict == "true_defect")
+    return tally, unlabelled, true_total
+
+
+def _table(title: str, tally: Tally, keys: list[str]) -> None:
+    print(f"\n{title}\n{'':<28} {'true':>6} {'false':>7} {'precision':>10}")
+    for key in keys:
+        print(tally.line(key))
+    total_t, total_f = sum(tally.true.values()), sum(tally.false.values())
+    share = total_t / (total_t + total_f) if total_t + total_f else 1.0
+    print(f"{'all':<28} {total_t:>6} {total_f:>7} {share:>10.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all-phrasings", action="store_true", help="recall in every phrasing")
+    parser.add_argument("--mirror", type=Path, help="folder of the git mirrors (re-check plans)")
+    parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    parser.add_argument("--top", type=int, default=12, help="false-alarm causes to show")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        indexes = {
+            repo: CodebaseIndex.from_path(write_repo(repo, Path(tmp) / repo))
+            for repo in ("cursus", "nlp")
+        }
+        steps = real_steps()
+        print(f"corpus: {len(steps)} real steps, phrasings: object, {', '.join(PHRASINGS)}")
+        by_phrasing, by_code = corpus_precision(indexes)
+        _table(
+            "precision on real steps, by phrasing",
+            by_phrasing,
+            sorted(set(by_phrasing.true) | set(by_phrasing.false)),
+        )
+        _table(
+            "precision on real steps, by rule",
+            by_code,
+            sorted(set(by_code.true) | set(by_code.false)),
+        )
+        print("\ntop false-alarm causes (real steps)")
+        for text, count in by_code.causes.most_common(args.top):
+            print(f"{count:>6}  {text}")
+        phrasings = ["object", *PHRASINGS] if args.all_phrasings else ["object", "rendered"]
+        counts = recall(indexes, phrasings)
+    print("\nrecall of injected mistakes (with the stub codebase)")
+    print(f"{'':<44} {'injected':>8} {'found':>7} {'recall':>7} {'as error':>9}")
+    for key in sorted(counts["injected"]):
+        n, f, e = counts["injected"][key], counts["found"][key], counts["error"][key]
+        print(f"{key:<44} {n:>8} {f:>7} {f / n:>7.1%} {e / n:>9.1%}")
+    for text, count in counts.get("missed", Counter()).most_common(args.top):
+        print(f"  missed {count:>4}x {text}")
+    style = style_precision()
+    _table(
+        "LLM-style plans (tests/fixtures/llm_style_plans)",
+        style,
+        sorted(set(style.true) | set(style.false)),
+    )
+    for text, count in style.causes.most_common(args.top):
+        print(f"{count:>6}  {text}")
+    real, unlabelled, true_total = real_plans(args.mirror)
+    mode = "re-checked from the mirrors" if args.mirror else "stored labels"
+    _table(f"real LLM-written plans ({mode})", real, sorted(set(real.true) | set(real.false)))
+    print(f"labelled true defects still found: {sum(real.true.values())} of {true_total}")
+    for line in unlabelled:
+        print(f"  unlabelled: {line[:160]}")
+    print(f"\n{time.perf_counter() - start:.0f} s")
+    if args.json:
+        injected = sum(v for k, v in counts["injected"].items() if k.startswith("phrasing"))
+        found = sum(v for k, v in counts["found"].items() if k.startswith("phrasing"))
+        numbers: dict[str, Any] = {
+            "corpus_true": sum(by_code.true.values()),
+            "corpus_false": sum(by_code.false.values()),
+            "recall": found / injected if injected else None,
+            "style_true": sum(style.true.values()),
+            "style_false": sum(style.false.values()),
+            "real_true": sum(real.true.values()),
+            "real_false": sum(real.false.values()),
+            "real_unlabelled": len(unlabelled),
+            "top_causes": by_code.causes.most_common(args.top),
+        }
+        args.json.write_text(json.dumps(numbers, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

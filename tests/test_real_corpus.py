@@ -1,0 +1,322 @@
+"""Real steps of two public repositories: no false alarms, every catalogued mistake found, layouts.
+
+The corpus (``tests/fixtures/real_steps.json``) holds the facts of every step of
+``TianpeiLuke/cursus`` (release/1.x) and ``TianpeiLuke/nlp-pipeline`` (before 8807b6d). Each step is
+checked as a plan in several phrasings (``corpus_phrasings``), without and with a codebase (a stub
+repository rendered from the facts in the real layout, ``corpus_repo``).
+
+Real code that breaks its own conventions is listed in ``corpus.REAL_DEVIATIONS``; those issues
+are true findings. Any other error-level issue is a false alarm. Where today's code raises false
+alarms, the cases are marked ``xfail(strict=True)`` with their cause (``CAUSES``): when a fix lands
+they pass, the strict xfail fails, and the cause must be removed here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from corpus import (
+    KNOWN_TYPES,
+    REAL_DEVIATIONS,
+    REAL_LAYOUTS,
+    RealStep,
+    check_data,
+    check_text,
+    is_true_finding,
+    plan_data,
+    real_steps,
+    step_by_id,
+)
+from corpus_mistakes import MISTAKES, detected, mistakes
+from corpus_phrasings import PHRASINGS
+from corpus_repo import write_repo
+
+from planner_agent.checks import CodebaseIndex
+from planner_agent.conventions import DEFAULT_REGISTRY, LEGACY_ALIASES, strip_job_suffix
+from planner_agent.plan import PlanIssue
+
+PHRASING_NAMES = ["object", *PHRASINGS]
+NEAR_MISSES = {d.needle.strip("'") for d in REAL_DEVIATIONS if d.code == "REG009"}
+# Container paths real steps use that SageMaker or the framework provides (the script's own
+# source folder, the registration step's payload folder, a training channel's config file).
+PROVIDED_PATHS = (
+    "/opt/ml/code/",
+    "/opt/ml/processing/mims_payload",
+    "/opt/ml/input/data/config/hyperparameters.json",
+)
+
+
+def _named_steps(data: dict[str, Any]) -> set[str]:
+    spec = data["components"]["step_specification"]
+    names = {s for d in spec["dependencies"] for s in d["compatible_sources"]}
+    names |= {link["step"] for link in data["integration"]["upstream_steps"]}
+    names |= {link["step"] for link in data["integration"]["downstream_steps"]}
+    return {strip_job_suffix(n) for n in names}
+
+
+def _unknown_to_reference(step: RealStep, _: str) -> bool:
+    known = set(DEFAULT_REGISTRY) | set(LEGACY_ALIASES)
+    return bool(_named_steps(plan_data(step)) - known - NEAR_MISSES)
+
+
+def _unknown_to_repo(step: RealStep, _: str) -> bool:
+    known = {s.name for s in real_steps() if s.repo == step.repo}
+    return bool(_named_steps(plan_data(step)) - known - NEAR_MISSES)
+
+
+def _env_without_field(step: RealStep, _: str) -> bool:
+    c = plan_data(step)["components"]
+    fields = {p["name"] for p in c["configuration"]["step_parameters"]}
+    return any(v.lower() not in fields for v in c["script_contract"]["required_env_vars"])
+
+
+def _provided_paths(step: RealStep, _: str) -> bool:
+    contract = step.facts["contract"] or {"inputs": {}, "outputs": {}}
+    paths = [*contract["inputs"].values(), *contract["outputs"].values()]
+    return any(p.startswith(PROVIDED_PATHS) for p in paths)
+
+
+def _phrasing(*names: str) -> Callable[[RealStep, str], bool]:
+    return lambda _, phrasing: phrasing in names
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A known cause of false alarms and the cases it hits."""
+
+    reason: str
+    applies: Callable[[RealStep, str], bool]
+
+
+CAUSES: list[Cause] = [
+    Cause(
+        "REG009: without a codebase a step missing from the small reference registry is an "
+        "error (DataLoad, ProcessingStep, the repository's own steps)",
+        _unknown_to_reference,
+    ),
+    Cause(
+        "CONF001: env vars fed by a differently named field (LABEL_FIELD from label_name) or by "
+        "the execution context (MODS_WORKFLOW_EXECUTION_ID)",
+        _env_without_field,
+    ),
+    Cause(
+        "PATH001/PATH003: container paths SageMaker or the framework provides "
+        "(/opt/ml/code/..., mims_payload, a channel's hyperparameters.json)",
+        _provided_paths,
+    ),
+    Cause(
+        "ENUM001: sagemaker_step_type RedshiftDataLoading is not in SageMakerStepType",
+        lambda step, _: step.step_type not in KNOWN_TYPES,
+    ),
+    Cause(
+        "importer: step name taken from the title with its suffix ('X Step - Version 2')",
+        _phrasing("titled"),
+    ),
+    Cause(
+        "importer: labelled bullets (Logical name:/Property path:), quoted values, inline lists, "
+        "'None required'/'None needed', registry dict fragment",
+        _phrasing("labelled"),
+    ),
+    Cause(
+        "importer: dependency, output, env-var and registry tables not read",
+        _phrasing("tables"),
+    ),
+    Cause(
+        "importer: registry entry written as a dict fragment not read (REG005); '- None' read "
+        "as a step",
+        _phrasing("code"),
+    ),
+]
+# With the stub repository as codebase: the layout and what the repository itself knows.
+CODEBASE_CAUSES: list[Cause] = [
+    Cause(
+        "layout: contracts/specs/configs/builders folders and the registry file of the real "
+        "repository are not detected (NAME008, ALIGN005)",
+        lambda step, _: True,
+    ),
+    Cause(
+        "REG009: compatible_sources naming labels or steps the repository does not register "
+        "(DataLoad, ProcessingStep) are errors, not warnings",
+        _unknown_to_repo,
+    ),
+    *CAUSES[1:4],
+]
+
+
+def _cases(causes: list[Cause], phrasings: list[str]) -> list[Any]:
+    cases = []
+    for step in real_steps():
+        for phrasing in phrasings:
+            hit = [c.reason for c in causes if c.applies(step, phrasing)]
+            marks = [pytest.mark.xfail(strict=True, reason=" | ".join(hit))] if hit else []
+            cases.append(pytest.param(step.id, phrasing, marks=marks, id=f"{step.id}-{phrasing}"))
+    return cases
+
+
+def false_alarms(step_id: str, issues: list[PlanIssue]) -> list[str]:
+    return [str(i) for i in issues if i.is_error and not is_true_finding(step_id, i)]
+
+
+# --------------------------------------------------------------------------- (a) no false alarms
+
+
+def test_corpus_covers_both_repositories() -> None:
+    steps = real_steps()
+    assert {s.repo for s in steps} == {"cursus", "nlp"}
+    assert len([s for s in steps if s.repo == "cursus"]) >= 40
+    assert all(s.spec["step_type"] for s in steps)
+
+
+@pytest.mark.parametrize(("step_id", "phrasing"), _cases(CAUSES, PHRASING_NAMES))
+def test_real_step_has_no_false_alarm(step_id: str, phrasing: str) -> None:
+    data = plan_data(step_by_id(step_id))
+    issues = check_data(data) if phrasing == "object" else check_text(PHRASINGS[phrasing](data))
+    assert false_alarms(step_id, issues) == []
+
+
+@pytest.mark.parametrize("deviation", REAL_DEVIATIONS, ids=lambda d: f"{d.step}-{d.code}")
+def test_listed_deviations_of_real_code_are_found(deviation: Any) -> None:
+    """Each listed deviation is a true finding today; none may get lost."""
+    issues = check_data(plan_data(step_by_id(deviation.step)))
+    assert any(is_true_finding(deviation.step, i) and i.code == deviation.code for i in issues)
+
+
+# --------------------------------------------------------------------------- (c) with a codebase
+
+
+@pytest.fixture(scope="module")
+def stub_indexes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CodebaseIndex]:
+    root = tmp_path_factory.mktemp("real_repos")
+    with warnings.catch_warnings():  # The indexer's notes on real forms are measured elsewhere.
+        warnings.simplefilter("ignore")
+        return {r: CodebaseIndex.from_path(write_repo(r, root / r)) for r in ("cursus", "nlp")}
+
+
+def test_stub_repositories_index_the_cursus_steps(stub_indexes: dict[str, CodebaseIndex]) -> None:
+    index = stub_indexes["cursus"]
+    for step in (s for s in real_steps() if s.repo == "cursus"):
+        found = index.find_step(step.name)
+        assert found is not None and found.specs, step.name
+
+
+LAYOUT_XFAIL = pytest.mark.xfail(
+    strict=True, reason="layout: the real repositories' folders are not detected"
+)
+
+
+@pytest.mark.parametrize(
+    "repo",
+    [pytest.param("cursus", marks=LAYOUT_XFAIL), "nlp"],  # nlp's is the default layout
+)
+def test_real_layout_is_detected(repo: str, stub_indexes: dict[str, CodebaseIndex]) -> None:
+    dirs, layout = REAL_LAYOUTS[repo], stub_indexes[repo].layout
+    assert Path(layout.contract_file("x")).parent.as_posix() == dirs["contracts"]
+    assert Path(layout.spec_file("x")).parent.as_posix() == dirs["specs"]
+    assert Path(layout.config_file("x")).parent.as_posix() == dirs["configs"]
+    assert Path(layout.builder_file("x")).parent.as_posix() == dirs["builders"]
+    assert layout.registry_file == dirs["registry"]
+
+
+@pytest.mark.parametrize(("step_id", "phrasing"), _cases(CODEBASE_CAUSES, ["object", "rendered"]))
+def test_real_step_with_its_repository_has_no_false_alarm(
+    step_id: str, phrasing: str, stub_indexes: dict[str, CodebaseIndex]
+) -> None:
+    step = step_by_id(step_id)
+    data = plan_data(step, real_paths=True, registry_type=step.repo == "cursus")
+    index = stub_indexes[step.repo].without(step.name)
+    if phrasing == "object":
+        issues = check_data(data, codebase=index)
+    else:
+        issues = check_text(PHRASINGS[phrasing](data), codebase=index)
+    assert false_alarms(step_id, issues) == []
+
+
+# --------------------------------------------------------------------------- (b) recall
+
+# Mistakes today's checks miss on some real steps: label -> (step ids or None for all, cause).
+KNOWN_MISSES: dict[str, tuple[tuple[str, ...] | None, str]] = {
+    "#10 argument key written with dashes": (
+        None,
+        "NAME007 tolerates a leading '--' in expected_arguments keys; the framework's have none",
+    ),
+    "7 sagemaker_step_type inconsistent with paths": (
+        (
+            "cursus:RiskTableMapping",
+            "cursus:PyTorchTraining",
+            "cursus:XGBoostTraining",
+            "cursus:LightGBMTraining",
+            "cursus:LightGBMMTTraining",
+            "cursus:PercentileModelCalibration",
+        ),
+        "REG006 needs every container path to be of one kind; a /opt/ml/code path hides it",
+    ),
+    "12 dependency nobody asked for": (
+        ("cursus:BedrockProcessing",),
+        "SPEC001 accepts a dependency when a word of its name (input) is in the requirements",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def trials(stub_indexes: dict[str, CodebaseIndex]) -> dict[str, list[tuple[RealStep, Any]]]:
+    """Mistake label -> (step, trial) for every real step the mistake applies to."""
+    found: dict[str, list[tuple[RealStep, Any]]] = {}
+    for step in real_steps():
+        for label, trial in mistakes(step, stub_indexes[step.repo].without(step.name)):
+            found.setdefault(label, []).append((step, trial))
+    return found
+
+
+def _known_miss(label: str, step_id: str) -> bool:
+    steps, _ = KNOWN_MISSES.get(label, ((), ""))
+    return steps is None or step_id in steps
+
+
+LABELS = [
+    "1 processing_input",
+    *[f"{n} {label}" for n, label, *_ in MISTAKES],
+    "11 data flows without variants",
+    "#10 upstream output the producer lacks",
+    "#10 upstream of an incompatible type",
+    "#10 near-miss spelling in compatible_sources",
+    "#10 argument key written with dashes",
+]
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_catalogued_mistake_is_detected_in_every_real_step(
+    label: str,
+    trials: dict[str, list[tuple[RealStep, Any]]],
+    stub_indexes: dict[str, CodebaseIndex],
+) -> None:
+    """The mistake (catalogue of tests/test_rules.py, or issue #10), injected into each real step
+    it applies to, raises an issue of its code that the clean plan does not have."""
+    cases = [(s, t) for s, t in trials[label] if not _known_miss(label, s.id)]
+    missed = [s.id for s, t in cases if not detected(s, t, stub_indexes[s.repo].without(s.name))]
+    assert missed == []
+    assert cases or label in KNOWN_MISSES, "the mistake applies to no step"
+
+
+def _miss_cases() -> list[Any]:
+    cases = []
+    for label, (steps, cause) in KNOWN_MISSES.items():
+        ids = steps or tuple(s.id for s in real_steps())
+        mark = pytest.mark.xfail(strict=True, reason=cause)
+        cases += [pytest.param(label, i, marks=[mark], id=f"{label}-{i}") for i in ids]
+    return cases
+
+
+@pytest.mark.parametrize(("label", "step_id"), _miss_cases())
+def test_known_misses(
+    label: str,
+    step_id: str,
+    trials: dict[str, list[tuple[RealStep, Any]]],
+    stub_indexes: dict[str, CodebaseIndex],
+) -> None:
+    step, trial = next((s, t) for s, t in trials[label] if s.id == step_id)
+    assert detected(step, trial, stub_indexes[step.repo].without(step.name))
