@@ -6,8 +6,10 @@ framework (names, paths, env-var mappings) and must not be an error; each real m
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from planner_agent.checks._policy import CONVENTION, POLICY, policy_table_markdo
 from planner_agent.cli import main
 from planner_agent.draft import PlanDraft
 from planner_agent.plan import ImplementationPlan, PlanIssue, Severity, UpstreamLink
+from planner_agent.seedformat import parse_markdown, render_markdown
+from planner_agent.seedformat._builder_code import builder_block
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -334,3 +338,47 @@ def test_cli_check_passes_a_plan_with_names_outside_the_reference(
     assert "REG012" in out and "pass --codebase to verify" in out
     assert main(["check", str(path), "--codebase", str(CODEBASE), "--format", "json"]) != 0
     assert "REG009" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- seed format
+
+
+def test_env_var_sources_round_trip_through_the_seed_format() -> None:
+    plan = _plan("TabularPreprocessing")
+    contract = plan.components.script_contract
+    contract.required_env_vars.append("MODS_WORKFLOW_EXECUTION_ID")
+    contract.optional_env_vars["REGION"] = "NA"
+    contract.env_var_sources = {
+        "MODS_WORKFLOW_EXECUTION_ID": "builder",
+        "REGION": "config.region",
+    }
+    text = render_markdown(plan)
+    assert "MODS_WORKFLOW_EXECUTION_ID (required, source: builder)" in text
+    parsed = parse_markdown(text)
+    assert (parsed.plan, parsed.issues) == (plan, [])
+
+
+def test_env_var_source_written_by_hand_is_read() -> None:
+    plan = _plan("TabularPreprocessing")
+    text = render_markdown(plan).replace(
+        "LABEL_FIELD (required)", "LABEL_FIELD (required; Source: `config.label_name`)"
+    )
+    parsed = parse_markdown(text)
+    assert parsed.plan is not None
+    contract = parsed.plan.components.script_contract
+    assert contract.env_var_sources == {"LABEL_FIELD": "config.label_name"}
+    assert "LABEL_FIELD" in contract.required_env_vars
+
+
+def test_generated_builder_requires_only_config_fed_variables() -> None:
+    plan = _plan("TabularPreprocessing")
+    contract = plan.components.script_contract
+    contract.required_env_vars.append("MODS_WORKFLOW_EXECUTION_ID")
+    contract.env_var_sources = {
+        "MODS_WORKFLOW_EXECUTION_ID": "builder",
+        "LABEL_FIELD": "config.label_name",
+    }
+    code = builder_block(plan)
+    compile(code, "builder", "exec")
+    (required,) = re.findall(r"for attr in (\[.*?\]):", code)
+    assert ast.literal_eval(required) == ["label_name", "train_ratio"]
