@@ -21,7 +21,13 @@ from planner_agent.checks import RULES, CodebaseIndex, check_plan
 from planner_agent.checks._policy import CONVENTION, POLICY, policy_table_markdown
 from planner_agent.cli import main
 from planner_agent.draft import PlanDraft
-from planner_agent.plan import ImplementationPlan, PlanIssue, Severity, UpstreamLink
+from planner_agent.plan import (
+    DependencyType,
+    ImplementationPlan,
+    PlanIssue,
+    Severity,
+    UpstreamLink,
+)
 from planner_agent.seedformat import parse_markdown, render_markdown
 from planner_agent.seedformat._builder_code import builder_block
 
@@ -382,3 +388,15 @@ def test_generated_builder_requires_only_config_fed_variables() -> None:
     compile(code, "builder", "exec")
     (required,) = re.findall(r"for attr in (\[.*?\]):", code)
     assert ast.literal_eval(required) == ["label_name", "train_ratio"]
+
+
+def test_payload_samples_input_may_live_anywhere_under_processing() -> None:
+    plan = _plan("Registration")
+    dependency = plan.components.step_specification.dependencies[1]
+    path = plan.components.script_contract.input_paths[1]
+    path.container_path = (
+        "/opt/ml/processing/mims_payload"  # As the framework's registration reads it.
+    )
+    assert "PATH001" in _codes(check_plan(plan))  # Only payload samples get the exception.
+    dependency.dependency_type = DependencyType.PAYLOAD_SAMPLES
+    assert "PATH001" not in _codes(check_plan(plan))

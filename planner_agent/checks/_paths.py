@@ -49,9 +49,15 @@ def _prefix_findings(plan: ImplementationPlan, kind: str) -> Iterator[Finding]:
     step_type, contract = plan.registry_entry.sagemaker_step_type, plan.components.script_contract
     paths = contract.input_paths if kind == "input" else contract.output_paths
     types = _output_types(plan)
+    deps = {
+        d.logical_name: d.dependency_type for d in plan.components.step_specification.dependencies
+    }
     for i, item in enumerate(paths):
         if kind == "input":
-            known = input_prefixes(step_type)
+            # Payload samples may be read from anywhere under /opt/ml/processing/, as written.
+            known = output_prefixes(step_type, DependencyType.PAYLOAD_SAMPLES)
+            if deps.get(item.logical_name) is not DependencyType.PAYLOAD_SAMPLES:
+                known = input_prefixes(step_type)
             allowed = (*known, CODE_DIR) if known else known
         else:
             allowed = output_prefixes(step_type, types.get(item.logical_name))
@@ -68,7 +74,7 @@ def _prefix_findings(plan: ImplementationPlan, kind: str) -> Iterator[Finding]:
 @_rule(
     "PATH001",
     E,
-    "Contract input paths start with the prefix of the step type: Processing `/opt/ml/processing/input`; Training `/opt/ml/input/data` or `/opt/ml/input/config`; both also `/opt/ml/code` (files shipped with the source). Move the path under the prefix.",
+    "Contract input paths start with the prefix of the step type: Processing `/opt/ml/processing/input` (payload samples: `/opt/ml/processing/`); Training `/opt/ml/input/data` or `/opt/ml/input/config`; both also `/opt/ml/code` (files shipped with the source). Move the path under the prefix.",
 )
 def input_path_prefix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     yield from _prefix_findings(plan, "input")
