@@ -194,9 +194,25 @@ def _title(headings: list[tuple[int, int, str]]) -> tuple[int, str] | None:
     return first if first and section_key(first[1]) is None else None
 
 
+# A version, part or revision note at the end of a title; it starts after a separator or a word
+# ("(?<=\w)\s" and "[\s\-:(\u2013\u2014]+" each match a run once: linear on any title).
+_DOCUMENT_SUFFIX = re.compile(
+    r"(?<![\s\-:(,\u2013\u2014])[\s\-:(,\u2013\u2014]+(?:version|ver\.?|v|part|rev(?:ision)?|draft|revised|updated"
+    r"|final|iteration)(?:\s*\d+(?:\.\d+)*)?\b(?:\s*(?:of\s*\d+)?\)?)(?:\s*[:\-\u2013\u2014].*)?$",
+    re.I,
+)
+
+
 def step_from_title(title: str) -> str:
-    """``Implementation Plan for [Model Calibration] Step`` -> ``ModelCalibration``."""
-    text = plain_text(title)
+    """``Implementation Plan for [Model Calibration] Step`` -> ``ModelCalibration``; a version or
+    part note is not part of the name.
+
+    >>> step_from_title("Implementation Plan for DummyTraining Step - Version 2")
+    'DummyTraining'
+    >>> step_from_title("Implementation Plan: Calibration Step (Part 2 of 2): Specification")
+    'Calibration'
+    """
+    text = _DOCUMENT_SUFFIX.sub("", plain_text(title))
     after = re.search(r"\bplan\b\s*(?:for\b|:|\u2014|\u2013|-)?\s*(.*)$", text, re.I)
     if after and after.group(1).strip():
         text = after.group(1)
@@ -207,6 +223,8 @@ def step_from_title(title: str) -> str:
             text,
             flags=re.I,
         )
+    # "... - Version 2" once more: "X Step - Version 2 - Implementation Plan"
+    text = _DOCUMENT_SUFFIX.sub("", text)
     text = re.sub(r"[\[\]()\"'`:]", " ", text)
     text = re.sub(r"^\s*(the|a|an|new)\s+", "", text, flags=re.I)
     text = re.sub(r"(?<![\s-])[\s-]+(pipeline\s+)?step\s*$", "", text.strip(), flags=re.I)

@@ -15,7 +15,16 @@ from typing import Any
 
 from ._blocks import LABEL_LINE, Node
 from ._context import Context, Facts
-from ._text import EM, Labels, is_empty, match_key, plain_text, split_label, split_names
+from ._text import (
+    EM,
+    Labels,
+    field_value,
+    is_empty,
+    match_key,
+    plain_text,
+    split_label,
+    split_names,
+)
 
 __all__ = [
     "EntryParser",
@@ -150,7 +159,7 @@ def row_fields(row: dict[str, str]) -> dict[str, str]:
     for header, value in row.items():
         key = match_key(header, _COLUMNS)
         if key and key not in fields:
-            fields[key] = plain_text(value) if key != "description" else value.strip()
+            fields[key] = field_value(key, value) if key != "description" else value.strip()
     return fields
 
 
@@ -169,7 +178,7 @@ def _entry_fields(node: Node) -> dict[str, Any]:
             elif key == "required":
                 fields[key] = value if value else split[0]
             else:
-                fields[key] = plain_text(value)
+                fields[key] = field_value(key, value)
     return fields
 
 

@@ -23,7 +23,9 @@ IMPORT003 a line, bullet, table or section was not understood (see ``unread``)
 IMPORT004 a code block is not valid Python/JSON, is nested too deeply or is over 500,000
           characters; only the part that parses was read
 IMPORT005 bullets and code blocks disagree; the bullet value was kept
-IMPORT006 a value was not stated and was derived (registry entry, types, paths, scores)
+IMPORT006 a value was not stated and was derived (registry entry, types, paths, scores, class
+          names), or filled in from another part of the plan (see `._identity`)
+IMPORT007 the plan names the step in different ways; the name most sources use was read
 ========= =============================================================================
 
 The reading is done by private modules: ``_blocks`` splits the text into sections, bullet
@@ -43,12 +45,15 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from .._enums import json_path, validate_with_enum_repair
+from .._pycode import as_str
+from ..conventions import builder_class_name, config_class_name
 from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
 from ._blocks import SECTION_NAMES, has_plan_structure, read_document, unwrap
 from ._code import read_blocks
 from ._context import Context
-from ._facts import assemble, find_step_name
+from ._facts import assemble
+from ._identity import choose_classes, find_step_name
 from ._sections import read_sections
 
 __all__ = ["ParsedMarkdown", "looks_like_plan", "parse_markdown"]
@@ -120,11 +125,17 @@ def _parse(text: str) -> ParsedMarkdown:
     if missing:
         ctx.warn("IMPORT001", "<root>", "sections not found: " + "; ".join(missing))
 
-    step_name = find_step_name(document.title, code)
+    step_name = find_step_name(document.title, code, ctx)
     if not step_name:
         raise PlanImportError(
             "no step name found: no plan title, STEP_NAMES entry or spec step_type"
         )
+    stated = next((e for n, e in code.registry if n == step_name), {})
+    choose_classes(
+        code,
+        as_str(stated.get("config_class")) or config_class_name(step_name),
+        as_str(stated.get("builder_step_name")) or builder_class_name(step_name),
+    )
     data = assemble(step_name, bullets, code, ctx)
     try:
         plan, enum_issues = validate_with_enum_repair(ImplementationPlan, data)

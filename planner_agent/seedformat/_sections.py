@@ -14,7 +14,7 @@ from typing import Any
 
 from ..conventions import DEFAULT_REGISTRY, LEGACY_ALIASES
 from ._blocks import SECTION_NAMES, Node, Section, tree
-from ._components import flatten_headings, read_components
+from ._components import read_components
 from ._context import Context, Facts
 from ._labels import (
     joined_text,
@@ -43,6 +43,8 @@ _TO_DEPENDENCY = re.compile(
     r"(?P<step>[^\s.]+)\.(?P<output>[^\s()]+?)\s*(?:-->|->|→|⟶|=>)\s*(?P<dependency>.+)"
 )
 _NUMBER = r"\d+(?:\.\d*)?|\.\d+"
+# A file's path as a heading's word: "src/pipeline_steps/__init__.py", "step_names.py".
+_PATH_WORD = re.compile(r"[\w.-]+(?:/[\w.-]+)+/?|[\w.-]+\.py")
 # A resolver score at the end of a candidate: "(score 0.82)", "(0.82)", ", score: 0.82". The
 # separators before it are stripped afterwards: a leading "[\s,;]*" rescans a long run of them
 # from each of its characters.
@@ -53,6 +55,7 @@ _SCORE = re.compile(
 )
 
 _OVERVIEW: Labels = (
+    ("sagemaker_step_type", r"sagemaker.*type|^sagemaker step$"),
     ("purpose", r"^purpose|^goal|^description"),
     ("inputs", r"^(required )?inputs?$"),
     ("outputs", r"^(produced )?outputs?$"),
@@ -95,7 +98,9 @@ def _read_overview(root: Node, ctx: Context) -> Facts:
     facts: Facts = {}
     where, path = SECTION_NAMES["overview"], "overview"
     for key, node, value in labelled([root], _OVERVIEW, ctx, where, path):
-        if key in ("purpose", "position_in_pipeline"):
+        if key == "sagemaker_step_type":  # read into the registry entry, reported there
+            facts[key] = plain_text(value)
+        elif key in ("purpose", "position_in_pipeline"):
             facts[key] = joined_text(node, value)
         else:
             facts[key] = text_list(node, value)
@@ -200,6 +205,14 @@ def _candidate_entry(text: str, fields: dict[str, Any]) -> Facts | None:
     return entry
 
 
+def _heading_path(text: str) -> str | None:
+    """The file a short heading names ("### 2. `src/x.py` (new)"), or None."""
+    words = [w.strip("`*_:,()[]") for w in text.split()]
+    if len(words) > 6:
+        return None
+    return next((w for w in words if _PATH_WORD.fullmatch(w)), None)
+
+
 def _read_files(root: Node, ctx: Context) -> list[str]:
     """Section 3: one file per bullet (a leading `path` wins), or per table row."""
     files: list[str] = []
@@ -210,14 +223,24 @@ def _read_files(root: Node, ctx: Context) -> list[str]:
             cells = [plain_text(v) for v in row.values()]
             files.extend([c for c in cells if "/" in c or c.endswith(".py")][:1])
 
-    for node in flatten_headings([root], rows):
-        text = node.text.strip()
-        if is_empty(text):
-            continue
-        lead = re.match(r"^`([^`]+)`", text)
-        files.append(lead.group(1) if lead else text)
-        for child in node.children:
-            ctx.skip(SECTION_NAMES["files"], child.line, child.text, "files_to_update")
+    def walk(nodes: list[Node]) -> None:
+        for node in nodes:
+            text = node.text.strip()
+            named = _heading_path(text) if node.heading else None
+            if named:  # "### src/x/y.py" (what to change in it is written under it)
+                files.append(named)
+            elif node.is_header:
+                rows(node)
+                walk(node.children)
+                continue
+            elif not is_empty(text):
+                lead = re.match(r"^`([^`]+)`", text)
+                files.append(lead.group(1) if lead else text)
+            for child in node.children if not named else []:
+                ctx.skip(SECTION_NAMES["files"], child.line, child.text, "files_to_update")
+
+    walk(root.children)
+    rows(root)
     return files
 
 
