@@ -9,7 +9,9 @@ filled in silently.
 
 from __future__ import annotations
 
-from planner_agent.checks import check_plan
+from pathlib import Path
+
+from planner_agent.checks import CodebaseIndex, check_plan
 from planner_agent.plan import DependencyType, JobType, SageMakerStepType
 from planner_agent.seedformat import ParsedMarkdown, parse_markdown
 
@@ -353,3 +355,61 @@ def test_a_sagemaker_type_filled_in_from_the_overview_is_reported() -> None:
     parsed = parse_markdown(plan_text(details=details, builder=""))
     assert parsed.plan.registry_entry.sagemaker_step_type is None
     assert "REG005" in _errors(parsed)
+
+
+# --------------------------------------------------------------------------- wiring
+
+MODEL_SPEC = (
+    "### Step Specification\n"
+    "- **Dependencies**:\n"
+    "  - model_artifacts (model_artifacts, required)\n"
+    "- **Outputs**:\n"
+    "  - calibrated_data (processing_output)\n"
+)
+CODEBASE = Path(__file__).parent / "fixtures" / "codebase"
+
+
+def test_wiring_stated_in_a_sentence_is_read() -> None:
+    integration = (
+        "## 4. Integration Strategy\n"
+        "The step consumes `model_artifacts` from XGBoostTraining's `model_output`.\n"
+        "\n"
+        "Downstream, Package reads our `calibrated_data` as its `model_input`.\n"
+    )
+    parsed = parse_markdown(plan_text(spec=MODEL_SPEC, integration=integration))
+    links = parsed.plan.integration
+    assert [(u.step, u.output, u.dependency) for u in links.upstream_steps] == [
+        ("XGBoostTraining", "model_output", "model_artifacts")
+    ]
+    assert [(d.step, d.output, d.dependency) for d in links.downstream_steps] == [
+        ("Package", "calibrated_data", "model_input")
+    ]
+    assert not parsed.unread
+
+
+def test_wiring_in_a_table_is_read() -> None:
+    integration = (
+        "## 4. Integration Strategy\n"
+        "| Dependency | Upstream step | Upstream output |\n"
+        "|---|---|---|\n"
+        "| model_artifacts | XGBoostTraining | `model_output` |\n"
+    )
+    parsed = parse_markdown(plan_text(spec=MODEL_SPEC, integration=integration))
+    assert [(u.step, u.output, u.dependency) for u in parsed.plan.integration.upstream_steps] == [
+        ("XGBoostTraining", "model_output", "model_artifacts")
+    ]
+
+
+def test_wiring_read_from_prose_lets_the_wiring_rules_fire() -> None:
+    # An output typed processing_output feeding a model_artifacts dependency.
+    integration = (
+        "## 4. Integration Strategy\n"
+        "- It consumes `model_artifacts` from XGBoostTraining's `evaluation_output`.\n"
+        "- It also consumes `eval_predictions` from XGBoostModelEval's `eval_output`.\n"
+    )
+    plan = parse_markdown(plan_text(spec=MODEL_SPEC, integration=integration)).plan
+    alone = {i.code for i in check_plan(plan) if i.is_error}
+    assert "WIRE001" in alone  # eval_predictions is not a declared dependency
+    found = check_plan(plan, codebase=CodebaseIndex.from_path(CODEBASE))
+    wire = [i for i in found if i.code == "WIRE003"]
+    assert wire and wire[0].path == "integration.upstream_steps[0]"

@@ -51,7 +51,8 @@ _SECTIONS: Labels = (
     ("files", r"^files?\b|files? to (update|modify|change)|existing files"),
     (
         "integration",
-        r"integration strategy|^integration$|pipeline integration|^dependency analysis",
+        r"integration strategy|^integration$|pipeline integration|^dependency analysis"
+        r"|wiring|^data flow|^dependency resolution|^upstream and downstream",
     ),
     ("alignment", r"alignment"),
     ("errors", r"error"),

@@ -139,6 +139,8 @@ def _qualifiers(text: str, fields: Facts) -> str:
 def spec_entry(text: str, fields: dict[str, Any], kind: str) -> Facts | None:
     """A dependency or output: ``name (type, data type, required) — description``."""
     fields = dict(fields)
+    if kind == "dependency" and "step" in fields:  # a "Source step" column
+        fields.setdefault("compatible_sources", fields["step"])
     if text and not _spec_text(text, fields):
         return None
     if not fields.get("name"):

@@ -63,6 +63,9 @@ _ENTRY_LABELS: Labels = (
 _COLUMNS: Labels = (
     ("property_path", r"property"),
     ("container_path", r"path|location|mount"),
+    # "Producer output" / "Upstream step" in a wiring table: before "source|producer".
+    ("output", r"(producer|source|upstream) output"),
+    ("step", r"(producer|source|upstream|downstream|consumer) step"),
     ("compatible_sources", r"source|producer"),
     ("semantic_keywords", r"keyword"),
     ("aliases", r"alias"),
@@ -106,10 +109,12 @@ def labelled(
     where: str,
     path: str,
     rows: RowHandler = skip_rows,
+    prose: Callable[[Node], bool] | None = None,
 ) -> Iterator[tuple[str, Node, str]]:
     """Labelled nodes of a section; unlabelled headings are looked through, the rest reported.
 
-    Tables that sit under no known label go to ``rows`` (by default: reported as unread).
+    Tables that sit under no known label go to ``rows`` (by default: reported as unread);
+    other text goes to ``prose`` first, and is reported when that finds nothing in it.
     """
     for node in nodes:
         found = label_of(node, table)
@@ -118,7 +123,9 @@ def labelled(
         elif node.is_header:
             if node.rows:
                 rows(node, ctx, where, path)
-            yield from labelled(node.children, table, ctx, where, path, rows)
+            yield from labelled(node.children, table, ctx, where, path, rows, prose)
+        elif prose is not None and prose(node):
+            continue
         elif node.text.strip() and not is_empty(node.text):
             ctx.skip(where, node.line, node.text, path)
 

@@ -26,6 +26,7 @@ from ._labels import (
     text_list,
 )
 from ._text import Labels, is_empty, normalise, plain_text, split_description
+from ._wiring import prose_links
 from ._writer import MISSING
 
 __all__ = ["read_sections"]
@@ -131,15 +132,23 @@ def _read_integration(root: Node, ctx: Context) -> Facts:
             found = read_rows(node, _candidate_entry, ctx, where, f"{path}.{key}")
             facts.setdefault(key, []).extend(found)
             return
-        key = "downstream_steps" if "downstream" in header else "upstream_steps"
-        if "upstream" not in header and "downstream" not in header:
+        downstream = re.search(r"downstream|consumer", header)
+        key = "downstream_steps" if downstream else "upstream_steps"
+        if not (downstream or re.search(r"upstream|producer|source", header)):
             skip_rows(node, ctx, where, path)
             return
         facts.setdefault(key, []).extend(
             e for e in (_link_entry("", row_fields(r)) for r in node.rows) if e
         )
 
-    for label, node, value in labelled([root], _INTEGRATION, ctx, where, path, links):
+    def prose(node: Node) -> bool:
+        # "It consumes `model_artifacts` from XGBoostTraining's `model_output`."
+        found = [(k, e) for n in (node, *node.children) for k, e in prose_links(n.text)]
+        for key, entry in found:
+            facts.setdefault(key, []).append(entry)
+        return bool(found)
+
+    for label, node, value in labelled([root], _INTEGRATION, ctx, where, path, links, prose):
         if label == "dag_updates":
             facts[label] = text_list(node, value)
         else:
@@ -152,7 +161,7 @@ def _read_integration(root: Node, ctx: Context) -> Facts:
 def _link_entry(text: str, fields: dict[str, Any]) -> Facts | None:
     """``Step: output -> dependency`` (also ``Step (out → dep)``, prose naming the step)."""
     if not text:
-        step = fields.get("step") or fields.get("name", "")
+        step = fields.get("step") or fields.get("compatible_sources") or fields.get("name", "")
         if not step:
             return None
         return {
@@ -160,6 +169,11 @@ def _link_entry(text: str, fields: dict[str, Any]) -> Facts | None:
             "output": fields.get("output", ""),
             "dependency": fields.get("dependency", ""),
         }
+    stated = [e for k, e in prose_links(text) if k == "upstream_steps"] or [
+        e for _, e in prose_links(text)
+    ]
+    if stated:  # a sentence: "consumes model_artifacts from XGBoostTraining's model_output"
+        return stated[0]
     plain = plain_text(text)
     known = set(DEFAULT_REGISTRY) | set(LEGACY_ALIASES)
     lead = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:[:(]|$|\s[-\u2014\u2013]\s)", plain)
