@@ -9,11 +9,18 @@ filled in silently.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from planner_agent.checks import CodebaseIndex, check_plan
+from planner_agent.errors import PlanImportError
 from planner_agent.plan import DependencyType, JobType, SageMakerStepType
-from planner_agent.seedformat import ParsedMarkdown, parse_markdown
+from planner_agent.seedformat import ParsedMarkdown, load_plan, parse_markdown
 
 SECTIONS = {
     "overview": "## 1. Step Overview\n- **Purpose**: Calibrate model scores.\n",
@@ -413,3 +420,78 @@ def test_wiring_read_from_prose_lets_the_wiring_rules_fire() -> None:
     found = check_plan(plan, codebase=CodebaseIndex.from_path(CODEBASE))
     wire = [i for i in found if i.code == "WIRE003"]
     assert wire and wire[0].path == "integration.upstream_steps[0]"
+
+
+# --------------------------------------------------------------------------- parts
+
+PART_1 = (
+    "# Implementation Plan for ModelCalibration Step - Part 1: Script Contract\n\n"
+    + SECTIONS["overview"]
+    + "\n## 2. Components to Create\n\n"
+    + SECTIONS["contract"]
+    + SECTIONS["script"]
+)
+PART_2 = (
+    "# Implementation Plan for ModelCalibration Step - Part 2: Specification\n\n"
+    "## 2. Components to Create\n\n"
+    + SECTIONS["spec"]
+    + "### Configuration\n- **Parameters**:\n  - label_field: str = 'label'\n"
+    + SECTIONS["builder"]
+    + "\n"
+    + SECTIONS["files"]
+    + "\n"
+    + SECTIONS["integration"]
+)
+
+
+def test_a_plan_in_two_parts_is_read_as_one() -> None:
+    parsed = parse_markdown([PART_1, PART_2])
+    plan = parsed.plan
+    assert plan.step_name == "ModelCalibration"
+    assert [p.logical_name for p in plan.components.script_contract.input_paths] == [
+        "evaluation_data"
+    ]
+    assert [d.logical_name for d in plan.components.step_specification.dependencies] == [
+        "evaluation_data"
+    ]
+    assert plan.components.configuration.step_parameters[0].name == "label_field"
+    assert not any("repeats an earlier section" in i.message for i in parsed.issues)
+    alone = parse_markdown(PART_1)
+    assert "ALIGN001" in _errors(alone)
+    assert "ALIGN001" not in _errors(parsed)
+
+
+def test_the_cli_checks_the_parts_of_a_plan_together(tmp_path: Path) -> None:
+    first, second = tmp_path / "part1.md", tmp_path / "part2.md"
+    first.write_text(PART_1, encoding="utf-8")
+    second.write_text(PART_2, encoding="utf-8")
+
+    def check(*paths: Path) -> tuple[int, dict[str, object]]:
+        done = subprocess.run(
+            [sys.executable, "-m", "planner_agent", "check", *map(str, paths), "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+        )
+        return done.returncode, json.loads(done.stdout)
+
+    code, alone = check(first)
+    codes = {i["code"] for i in alone["issues"]}  # type: ignore[union-attr]
+    assert code == 2 and "ALIGN001" in codes
+    code, together = check(first, second)
+    codes = {i["code"] for i in together["issues"]}  # type: ignore[union-attr]
+    assert "ALIGN001" not in codes
+    errors = [i for i in together["issues"] if i["severity"] == "error"]  # type: ignore[union-attr]
+    assert code == (2 if errors else 0)
+
+
+def test_parts_that_are_json_are_refused(tmp_path: Path) -> None:
+    first = tmp_path / "part1.md"
+    first.write_text(PART_1, encoding="utf-8")
+    other = tmp_path / "plan.json"
+    other.write_text("{}", encoding="utf-8")
+    with pytest.raises(PlanImportError, match="read as markdown only"):
+        load_plan([first, other])
+    with pytest.raises(PlanImportError, match="no plan text given"):
+        parse_markdown([])

@@ -26,6 +26,7 @@ __all__ = [
     "Document",
     "Node",
     "Section",
+    "combine",
     "has_plan_structure",
     "read_document",
     "section_key",
@@ -112,6 +113,8 @@ class Section:
     title: str
     line: int
     lines: list[tuple[int, str]] = field(default_factory=list)
+    part: int = 0
+    """Which document of a plan split over several (`combine`) the section comes from."""
 
 
 @dataclass
@@ -348,3 +351,33 @@ def read_document(body: str) -> Document:
         heading = headings[before][2] if before >= 0 else ""
         blocks.append(Block(lang, code, heading, owner.key, start, closed))
     return Document(title[1] if title else None, sections, blocks)
+
+
+def combine(documents: list[Document]) -> Document:
+    """Documents that are parts of one plan as one: the first title, every section (marked with
+    its part) and every code block; line numbers count on from part to part, as if the parts
+    were one file."""
+    sections: list[Section] = []
+    blocks: list[Block] = []
+    offset = 0
+    for part, document in enumerate(documents):
+        last = offset
+        for section in document.sections:
+            lines = [(n + offset, text) for n, text in section.lines]
+            sections.append(Section(section.key, section.title, section.line + offset, lines, part))
+            last = max([last, section.line + offset, *(n for n, _ in lines)])
+        for block in document.blocks:
+            blocks.append(
+                Block(
+                    block.lang,
+                    block.code,
+                    block.heading,
+                    block.section,
+                    block.line + offset,
+                    block.closed,
+                )
+            )
+            last = max(last, block.line + offset + block.code.count("\n") + 2)
+        offset = last
+    title = next((d.title for d in documents if d.title), None)
+    return Document(title, sections, blocks)

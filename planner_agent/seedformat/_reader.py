@@ -40,6 +40,7 @@ trees and code blocks; ``_sections`` (with ``_components``, ``_entries``, ``_lab
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -49,7 +50,7 @@ from .._pycode import as_str
 from ..conventions import builder_class_name, config_class_name
 from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
-from ._blocks import SECTION_NAMES, has_plan_structure, read_document, unwrap
+from ._blocks import SECTION_NAMES, combine, has_plan_structure, read_document, unwrap
 from ._code import read_blocks
 from ._context import Context
 from ._facts import assemble
@@ -79,8 +80,13 @@ def looks_like_plan(text: str) -> bool:
     return has_plan_structure(unwrap(text))
 
 
-def parse_markdown(text: str) -> ParsedMarkdown:
+def parse_markdown(text: str | Sequence[str]) -> ParsedMarkdown:
     """Read a seed-format markdown plan; what cannot be read is reported, not fatal.
+
+    ``text`` may be a list of texts: the parts of one plan split over several documents (part 1
+    the contract, part 2 the specification, ...). They are read as one plan: sections of the
+    same kind from different parts are merged (the first part's value wins where both state
+    one), and line numbers count on from part to part.
 
     Raises `PlanImportError` only when ``text`` has no plan structure at all (no plan title
     and fewer than two seed sections), or no step name can be found anywhere.
@@ -100,15 +106,18 @@ def parse_markdown(text: str) -> ParsedMarkdown:
         ) from None
 
 
-def _parse(text: str) -> ParsedMarkdown:
-    body = unwrap(text)
-    if not looks_like_plan(body):
+def _parse(text: str | Sequence[str]) -> ParsedMarkdown:
+    texts = [text] if isinstance(text, str) else list(text)
+    if not texts:
+        raise PlanImportError("no plan text given: pass the plan's markdown, or its parts")
+    bodies = [unwrap(t) for t in texts]
+    if not any(has_plan_structure(b) for b in bodies) and not has_plan_structure("\n".join(bodies)):
         raise PlanImportError(
             "text is not a seed-format implementation plan: no '# Implementation Plan for <Step>'"
             " heading and fewer than two of the seed's sections"
         )
     ctx = Context()
-    document = read_document(body)
+    document = combine([read_document(b) for b in bodies])
     unclosed = next((b for b in document.blocks if not b.closed), None)
     if unclosed is not None:
         ctx.warn(

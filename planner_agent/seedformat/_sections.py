@@ -271,14 +271,31 @@ def _read_section(key: str, root: Node, ctx: Context) -> Any:
     return _read_simple(root, key, ctx)
 
 
+def _merge(first: Any, more: Any) -> Any:
+    """Facts of two parts as one: dicts merged, lists joined, else the first part's value."""
+    if isinstance(first, dict) and isinstance(more, dict):
+        return {
+            **more,
+            **{k: _merge(v, more[k]) if k in more else v for k, v in first.items()},
+        }
+    if isinstance(first, list) and isinstance(more, list):
+        return first + [v for v in more if v not in first]
+    return first if first not in ("", None) else more
+
+
 def read_sections(sections: list[Section], ctx: Context) -> dict[str, Any]:
     """Bullet facts per seed section; other sections are reported as unread."""
     bullets: dict[str, Any] = {}
+    parts: dict[str, int] = {}  # the part each section was first read from
     for section in sections:
         root = tree(section.lines)
         key = section.key
         if key in SECTION_NAMES and key not in bullets:
             bullets[key] = _read_section(key, root, ctx)
+            parts[key] = section.part
+        elif key in SECTION_NAMES and parts[key] != section.part:
+            # The same section in another part of a plan split over documents: merged.
+            bullets[key] = _merge(bullets[key], _read_section(key, root, ctx))
         elif key == "preamble":
             for node in root.children:
                 if node.text.strip():
