@@ -26,6 +26,7 @@ __all__ = [
     "Document",
     "Node",
     "Section",
+    "combine",
     "has_plan_structure",
     "read_document",
     "section_key",
@@ -51,7 +52,8 @@ _SECTIONS: Labels = (
     ("files", r"^files?\b|files? to (update|modify|change)|existing files"),
     (
         "integration",
-        r"integration strategy|^integration$|pipeline integration|^dependency analysis",
+        r"integration strategy|^integration$|pipeline integration|^dependency analysis"
+        r"|wiring|^data flow|^dependency resolution|^upstream and downstream",
     ),
     ("alignment", r"alignment"),
     ("errors", r"error"),
@@ -111,6 +113,8 @@ class Section:
     title: str
     line: int
     lines: list[tuple[int, str]] = field(default_factory=list)
+    part: int = 0
+    """Which document of a plan split over several (`combine`) the section comes from."""
 
 
 @dataclass
@@ -194,9 +198,25 @@ def _title(headings: list[tuple[int, int, str]]) -> tuple[int, str] | None:
     return first if first and section_key(first[1]) is None else None
 
 
+# A version, part or revision note at the end of a title; it starts after a separator or a word
+# ("(?<=\w)\s" and "[\s\-:(\u2013\u2014]+" each match a run once: linear on any title).
+_DOCUMENT_SUFFIX = re.compile(
+    r"(?<![\s\-:(,\u2013\u2014])[\s\-:(,\u2013\u2014]+(?:version|ver\.?|v|part|rev(?:ision)?|draft|revised|updated"
+    r"|final|iteration)(?:\s*\d+(?:\.\d+)*)?\b(?:\s*(?:of\s*\d+)?\)?)(?:\s*[:\-\u2013\u2014].*)?$",
+    re.I,
+)
+
+
 def step_from_title(title: str) -> str:
-    """``Implementation Plan for [Model Calibration] Step`` -> ``ModelCalibration``."""
-    text = plain_text(title)
+    """``Implementation Plan for [Model Calibration] Step`` -> ``ModelCalibration``; a version or
+    part note is not part of the name.
+
+    >>> step_from_title("Implementation Plan for DummyTraining Step - Version 2")
+    'DummyTraining'
+    >>> step_from_title("Implementation Plan: Calibration Step (Part 2 of 2): Specification")
+    'Calibration'
+    """
+    text = _DOCUMENT_SUFFIX.sub("", plain_text(title))
     after = re.search(r"\bplan\b\s*(?:for\b|:|\u2014|\u2013|-)?\s*(.*)$", text, re.I)
     if after and after.group(1).strip():
         text = after.group(1)
@@ -207,6 +227,8 @@ def step_from_title(title: str) -> str:
             text,
             flags=re.I,
         )
+    # "... - Version 2" once more: "X Step - Version 2 - Implementation Plan"
+    text = _DOCUMENT_SUFFIX.sub("", text)
     text = re.sub(r"[\[\]()\"'`:]", " ", text)
     text = re.sub(r"^\s*(the|a|an|new)\s+", "", text, flags=re.I)
     text = re.sub(r"(?<![\s-])[\s-]+(pipeline\s+)?step\s*$", "", text.strip(), flags=re.I)
@@ -329,3 +351,33 @@ def read_document(body: str) -> Document:
         heading = headings[before][2] if before >= 0 else ""
         blocks.append(Block(lang, code, heading, owner.key, start, closed))
     return Document(title[1] if title else None, sections, blocks)
+
+
+def combine(documents: list[Document]) -> Document:
+    """Documents that are parts of one plan as one: the first title, every section (marked with
+    its part) and every code block; line numbers count on from part to part, as if the parts
+    were one file."""
+    sections: list[Section] = []
+    blocks: list[Block] = []
+    offset = 0
+    for part, document in enumerate(documents):
+        last = offset
+        for section in document.sections:
+            lines = [(n + offset, text) for n, text in section.lines]
+            sections.append(Section(section.key, section.title, section.line + offset, lines, part))
+            last = max([last, section.line + offset, *(n for n, _ in lines)])
+        for block in document.blocks:
+            blocks.append(
+                Block(
+                    block.lang,
+                    block.code,
+                    block.heading,
+                    block.section,
+                    block.line + offset,
+                    block.closed,
+                )
+            )
+            last = max(last, block.line + offset + block.code.count("\n") + 2)
+        offset = last
+    title = next((d.title for d in documents if d.title), None)
+    return Document(title, sections, blocks)
