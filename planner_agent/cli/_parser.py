@@ -226,7 +226,10 @@ def _add_prompt_schema_rules(sub: argparse._SubParsersAction[_Parser]) -> None:
         "codes, with severity, family and how to fix.",
     )
     p.add_argument(
-        "--format", choices=["text", "json"], default="text", help="text (default) or JSON"
+        "--format",
+        choices=["text", "json", "markdown"],
+        default="text",
+        help="text (default), JSON, or the README's markdown table",
     )
     _common(p)
     p.set_defaults(func=cmd_rules)

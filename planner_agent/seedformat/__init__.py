@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+from ._import_codes import IMPORT_CODES, ImportCode
 from ._loading import LoadedPlan, PlanFormat, load_plan
 from ._reader import ParsedMarkdown, looks_like_plan, parse_markdown
 from ._writer import render_markdown
 
 __all__ = [
+    "IMPORT_CODES",
+    "ImportCode",
     "LoadedPlan",
     "ParsedMarkdown",
     "PlanFormat",
