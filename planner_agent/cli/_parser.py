@@ -289,7 +289,8 @@ def _add_batch(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="DIR",
         nargs="?",
         const=True,
-        help="on-disk cache of validated results (no DIR: ~/.cache/planner_agent/results)",
+        help="on-disk cache of validated results (no DIR: the user cache folder's "
+        "planner_agent/results, e.g. ~/.cache/planner_agent/results)",
     )
     p.add_argument(
         "--poll-interval",
