@@ -66,6 +66,8 @@ def test_wheel_installs_and_finds_prompts(wheel: Path, tmp_path: Path) -> None:
     assert any(n.startswith("planner_agent/_data/prompts/knowledge/") for n in names)
     assert "planner_agent/_data/schemas/plan_draft.strict.schema.json" in names
     assert "planner_agent/py.typed" in names
+    assert "planner_agent/_data/examples/requirements/model_calibration.md" in names
+    assert "planner_agent/_data/examples/pipeline_repo/src/tinypipe/registry/step_names.py" in names
     assert {"planner_agent/prompt/_knowledge.py", "planner_agent/prompt/_template.py"} <= set(names)
 
     venv = tmp_path / "venv"
@@ -122,3 +124,27 @@ def test_wheel_installs_and_finds_prompts(wheel: Path, tmp_path: Path) -> None:
     )
     assert cli.returncode == 0, cli.stderr
     assert "## Requirements for the New Step" in cli.stdout and "total" in cli.stderr
+    # The quick start's examples come from the installed wheel, whatever the working folder.
+    quick = (
+        "from planner_agent import plan_step, scaffold_step\n"
+        "from planner_agent.quickstart import choose_backend, example_repository, "
+        "example_requirements\n"
+        "req = example_requirements()['model_calibration']\n"
+        "print(req)\n"
+        "with choose_backend('scripted') as backend:\n"
+        "    result = plan_step(req, **backend.options)\n"
+        "repo = example_repository('copy')\n"
+        "print(scaffold_step(result, repo, dry_run=True).paths('contract'))\n"
+    )
+    done = subprocess.run(
+        [str(bindir / "python"), "-c", quick],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    shown_req, contracts = done.stdout.splitlines()
+    assert shown_req.startswith(package_dir) and shown_req.endswith("model_calibration.md")
+    assert "src/tinypipe/steps/contracts/model_calibration_contract.py" in contracts
