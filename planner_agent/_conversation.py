@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ._tracing import traced
 from ._usage import Attempt, Usage, UsageLimits
 from .checks import sort_issues
 from .conventions import Layout
@@ -122,6 +123,14 @@ class Conversation:
         (A Batch API answer arrives that way.) Errors thrown in at a ``yield`` propagate, except
         a rejected response format, after which the run starts again in the fallback mode.
         """
+        # OpenTelemetry spans when installed and recording; otherwise the bare flow.
+        return traced(self._flow(reply), self.planner.model, self._trace_state)
+
+    def _trace_state(self) -> tuple[str, list[Attempt]] | None:
+        """The current run's mode and attempts (what `planner_agent._tracing` reports)."""
+        return None if self.run is None else (self.run.mode.name, self.run.attempts)
+
+    def _flow(self, reply: Reply | None) -> Flow:
         started = time.perf_counter()
         while True:
             self.run = run = self.start()

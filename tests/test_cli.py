@@ -511,7 +511,8 @@ def test_rules_lists_every_code_with_severity_and_fix(
     listed = {row["code"]: row for row in json.loads(capsys.readouterr().out)}
     emitted = set()  # every IMPORT code the markdown importer can emit
     for path in (Path(__file__).parents[1] / "planner_agent" / "seedformat").glob("*.py"):
-        emitted |= set(re.findall(r"\bIMPORT\d{3}\b", path.read_text("utf-8")))
+        if path.name != "_import_codes.py":  # the table itself does not count as a use
+            emitted |= set(re.findall(r"\bIMPORT\d{3}\b", path.read_text("utf-8")))
     assert emitted and emitted | set(RULES) == set(listed)
     assert (
         listed["IMPORT002"]["severity"] == "warning"

@@ -298,10 +298,15 @@ def test_unknown_local_model_lists_the_known_ones() -> None:
         resolve_spec("gpt-4o")
 
 
-def test_default_cache_dir_follows_the_environment(tmp_path: Path) -> None:
+def test_default_cache_dir_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert default_cache_dir({CACHE_ENV: str(tmp_path / "c")}) == tmp_path / "c"
-    xdg = default_cache_dir({"XDG_CACHE_HOME": str(tmp_path / "x")})
-    assert xdg == tmp_path / "x" / "planner_agent" / "models"
+    assert default_cache_dir({CACHE_ENV: "~/m"}) == Path.home() / "m"
+    # Without the override: the platform's user cache folder (platformdirs; Linux here).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert default_cache_dir({}) == tmp_path / "x" / "planner_agent" / "models"
+    monkeypatch.delenv("XDG_CACHE_HOME")
     assert default_cache_dir({}) == Path.home() / ".cache" / "planner_agent" / "models"
 
 

@@ -6,12 +6,15 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from samples import calibration_draft_dict
 
 import planner_agent
-from planner_agent.checks import rules_table_markdown
+from planner_agent.checks import RULES, rules_table_markdown
+from planner_agent.cli import main
 from planner_agent.conventions import DEFAULT_LAYOUT
 from planner_agent.llm import get_mode, unregister_mode
+from planner_agent.seedformat import IMPORT_CODES
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -22,9 +25,17 @@ def _section(title: str) -> str:
     return README[start : end if end != -1 else None]
 
 
-def test_rules_table_is_generated_from_the_rules() -> None:
+def test_rules_table_is_generated_from_every_code(capsys: pytest.CaptureFixture[str]) -> None:
     table = README.split("<!-- rules:begin -->\n", 1)[1].split("\n<!-- rules:end -->", 1)[0]
-    assert table.strip() == rules_table_markdown().strip(), "regenerate the README rules table"
+    assert main(["rules", "--format", "markdown"]) == 0
+    generated = capsys.readouterr().out
+    assert table.strip() == generated.strip(), (
+        "regenerate the README rules table: planner-agent rules --format markdown"
+    )
+    codes = [row.split(" | ")[0].lstrip("| ") for row in table.splitlines()[2:]]
+    assert sorted(codes) == sorted([*RULES, *IMPORT_CODES])
+    # the rules' part is the checks' own table, row for row
+    assert rules_table_markdown().strip() in generated
 
 
 def test_testing_example_runs() -> None:

@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Unpack
 
+from .._cache import results_cache_dir
 from .._options import check_options, is_int, is_number, is_path, require
 from .._sync import run_sync
 from .._usage import Usage
@@ -131,12 +131,8 @@ async def aplan_steps(
         out = writable_dir(out_dir, "output directory")
     cache_dir = None
     if cache is not None and cache is not False:
-        root = (
-            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-            / "planner_agent"
-            / "results"
-        )
-        cache_dir = writable_dir(root if cache is True else Path(cache), "cache directory")
+        root = results_cache_dir() if cache is True else Path(cache)
+        cache_dir = writable_dir(root, "cache directory")
     lock = None if out is None else FolderLock(out)
     if lock is not None:
         lock.acquire()  # one run per folder, held to the end (errors and Ctrl-C included)
@@ -209,8 +205,9 @@ def plan_steps(
             files (disk full, folder gone) no new item starts.
         resume: skip items whose ``<name>.md`` and ``<name>.json`` (with the same request key)
             are both in ``out_dir``.
-        cache: a directory (``True``: ``~/.cache/planner_agent/results``) of checked results
-            keyed on the request key; a hit makes no request.
+        cache: a directory of checked results keyed on the request key (``True``: ``results``
+            in the platform's user cache, ``~/.cache/planner_agent/results`` on Linux); a hit
+            makes no request.
         progress: a tqdm bar; ``None`` shows it on a terminal or in a notebook.
         via: ``"requests"``, or ``"batch_api"`` for the OpenAI Batch API (half price, slow).
         batch_id: collect an already submitted Batch API batch (or several) instead.

@@ -45,7 +45,7 @@ from ._output import (
     print_issues,
     rank_dependencies,
 )
-from ._rules import IMPORT_CODES, rules_json, rules_text
+from ._rules import IMPORT_CODES, rules_json, rules_markdown, rules_text
 
 __all__ = [
     "cmd_batch",
@@ -274,7 +274,8 @@ def cmd_batch(args: argparse.Namespace, stdin: Stdin) -> int:
 
 def cmd_rules(args: argparse.Namespace, stdin: Stdin) -> int:
     """Every code ``check`` can print, with severity, family and how to fix it."""
-    sys.stdout.write(rules_json() if args.format == "json" else rules_text())
+    render = {"json": rules_json, "markdown": rules_markdown}.get(args.format, rules_text)
+    sys.stdout.write(render())
     return EXIT_OK
 
 

@@ -231,7 +231,10 @@ def _add_prompt_schema_rules(sub: argparse._SubParsersAction[_Parser]) -> None:
         "codes, with severity, family and how to fix.",
     )
     p.add_argument(
-        "--format", choices=["text", "json"], default="text", help="text (default) or JSON"
+        "--format",
+        choices=["text", "json", "markdown"],
+        default="text",
+        help="text (default), JSON, or the README's markdown table",
     )
     _common(p)
     p.set_defaults(func=cmd_rules)
@@ -296,7 +299,8 @@ def _add_batch(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="DIR",
         nargs="?",
         const=True,
-        help="on-disk cache of validated results (no DIR: ~/.cache/planner_agent/results)",
+        help="on-disk cache of validated results (no DIR: the user cache folder's "
+        "planner_agent/results, e.g. ~/.cache/planner_agent/results)",
     )
     p.add_argument(
         "--poll-interval",

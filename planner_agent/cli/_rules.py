@@ -1,8 +1,8 @@
 """Every code ``check`` can print: the registered rules, and the markdown importer's findings.
 
-The ``IMPORT`` codes are warnings the seed-format reader (`planner_agent.seedformat`) emits while
-it reads a markdown plan; they are not rules (nothing in `planner_agent.checks.RULES` runs them),
-so they are listed here, with the fix, for ``planner-agent rules`` and ``--disable``.
+The ``IMPORT`` codes are what the seed-format reader reports while it reads a markdown plan; they
+are not rules, and `planner_agent.seedformat.IMPORT_CODES` describes them. Both lists feed
+``planner-agent rules`` (text, JSON, or the README's markdown table) and ``--disable``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,17 @@ from typing import Final
 from .._suggest import did_you_mean
 from ..checks import RULES
 from ..checks._core import FAMILY_ORDER
+from ..seedformat import IMPORT_CODES
 
-__all__ = ["IMPORT_CODES", "CodeInfo", "all_codes", "parse_codes", "rules_json", "rules_text"]
+__all__ = [
+    "IMPORT_CODES",
+    "CodeInfo",
+    "all_codes",
+    "parse_codes",
+    "rules_json",
+    "rules_markdown",
+    "rules_text",
+]
 
 
 @dataclass(frozen=True)
@@ -31,22 +40,6 @@ class CodeInfo:
 
 
 _IMPORT: Final = "import"
-#: The markdown importer's findings (all warnings): code -> what it means / how to fix it.
-IMPORT_CODES: Final = {
-    "IMPORT001": "A seed section is missing from the markdown plan. Add it under the heading "
-    "`planner-agent plan` writes for it, or check the heading's wording.",
-    "IMPORT002": "The plan appears truncated: a code block is never closed; it was read as far "
-    "as it parses. Plan again with a larger --max-tokens, or close the block.",
-    "IMPORT003": "A line, bullet, table or section was not understood and was not read (listed "
-    "as unread). Write it as the seed format's bullets, or remove it.",
-    "IMPORT004": "A code block is not valid Python/JSON; only the part that parses was read. "
-    "Fix the block's syntax.",
-    "IMPORT005": "Bullets and a code block disagree; the bullet value was kept. Make them agree.",
-    "IMPORT006": "A value was not stated and was derived (registry entry, types, paths, "
-    "scores). State it if the derived value is wrong.",
-    "IMPORT007": "The plan names the step in different ways (title, registry entry, "
-    "specification, class names); the name most of them use was read. Use one name throughout.",
-}
 
 
 def all_codes() -> list[CodeInfo]:
@@ -54,7 +47,10 @@ def all_codes() -> list[CodeInfo]:
     families = list(dict.fromkeys([*FAMILY_ORDER, *(r.family for r in RULES.values())]))
     rules = sorted(RULES.values(), key=lambda r: (families.index(r.family), r.code))
     listed = [CodeInfo(r.code, r.severity.value, r.family, r.summary) for r in rules]
-    listed += [CodeInfo(code, "warning", _IMPORT, text) for code, text in IMPORT_CODES.items()]
+    listed += [
+        CodeInfo(code, info.severity.value, _IMPORT, info.summary)
+        for code, info in sorted(IMPORT_CODES.items())
+    ]
     return listed
 
 
@@ -72,6 +68,15 @@ def rules_text() -> str:
 def rules_json() -> str:
     """Every code as JSON: a list of {code, severity, family, summary}."""
     return json.dumps([vars(info) for info in all_codes()], indent=2) + "\n"
+
+
+def rules_markdown() -> str:
+    """Every code as a markdown table (the README's): code | severity | family | what / fix."""
+    lines = ["| code | severity | family | what it checks / how to fix |", "|---|---|---|---|"]
+    for info in all_codes():
+        summary = info.summary.replace("|", "\\|")
+        lines.append(f"| {info.code} | {info.severity} | {info.family} | {summary} |")
+    return "\n".join(lines) + "\n"
 
 
 def parse_codes(raw: str, *, imports: bool) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final, TextIO
 
+from .._cache import cache_home
 from .._files import atomic_write
 from ..errors import LocalModelError
 from .models import INSTALL_HINT, LocalModelSpec, ModelPart, _resolve_spec_arg
@@ -27,13 +28,13 @@ _TMP_SUFFIX: Final = ".tmp"
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    """``$PLANNER_AGENT_CACHE``, else ``$XDG_CACHE_HOME/planner_agent/models`` (``~/.cache``)."""
+    """``$PLANNER_AGENT_CACHE`` (looked up in ``env``, default `os.environ`), else the ``models``
+    folder of the platform's user cache (`planner_agent._cache.cache_home`)."""
     environ = os.environ if env is None else env
     explicit = environ.get(CACHE_ENV)
     if explicit:
         return Path(explicit).expanduser()
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "planner_agent" / "models"
+    return cache_home() / "models"
 
 
 def _unwritable(directory: Path, exc: OSError) -> LocalModelError:

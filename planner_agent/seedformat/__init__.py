@@ -13,12 +13,15 @@ gives the step's files (path, text, kind) that the markdown embeds and scaffoldi
 
 from __future__ import annotations
 
+from ._import_codes import IMPORT_CODES, ImportCode
 from ._loading import LoadedPlan, PlanFormat, load_plan
 from ._reader import ParsedMarkdown, looks_like_plan, parse_markdown
 from ._step_files import StepFile, step_files
 from ._writer import render_markdown
 
 __all__ = [
+    "IMPORT_CODES",
+    "ImportCode",
     "LoadedPlan",
     "ParsedMarkdown",
     "PlanFormat",

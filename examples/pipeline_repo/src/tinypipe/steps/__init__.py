@@ -1,0 +1,1 @@
+"""The steps: contracts, specifications, configs, builders and scripts."""
