@@ -23,6 +23,7 @@ from .checks._resolver import resolver_candidates
 from .conventions import DEFAULT_LAYOUT, Layout
 from .draft import PlanDraft
 from .errors import UnsupportedResponseFormatError
+from .llm._constraints import with_step_names
 from .llm._modes import OutputMode, get_mode
 from .llm._profiles import (
     ModelProfile,
@@ -211,7 +212,11 @@ class Planner:
     def schema(self) -> dict[str, Any]:
         """The JSON Schema sent to this endpoint, in the profile's dialect."""
         if self._schema is None:  # generating it costs milliseconds: once per planner
-            self._schema = self.profile.dialect.apply(PlanDraft.model_json_schema())
+            schema = self.profile.dialect.apply(PlanDraft.model_json_schema())
+            if self.codebase is not None and self.profile.strict:
+                # Step references: the registry's names first, or a new step's PascalCase name.
+                schema = with_step_names(schema, self.codebase.registry)
+            self._schema = schema
         return self._schema
 
     def prompt(self, requirements: str | os.PathLike[str]) -> Prompt:
