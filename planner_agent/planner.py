@@ -33,6 +33,7 @@ from .llm._profiles import (
 )
 from .llm._providers import Connection, Provider, resolve_provider
 from .llm._transport import RateGate, RetryPolicy, Transport
+from .local.analogy import analogy_examples, local_knowledge, rank_analogies
 from .plan import ImplementationPlan, PlanIssue
 from .prompt._builder import Prompt, PromptBuilder, PromptLayout
 from .prompt._knowledge import Knowledge
@@ -143,7 +144,11 @@ class Planner:
             self.model = named
             base_url = self._provider.base_url
             context_window = context_window or self._provider.context_window
-        self.knowledge = Knowledge.load(s.knowledge)
+        #: The embedded model: a short knowledge digest and the closest step as a filled draft.
+        self.local: bool = local
+        self.knowledge = (
+            local_knowledge() if local and s.knowledge is None else Knowledge.load(s.knowledge)
+        )
         self.codebase = _load_codebase(s.codebase)
         self.strict = s.strict
         self.layout = s.layout
@@ -251,6 +256,8 @@ class Planner:
                 digest = self.codebase.registry_digest()
             else:
                 examples, digest = list(self.knowledge.examples), ""
+            if self.local:
+                examples = analogy_examples(examples, self.codebase)
             schema = self.schema()
             builder = PromptBuilder(
                 self.knowledge,
@@ -258,8 +265,8 @@ class Planner:
                 instructions=lambda section: mode.instructions(section, schema),
                 layout=self.prompt_layout,
                 examples=examples,
-                examples_k=self.examples_k,
-                ranker=rank_examples,
+                examples_k=min(self.examples_k, 1) if self.local else self.examples_k,
+                ranker=rank_analogies if self.local else rank_examples,
                 codebase_digest=digest,
                 context_window=self.profile.context_window,
                 reserve_output=self.max_tokens,
