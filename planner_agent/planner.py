@@ -24,6 +24,7 @@ from .checks._resolver import resolver_candidates
 from .conventions import DEFAULT_LAYOUT, Layout
 from .draft import PlanDraft
 from .errors import UnsupportedResponseFormatError
+from .llm._constraints import with_step_names
 from .llm._modes import OutputMode, get_mode
 from .llm._profiles import (
     ModelProfile,
@@ -33,6 +34,7 @@ from .llm._profiles import (
 )
 from .llm._providers import Connection, Provider, resolve_provider
 from .llm._transport import RateGate, RetryPolicy, Transport
+from .local.analogy import analogy_examples, local_knowledge, rank_analogies
 from .plan import ImplementationPlan, PlanIssue
 from .prompt._builder import Prompt, PromptBuilder, PromptLayout
 from .prompt._knowledge import Knowledge
@@ -144,7 +146,11 @@ class Planner:
             self.model = named
             base_url = self._provider.base_url
             context_window = context_window or self._provider.context_window
-        self.knowledge = Knowledge.load(s.knowledge)
+        #: The embedded model: a short knowledge digest and the closest step as a filled draft.
+        self.local: bool = local
+        self.knowledge = (
+            local_knowledge() if local and s.knowledge is None else Knowledge.load(s.knowledge)
+        )
         self.codebase = _load_codebase(s.codebase, s.layout)
         self.strict = s.strict
         #: Where planned files go: the ``layout`` given, else the codebase's detected layout.
@@ -216,7 +222,11 @@ class Planner:
     def schema(self) -> dict[str, Any]:
         """The JSON Schema sent to this endpoint, in the profile's dialect."""
         if self._schema is None:  # generating it costs milliseconds: once per planner
-            self._schema = self.profile.dialect.apply(PlanDraft.model_json_schema())
+            schema = self.profile.dialect.apply(PlanDraft.model_json_schema())
+            if self.codebase is not None and self.profile.strict:
+                # Step references: the registry's names first, or a new step's PascalCase name.
+                schema = with_step_names(schema, self.codebase.registry)
+            self._schema = schema
         return self._schema
 
     def prompt(self, requirements: str | os.PathLike[str]) -> Prompt:
@@ -251,6 +261,8 @@ class Planner:
                 digest = self.codebase.registry_digest()
             else:
                 examples, digest = list(self.knowledge.examples), ""
+            if self.local:
+                examples = analogy_examples(examples, self.codebase)
             schema = self.schema()
             builder = PromptBuilder(
                 self.knowledge,
@@ -258,8 +270,8 @@ class Planner:
                 instructions=lambda section: mode.instructions(section, schema),
                 layout=self.prompt_layout,
                 examples=examples,
-                examples_k=self.examples_k,
-                ranker=rank_examples,
+                examples_k=min(self.examples_k, 1) if self.local else self.examples_k,
+                ranker=rank_analogies if self.local else rank_examples,
                 codebase_digest=digest,
                 context_window=self.profile.context_window,
                 reserve_output=self.max_tokens,

@@ -45,7 +45,7 @@ def _walk(node: Any) -> list[dict[str, Any]]:
 def test_strict_schema_is_in_the_openai_subset() -> None:
     strict = schema_documents()["plan_draft.strict.schema.json"]
     for node in _walk(strict):
-        assert not {"default", "maxLength", "maxItems", "minItems", "pattern"} & node.keys()
+        assert not {"default", "maxLength", "maxItems", "minItems"} & node.keys()
         if "$ref" in node:
             assert set(node) == {"$ref"}
         if node.get("type") == "object":
@@ -62,7 +62,9 @@ def test_bounded_schema_bounds_every_list_and_free_string() -> None:
     arrays = [n for n in nodes if n.get("type") == "array"]
     strings = [n for n in nodes if n.get("type") == "string" and "enum" not in n]
     assert arrays and all("maxItems" in n for n in arrays)
-    assert strings and all("maxLength" in n for n in strings)
+    # A pattern bounds its own length ({0,63}); every other string has maxLength.
+    assert strings and all("maxLength" in n or "pattern" in n for n in strings)
+    assert bounded["x-guidance"] == {"whitespace_flexible": False}  # compact JSON: fewer tokens
     keywords = bounded["$defs"]["DraftInput"]["properties"]["semantic_keywords"]
     assert keywords["maxItems"] == 12
 
@@ -91,7 +93,7 @@ def test_schema_command_prints_each_profile_of_each_kind(
     assert pydantic != strict != bounded != pydantic
     assert pydantic == _printed(capsys, "--kind", kind)  # pydantic is the default
     for node in _walk(strict):
-        assert not {"default", "maxLength", "maxItems", "minItems", "pattern"} & node.keys()
+        assert not {"default", "maxLength", "maxItems", "minItems"} & node.keys()
         if node.get("type") == "object":
             assert node["additionalProperties"] is False
             assert set(node["required"]) == set(node["properties"])

@@ -151,11 +151,10 @@ LOCAL_MODELS: Final[Mapping[str, LocalModelSpec]] = MappingProxyType(
             ),
             size=491_400_064,
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            # The model's trained context, and the window the Planner assumes for unknown models
-            # (profiles.DEFAULT_CONTEXT_WINDOW): re-asks grow the conversation past 8192 tokens.
-            # The KV cache costs ~12 KB/token (~400 MB at 32768); attention cost follows the
-            # tokens actually used, not n_ctx.
-            n_ctx=32_768,
+            # The local prompt is ~1,500 tokens and a reply at most 3,072 (BOUNDED_REPLY_TOKENS):
+            # 16384 holds a re-ask conversation too. The KV cache costs ~12 KB/token (~200 MB
+            # here, ~400 MB at the trained 32768); attention cost follows the tokens used.
+            n_ctx=16_384,
             license="Apache-2.0 (upstream model)",
             aliases=("qwen2.5-coder-0.5b-instruct", "qwen"),
         ),

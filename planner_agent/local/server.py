@@ -41,6 +41,7 @@ _LOG_TAIL_LINES: Final = 15
 # -- the server -------------------------------------------------------------------------------------
 class _CpuParams(Protocol):
     n_threads: int
+    poll: int
 
 
 class _ModelParams(Protocol):
@@ -154,6 +155,9 @@ class LocalServer:
     model_name: str
     n_ctx: int = DEFAULT_N_CTX
     n_threads: int = field(default_factory=_cpu_count)
+    #: How hard idle worker threads spin (0-100; llama.cpp's default 50). 0 on machines whose
+    #: cores are shared: spinning threads take CPU time from the threads doing the work.
+    poll: int = 0
     verbose: bool = False
     log_path: Path | None = None
     startup_seconds: float | None = field(default=None, init=False)
@@ -189,6 +193,7 @@ class LocalServer:
             params.n_parallel = 1
             params.cpuparams.n_threads = self.n_threads
             params.cpuparams_batch.n_threads = self.n_threads
+            params.cpuparams.poll = params.cpuparams_batch.poll = self.poll
             # 1 = errors only: info lines would otherwise reach the user's stderr per request.
             params.verbosity = 3 if self.verbose else 1
             own_log = self.log_path is None
