@@ -400,3 +400,9 @@ def test_payload_samples_input_may_live_anywhere_under_processing() -> None:
     assert "PATH001" in _codes(check_plan(plan))  # Only payload samples get the exception.
     dependency.dependency_type = DependencyType.PAYLOAD_SAMPLES
     assert "PATH001" not in _codes(check_plan(plan))
+
+
+def test_training_script_flags_are_hyperparameters_not_arguments() -> None:
+    plan = _plan("XGBoostTraining")
+    plan.components.processing_script.algorithm = "Reads --eta and --num-round"
+    assert check_plan(plan) == []

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .._suggest import did_you_mean
-from ..conventions import allowed_config_fields
+from ..conventions import TRAINING_LIKE, allowed_config_fields
 from ..plan import ImplementationPlan, Severity
 from ._core import CONFIG, CONTRACT, SCRIPT, SPEC, CheckContext, Finding, family_rule
 from ._policy import exports_needed
@@ -219,9 +219,11 @@ def argument_keys_without_dashes(plan: ImplementationPlan, ctx: CheckContext) ->
 @_rule(
     "ARG002",
     E,
-    "Every command-line flag the script plan uses (`--job-type` in its algorithm or main functions) is an argument the contract declares (the builder passes only those). Add it to expected_arguments, or drop it from the script.",
+    "Every command-line flag a processing script plan uses (`--job-type` in its algorithm or main functions) is an argument the contract declares (the builder passes only those). Add it to expected_arguments, or drop it from the script.",
 )
 def script_flags_declared(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if plan.registry_entry.sagemaker_step_type in TRAINING_LIKE:
+        return  # SageMaker passes a training script its hyperparameters as flags, too.
     declared = {k.lstrip("-") for k in plan.components.script_contract.expected_arguments}
     script = plan.components.processing_script
     texts = [("algorithm", script.algorithm)]
