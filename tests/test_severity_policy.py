@@ -406,3 +406,10 @@ def test_training_script_flags_are_hyperparameters_not_arguments() -> None:
     plan = _plan("XGBoostTraining")
     plan.components.processing_script.algorithm = "Reads --eta and --num-round"
     assert check_plan(plan) == []
+
+
+def test_a_source_for_an_unknown_env_var_is_an_error() -> None:
+    plan = _plan("TabularPreprocessing")
+    plan.components.script_contract.env_var_sources = {"LABEL_FEILD": "config.label_field"}
+    (issue,) = check_plan(plan)
+    assert issue.code == "CONF001" and "did you mean 'LABEL_FIELD'" in issue.message

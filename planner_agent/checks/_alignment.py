@@ -137,14 +137,17 @@ def _env_vars(plan: ImplementationPlan) -> Iterator[tuple[str, str]]:
 @_rule(
     "CONF001",
     E,
-    "An env var's stated source `config.<field>` names a config field the plan has (its own or the base class's). Add the field to step_parameters or fix the source; write `builder` when the builder or the execution context sets it.",
+    "An env var's stated source `config.<field>` names a config field the plan has (its own or the base class's), for an env var of the contract. Add the field to step_parameters or fix the source; write `builder` when the builder or the execution context sets it.",
 )
 def env_var_sources_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     sources, fields = plan.components.script_contract.env_var_sources, _fields(plan)
+    env = [n for _, n in _env_vars(plan)]
     for name, source in sources.items():
         path = f"{CONTRACT}.env_var_sources.{name}"
         text = source.strip()
-        if text.lower() == "builder":
+        if name not in env:
+            yield path, f"{name!r} is not an env var of the contract{did_you_mean(name, env)}"
+        elif text.lower() == "builder":
             continue
         field = text.removeprefix("config.").split(".", 1)[0]
         if not text.startswith("config.") or not field:
