@@ -400,3 +400,16 @@ def test_payload_samples_input_may_live_anywhere_under_processing() -> None:
     assert "PATH001" in _codes(check_plan(plan))  # Only payload samples get the exception.
     dependency.dependency_type = DependencyType.PAYLOAD_SAMPLES
     assert "PATH001" not in _codes(check_plan(plan))
+
+
+def test_training_script_flags_are_hyperparameters_not_arguments() -> None:
+    plan = _plan("XGBoostTraining")
+    plan.components.processing_script.algorithm = "Reads --eta and --num-round"
+    assert check_plan(plan) == []
+
+
+def test_a_source_for_an_unknown_env_var_is_an_error() -> None:
+    plan = _plan("TabularPreprocessing")
+    plan.components.script_contract.env_var_sources = {"LABEL_FEILD": "config.label_field"}
+    (issue,) = check_plan(plan)
+    assert issue.code == "CONF001" and "did you mean 'LABEL_FIELD'" in issue.message

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .._suggest import did_you_mean
-from ..conventions import allowed_config_fields
+from ..conventions import TRAINING_LIKE, allowed_config_fields
 from ..plan import ImplementationPlan, Severity
 from ._core import CONFIG, CONTRACT, SCRIPT, SPEC, CheckContext, Finding, family_rule
 from ._policy import exports_needed
@@ -137,14 +137,17 @@ def _env_vars(plan: ImplementationPlan) -> Iterator[tuple[str, str]]:
 @_rule(
     "CONF001",
     E,
-    "An env var's stated source `config.<field>` names a config field the plan has (its own or the base class's). Add the field to step_parameters or fix the source; write `builder` when the builder or the execution context sets it.",
+    "An env var's stated source `config.<field>` names a config field the plan has (its own or the base class's), for an env var of the contract. Add the field to step_parameters or fix the source; write `builder` when the builder or the execution context sets it.",
 )
 def env_var_sources_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     sources, fields = plan.components.script_contract.env_var_sources, _fields(plan)
+    env = [n for _, n in _env_vars(plan)]
     for name, source in sources.items():
         path = f"{CONTRACT}.env_var_sources.{name}"
         text = source.strip()
-        if text.lower() == "builder":
+        if name not in env:
+            yield path, f"{name!r} is not an env var of the contract{did_you_mean(name, env)}"
+        elif text.lower() == "builder":
             continue
         field = text.removeprefix("config.").split(".", 1)[0]
         if not text.startswith("config.") or not field:
@@ -219,9 +222,11 @@ def argument_keys_without_dashes(plan: ImplementationPlan, ctx: CheckContext) ->
 @_rule(
     "ARG002",
     E,
-    "Every command-line flag the script plan uses (`--job-type` in its algorithm or main functions) is an argument the contract declares (the builder passes only those). Add it to expected_arguments, or drop it from the script.",
+    "Every command-line flag a processing script plan uses (`--job-type` in its algorithm or main functions) is an argument the contract declares (the builder passes only those). Add it to expected_arguments, or drop it from the script.",
 )
 def script_flags_declared(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if plan.registry_entry.sagemaker_step_type in TRAINING_LIKE:
+        return  # SageMaker passes a training script its hyperparameters as flags, too.
     declared = {k.lstrip("-") for k in plan.components.script_contract.expected_arguments}
     script = plan.components.processing_script
     texts = [("algorithm", script.algorithm)]
