@@ -6,7 +6,8 @@ the ``STEP_NAMES`` literal in ``src/bench/registry/step_names_original.py``, eve
 ``__init__`` exporting all its steps), so the scaffold finds the folders, the registry and the
 imports the way it does in a real repository. The figure is one `scaffold_step` call (plan check,
 layout, rendering, the registry and four ``__init__`` edits, eleven files written) with the
-repository already indexed; the index time is printed beside it. Target: under 1 s.
+repository already indexed; the index time is printed beside it, and the CPU time (on a shared
+machine the wall time includes waiting for the processor). Target: under 1 s.
 """
 
 from __future__ import annotations
@@ -164,9 +165,9 @@ def main(steps: int = 500) -> float:
             warnings.simplefilter("ignore")
             index = CodebaseIndex.from_path(tmp)
         indexed = time.perf_counter() - start
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = scaffold_step(plan, index)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         again = time.perf_counter()
         second = scaffold_step(plan, index)
         idempotent = time.perf_counter() - again
@@ -174,7 +175,8 @@ def main(steps: int = 500) -> float:
     print(
         f"scaffolded {plan.step_name} into a {len(index.steps)}-step repository ({files} files): "
         f"{len(result.files)} files written in {elapsed:.3f} s (target < {TARGET_S:.0f} s: "
-        f"{verdict}); a second run changed {len(second.files)} files in {idempotent:.3f} s; "
+        f"{verdict}; {cpu:.3f} s of CPU, the rest is waiting for a busy machine or the disk); "
+        f"a second run changed {len(second.files)} files in {idempotent:.3f} s; "
         f"indexing the repository beforehand took {indexed:.2f} s"
     )
     return elapsed

@@ -28,6 +28,7 @@ from planner_agent.draft import PlanDraft
 from planner_agent.plan import ImplementationPlan
 from planner_agent.result import PlanResult
 from planner_agent.scaffold import ScaffoldError, ScaffoldResult, scaffold_step
+from planner_agent.seedformat import step_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCAFFOLD_REPO = FIXTURES / "scaffold_repo"
@@ -832,3 +833,34 @@ def test_the_builder_creates_a_sagemaker_training_step(repo: Path) -> None:
             "evaluation_output": {"Get": "Steps.RiskModelTraining.OutputDataConfig.S3OutputPath"},
         },
     }
+
+
+def _without_imports(text: str) -> list[str]:
+    """The text's lines after its first (the file it names), relative import statements left out."""
+    tree = ast.parse(text)
+    dropped = {
+        line
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level > 0
+        for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    }
+    return [line for i, line in enumerate(text.split("\n"), 1) if i > 1 and i not in dropped]
+
+
+@pytest.mark.parametrize("variants", [[], ["training", "calibration"]])
+def test_in_another_layout_only_the_imports_differ_from_the_plan(
+    repo: Path, variants: list[str]
+) -> None:
+    plan = _plan(job_type_variants=variants)
+    result = scaffold_step(plan, repo)
+    rendered = step_files(plan)
+    written = [f for f in result.files if f.kind in ("contract", "spec", "config", "builder")]
+    written += [f for f in result.files if f.kind == "script"]
+    expected = [f for f in rendered if f.kind != "script"] + [
+        f for f in rendered if f.kind == "script"
+    ]
+    assert [f.kind for f in written] == [f.kind for f in expected]
+    for file, planned in zip(written, expected, strict=True):
+        text = (repo / file.path).read_text()
+        assert text.startswith(f"# {file.path}\n")
+        assert _without_imports(text) == _without_imports(planned.text), file.path
