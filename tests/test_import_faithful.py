@@ -495,3 +495,62 @@ def test_parts_that_are_json_are_refused(tmp_path: Path) -> None:
         load_plan([first, other])
     with pytest.raises(PlanImportError, match="no plan text given"):
         parse_markdown([])
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_underlined_headings_are_headings() -> None:
+    text = (
+        "Implementation Plan for ModelCalibration\n"
+        "========================================\n\n"
+        "Step Overview\n-------------\n"
+        "- Purpose: calibrate the scores\n\n"
+        "Components to Create\n--------------------\n"
+        "### Script Contract\n"
+        "- Input paths:\n  - evaluation_data: /opt/ml/processing/input/eval_data\n"
+        "\nIntegration Strategy\n--------------------\n"
+        "- Upstream steps: XGBoostModelEval (eval_output -> evaluation_data)\n"
+    )
+    parsed = parse_markdown(text)
+    plan = parsed.plan
+    assert plan.step_name == "ModelCalibration"
+    assert plan.overview.purpose == "calibrate the scores"
+    assert plan.components.script_contract.input_paths[0].logical_name == "evaluation_data"
+    assert plan.integration.upstream_steps[0].step == "XGBoostModelEval"
+    assert not parsed.unread
+
+
+def test_tab_indented_bullets_nest_like_spaces() -> None:
+    contract = (
+        "### Script Contract\n"
+        "- Input paths:\n"
+        "\t- evaluation_data: `/opt/ml/processing/input/eval_data`\n"
+        "\t- calibration_config: `/opt/ml/processing/input/config`\n"
+        "-\tOutput paths:\n"
+        "  \t- calibrated_data: `/opt/ml/processing/output/calibrated`\n"
+    )
+    parsed = parse_markdown(plan_text(contract=contract))
+    contract_plan = parsed.plan.components.script_contract
+    assert [p.logical_name for p in contract_plan.input_paths] == [
+        "evaluation_data",
+        "calibration_config",
+    ]
+    assert [p.logical_name for p in contract_plan.output_paths] == ["calibrated_data"]
+
+
+def test_code_blocks_inside_list_items_are_read() -> None:
+    details = (
+        "- Registry entry:\n\n"
+        "  ```python\n"
+        '  STEP_NAMES["ModelCalibration"] = {\n'
+        '      "config_class": "ModelCalibrationConfig",\n'
+        '      "builder_step_name": "ModelCalibrationStepBuilder",\n'
+        '      "spec_type": "ModelCalibration",\n'
+        '      "sagemaker_step_type": "Processing",\n'
+        "  }\n"
+        "  ```\n"
+    )
+    parsed = parse_markdown(plan_text(details=details))
+    assert parsed.plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
+    assert "IMPORT004" not in _codes(parsed)

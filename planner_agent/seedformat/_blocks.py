@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+from ._lexer import scan
 from ._text import Labels, match_key, plain_text
 from ._writer import SECTION_TITLES
 
@@ -36,7 +37,6 @@ __all__ = [
 ]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")  # the closing #s are stripped by `_heading`
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+.-]*)")
 _BULLET = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])(?:\s+(.*))?$")
 _TABLE = re.compile(r"^\s*\|")
 # Each run of spaces has one place in the pattern ("\s*(?:\|\s*)?", not "\s*\|?\s*"): linear time.
@@ -136,32 +136,6 @@ def unwrap(text: str) -> str:
         if len(filled) > 1 and re.match(r"^\s*(`{3,}|~{3,})\s*$", lines[filled[-1]]):
             lines[filled[-1]] = ""
     return "\n".join(lines)
-
-
-def _scan(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str, str, bool]]]:
-    """Split text into non-code lines and code blocks (line, lang, code, closed)."""
-    lines: list[tuple[int, str]] = []
-    blocks: list[tuple[int, str, str, bool]] = []
-    fence: tuple[int, str, str, int, list[str]] | None = None
-    for number, line in enumerate(text.splitlines(), 1):
-        match = _FENCE.match(line)
-        if fence is None:
-            if match:
-                fence = (number, match.group(2), match.group(3).lower(), len(match.group(1)), [])
-                lines.append((number, ""))  # a block ends a paragraph
-            else:
-                lines.append((number, line))
-            continue
-        start, marker, lang, indent, body = fence
-        if match and match.group(2).startswith(marker[0] * len(marker)) and not match.group(3):
-            blocks.append((start, lang, "\n".join(body), True))
-            fence = None
-        else:
-            body.append(line[indent:] if line[:indent].strip() == "" else line.lstrip())
-    if fence is not None:
-        start, _, lang, _, body = fence
-        blocks.append((start, lang, "\n".join(body), False))
-    return lines, blocks
 
 
 def _heading(line: str) -> tuple[int, str] | None:
@@ -328,7 +302,7 @@ def tree(lines: list[tuple[int, str]]) -> Node:
 
 def has_plan_structure(body: str) -> bool:
     """True when ``body`` has a plan title and a seed section, or two seed sections."""
-    headings = _headings(_scan(body)[0])
+    headings = _headings(scan(body)[0])
     title = _title(headings)
     sections = {section_key(t) for _, _, t in headings} - {None}
     return (title is not None and bool(sections)) or len(sections) >= 2
@@ -336,7 +310,7 @@ def has_plan_structure(body: str) -> bool:
 
 def read_document(body: str) -> Document:
     """``body`` (already `unwrap`-ped) split into title, sections and code blocks."""
-    lines, raw_blocks = _scan(body)
+    lines, raw_blocks = scan(body)
     headings = _headings(lines)
     title = _title(headings)
     sections = _sections(lines, headings, title[0] if title else None)

@@ -304,7 +304,8 @@ def _read_python_block(block: Block, where: str, code: Code, ctx: Context) -> No
     if fragment != block.code:  # read as the dict it is a part of, when that reads further
         whole = parse_python(fragment)
         if whole.module is not None and whole.lines > parsed.lines:
-            parsed = ParsedCode(whole.module, min(whole.lines, total), whole.problem)
+            runs = parsed.parses + whole.parses
+            parsed = ParsedCode(whole.module, min(whole.lines, total), whole.problem, runs)
     if parsed.module is None:
         ctx.unread.append(f"{where}: not read as Python ({parsed.problem})")
         ctx.warn("IMPORT004", "<root>", f"{where} cannot be read as Python ({parsed.problem})")
