@@ -324,6 +324,15 @@ class Layout:
         """Processing script file."""
         return f"{self.scripts_dir}/{name}.py"
 
+    def summary(self) -> str:
+        """One line for the prompt: where this codebase keeps each component."""
+        return (
+            f"Files of this codebase: contracts in `{self.contracts_dir}`, specifications in "
+            f"`{self.specs_dir}`, configs in `{self.configs_dir}`, builders in "
+            f"`{self.builders_dir}`, scripts in `{self.scripts_dir}`; registry "
+            f"`{self.registry_file}`. Plan the new step's files there."
+        )
+
     def packages(self) -> tuple[str, ...]:
         """The component folders whose ``__init__.py`` export a step's classes, each once."""
         folders = (self.configs_dir, self.builders_dir, self.specs_dir, self.contracts_dir)

@@ -258,7 +258,8 @@ class Planner:
         if builder is None:
             if self.codebase is not None:
                 examples = self.codebase.examples()
-                digest = self.codebase.registry_digest()
+                # The layout first: a markdown reply writes the file paths itself.
+                digest = f"{self.layout.summary()}\n\n{self.codebase.registry_digest()}"
             else:
                 examples, digest = list(self.knowledge.examples), ""
             if self.local:

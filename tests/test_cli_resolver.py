@@ -20,9 +20,12 @@ LINE = re.compile(r"^ {6}(\d)\. (\w+)\.(\w+) {2}(\d\.\d{3})$")
 
 
 def _planned(repo: Path, draft: dict[str, Any]) -> Path:
-    """A plan made by the planner with ``repo`` as its codebase (section 4 ranked), as markdown."""
+    """A plan made by the planner with ``repo`` as its codebase (section 4 ranked), as markdown
+    (one attempt: a plan with errors is checked as it is)."""
     with ScriptedServer([Reply.json(draft)]) as server:
-        planner = Planner(client=server.client(), model="gpt-4o-mini", codebase=repo)
+        planner = Planner(
+            client=server.client(), model="gpt-4o-mini", codebase=repo, max_attempts=1
+        )
         result = planner.plan(f"Calibrate the evaluation scores ({STEP}).")
     path = repo / "plan.md"
     path.write_text(render_markdown(result.plan), "utf-8")
@@ -105,3 +108,28 @@ def test_without_a_codebase_there_is_no_ranking(
     assert "RESOLVER" not in out
     _, data = _check(capsys, str(plan), "--format", "json")
     assert "resolver" not in json.loads(data)
+
+
+@pytest.mark.parametrize(
+    ("step", "output", "expected"),
+    [
+        ("XGBoostModelEval", "eval_output", r"rank 1 \(\d\.\d{3}\)"),
+        # A link to a step also covers its job-type variants' outputs.
+        ("TabularPreprocessing", "processed_data", r"rank [23] \(\d\.\d{3}\)"),
+        ("XGBoostModelEval", "no_such_output", "not an output in the codebase"),
+    ],
+)
+def test_the_producer_the_plan_links_is_placed_in_the_ranking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], step: str, output: str, expected: str
+) -> None:
+    repo = release_tree(tmp_path)
+    draft = sample_draft(STEP)
+    draft["inputs"][0].update(source_step=step, source_output=output)
+    plan = _planned(repo, draft)
+    _, out = _check(capsys, str(plan), "--codebase", str(repo))
+    line = next(x for x in out.splitlines() if "linked in the plan" in x)
+    assert re.fullmatch(rf" {{6}}linked in the plan: {step}\.{output}, {expected}", line), line
+    _, data = _check(capsys, str(plan), "--codebase", str(repo), "--format", "json")
+    (linked,) = json.loads(data)["resolver"][0]["linked"]
+    assert linked["link"] == f"{step}.{output}"
+    assert (linked["rank"] is None) == (output == "no_such_output")

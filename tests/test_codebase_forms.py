@@ -208,3 +208,19 @@ def test_names_that_refer_to_each_other_do_not_loop(tmp_path: Path) -> None:
     with pytest.warns(CodebaseWarning, match="step_names.py"):
         index = CodebaseIndex.from_path(tmp_path)
     assert dict(index.registry) == dict.fromkeys(index.steps)
+
+
+def test_a_spec_named_like_a_registry_step_but_for_case_is_a_warning(tmp_path: Path) -> None:
+    # The older sibling's PyTorch specs ask get_spec_step_type("PytorchTraining") of a registry
+    # that spells it PyTorchTraining: the framework would fail; the index says so.
+    sibling_tree(tmp_path)
+    rel = f"{SIBLING['specs']}/xgboost_training_spec.py"
+    (tmp_path / rel).write_text(
+        spec_text("XGBOOST_TRAINING_SPEC", 'get_spec_step_type("XgboostTraining")', "Training")
+    )
+    with pytest.warns(
+        CodebaseWarning, match=f"{rel}: step_type 'XgboostTraining'.*'XGBoostTraining'"
+    ):
+        index = CodebaseIndex.from_path(tmp_path)
+    assert index.steps["XGBoostTraining"].specs == ()
+    assert [s.step_type for s in index.steps["XgboostTraining"].specs] == ["XgboostTraining"]

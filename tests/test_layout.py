@@ -234,3 +234,11 @@ def test_the_release_tree_indexes_without_warnings(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         index = CodebaseIndex.from_path(release_tree(tmp_path))
     assert index.warnings == () and set(index.registry) == set(STEPS)
+
+
+def test_the_prompt_tells_the_model_the_codebase_layout(tmp_path: Path) -> None:
+    # A markdown reply writes the paths itself: the prompt says where this codebase keeps files.
+    planner = Planner(model=MODEL, codebase=release_tree(tmp_path))
+    text = "\n".join(m["content"] for m in planner.prompt("Calibrate scores.").messages)
+    assert f"builders in `{RELEASE['builders']}`" in text
+    assert f"registry `{RELEASE['registry']}`" in text

@@ -212,9 +212,19 @@ def _assemble(root: Path, layout: Layout | None, found: Scan) -> CodebaseIndex:
     by_base: dict[str, list[tuple[StepSpecificationPlan, list[str]]]] = {}
     for spec, refs in found.specs:
         by_base.setdefault(strip_job_suffix(spec.step_type), []).append((spec, refs))
-    names = list(found.registry) + sorted(set(by_base) - set(found.registry))
+    spec_only = sorted(set(by_base) - set(found.registry))
+    names = list(found.registry) + spec_only
     if not found.registry:
         found.warn("no STEP_NAMES registry found; steps are taken from the specifications")
+    folded = {n.casefold(): n for n in found.registry}
+    for name in spec_only:
+        if (known := folded.get(name.casefold())) is not None:
+            # get_spec_step_type(name) raises for such a name when the framework imports it.
+            files = ", ".join(sorted({s.file_path for s, _ in by_base[name]}))
+            found.warn(
+                f"{files}: step_type {name!r} is not in STEP_NAMES, whose {known!r} differs only "
+                "in case; indexed as a step of its own"
+            )
     steps = {name: _step(found, name, by_base.get(name, [])) for name in names}
     registry = {n: e.sagemaker_step_type for n, e in found.registry.items()}
     detected = detect_layout(root, found, layout or DEFAULT_LAYOUT)

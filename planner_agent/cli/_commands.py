@@ -43,8 +43,8 @@ from ._output import (
     batch_report,
     output_file,
     print_issues,
-    rank_dependencies,
 )
+from ._ranking import rank_dependencies
 from ._rules import IMPORT_CODES, rules_json, rules_markdown, rules_text
 
 __all__ = [

@@ -9,17 +9,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Final, TextIO
 
 from .._files import check_writable
 from ..batch import BatchResult
-from ..checks import CodebaseIndex
-from ..checks._resolver import THRESHOLD, candidate_pool, rank_candidates
 from ..errors import OutputError, PlannerError, shown_path
-from ..plan import ImplementationPlan, PlanIssue, ResolverCandidate, Severity
+from ..plan import PlanIssue, Severity
+from ._ranking import Ranking, ranking_text
 
 __all__ = [
     "EXIT_CODES",
@@ -28,16 +26,13 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PLAN_ERRORS",
     "EXIT_USAGE",
-    "RANKED",
     "STDIO",
-    "Ranking",
     "Spinner",
     "Stdin",
     "UsageError",
     "batch_report",
     "output_file",
     "print_issues",
-    "rank_dependencies",
 ]
 
 EXIT_OK: Final = 0
@@ -178,70 +173,6 @@ class Spinner:
             self._stop.set()
 
 
-@dataclass(frozen=True)
-class Ranking:
-    """The resolver's view of one dependency of a checked plan, against a codebase."""
-
-    dependency: str
-    required: bool
-    #: Producer outputs above the threshold, best first (at most `RANKED`).
-    matched: tuple[ResolverCandidate, ...]
-    #: The best one at or below the threshold (None: no producer at all), when none matched.
-    best_below: ResolverCandidate | None
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form (``check --format json``)."""
-        below = self.best_below.model_dump(mode="json") if self.best_below else None
-        return {
-            "dependency": self.dependency,
-            "required": self.required,
-            "matched": [c.model_dump(mode="json") for c in self.matched],
-            "best_below_threshold": below,
-        }
-
-
-RANKED: Final = 3
-
-
-def rank_dependencies(plan: ImplementationPlan, index: CodebaseIndex) -> list[Ranking]:
-    """Per dependency of ``plan``, the codebase producers the resolver ranks first (as the
-    plan's section 4 carries them), and the best near miss when none scores above 0.5."""
-    spec = plan.components.step_specification
-    pool = candidate_pool(index.producers(), plan.step_name, spec.step_type)
-    found = []
-    for dependency in spec.dependencies:
-        ranked = rank_candidates(dependency, pool, include_below_threshold=True)
-        shown = [
-            ResolverCandidate(
-                dependency=dependency.logical_name,
-                step=c.producer,
-                output=c.output.logical_name,
-                score=round(c.score, 4),
-            )
-            for c in ranked[:RANKED]
-        ]
-        matched = tuple(c for c, r in zip(shown, ranked, strict=False) if r.score > THRESHOLD)
-        below = shown[0] if shown and not matched else None
-        found.append(Ranking(dependency.logical_name, dependency.required, matched, below))
-    return found
-
-
-def _ranking_text(rankings: Sequence[Ranking]) -> list[str]:
-    lines = [f"RESOLVER (codebase producers per dependency; matched above {THRESHOLD})"]
-    if not rankings:
-        lines.append("  the plan's specification has no dependencies")
-    for r in rankings:
-        lines.append(f"  {r.dependency} ({'required' if r.required else 'optional'})")
-        for n, c in enumerate(r.matched, 1):
-            lines.append(f"      {n}. {c.step}.{c.output}  {c.score:.3f}")
-        if r.best_below is not None:
-            b = r.best_below
-            lines.append(f"      no match (best: {b.step}.{b.output} {b.score:.3f})")
-        elif not r.matched:
-            lines.append("      no match (the codebase has no producer outputs)")
-    return lines
-
-
 def print_issues(
     issues: Sequence[PlanIssue],
     fmt: str,
@@ -271,7 +202,7 @@ def print_issues(
             for issue in group:
                 print(f"  {issue.code}  {issue.path or '<plan>'}\n      {issue.message}")
     if rankings is not None:
-        print("\n".join(_ranking_text(rankings)))
+        print("\n".join(ranking_text(rankings)))
     print(f"{source}: {errors} error(s), {len(issues) - errors} warning(s)")
 
 
