@@ -42,7 +42,7 @@ from planner_agent.conventions import DEFAULT_REGISTRY, LEGACY_ALIASES, snake_ca
 from planner_agent.plan import JobType, PlanIssue
 
 PHRASING_NAMES = ["object", *PHRASINGS]
-NEAR_MISSES = {d.needle.strip("'") for d in REAL_DEVIATIONS if d.code == "REG009"}
+NEAR_MISSES = {d.needle.strip("'") for d in REAL_DEVIATIONS if "REG009" in d.codes}
 # Container paths real steps use that SageMaker or the framework provides (the script's own
 # source folder, the registration step's payload folder, a training channel's config file).
 PROVIDED_PATHS = (
@@ -234,11 +234,13 @@ def test_real_step_has_no_false_alarm(step_id: str, phrasing: str) -> None:
     assert false_alarms(step_id, issues) == []
 
 
-@pytest.mark.parametrize("deviation", REAL_DEVIATIONS, ids=lambda d: f"{d.step}-{d.code}")
+@pytest.mark.parametrize(
+    "deviation", REAL_DEVIATIONS, ids=lambda d: f"{d.step}-{'|'.join(d.codes)}-{d.needle}"
+)
 def test_listed_deviations_of_real_code_are_found(deviation: Any) -> None:
-    """Each listed deviation is a true finding today; none may get lost."""
+    """Each listed deviation is reported (at any severity) today; none may get lost."""
     issues = check_data(plan_data(step_by_id(deviation.step)))
-    assert any(is_true_finding(deviation.step, i) and i.code == deviation.code for i in issues)
+    assert any(i.code in deviation.codes and deviation.needle in i.message for i in issues)
 
 
 # --------------------------------------------------------------------------- (c) with a codebase
