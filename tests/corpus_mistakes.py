@@ -183,7 +183,10 @@ def mistakes(step: RealStep, index: CodebaseIndex) -> list[tuple[str, Trial]]:
         trial = Trial(frozenset({"REG009"}), _near_miss(known))
         found.append(("#10 near-miss spelling in compatible_sources", trial))
     found.append(
-        ("#10 argument key written with dashes", Trial(frozenset({"NAME007"}), _dashed_argument))
+        (
+            "#10 argument key written with dashes",
+            Trial(frozenset({"NAME007", "ARG001"}), _dashed_argument),
+        )
     )
     return found
 
