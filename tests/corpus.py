@@ -212,11 +212,19 @@ def _downstream(step: RealStep) -> list[dict[str, str]]:
         if other.repo != step.repo or other.name == step.name:
             continue
         for link in other.facts["upstream"]:
-            if link["step"] == step.name:
+            if link["step"].lower() == step.name.lower():
                 links.append(
                     {"step": other.name, "output": link["output"], "dependency": link["dependency"]}
                 )
     return links[:3]
+
+
+def registered(repo: str, name: str) -> str:
+    """The registry's spelling of a producer the resolver named by its spec's step type
+    (nlp-pipeline's PyTorch specs say ``PytorchTraining``; a plan names the registered step)."""
+    return next(
+        (s.name for s in real_steps() if s.repo == repo and s.name.lower() == name.lower()), name
+    )
 
 
 def requirements(step: RealStep) -> str:
@@ -362,7 +370,11 @@ def plan_data(
         "files_to_update": updates,
         "integration": {
             "upstream_steps": [
-                {"step": u["step"], "output": u["output"], "dependency": u["dependency"]}
+                {
+                    "step": registered(step.repo, u["step"]),
+                    "output": u["output"],
+                    "dependency": u["dependency"],
+                }
                 for u in facts["upstream"]
             ],
             "downstream_steps": _downstream(step),
