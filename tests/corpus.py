@@ -49,11 +49,11 @@ REAL_LAYOUTS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Deviation:
-    """Real code that breaks its own conventions: issues of ``code`` whose message contains
-    ``needle`` on step ``step`` are true findings, not false alarms."""
+    """Real code that breaks its own conventions: issues of one of ``codes`` whose message
+    contains ``needle`` on step ``step`` are true findings, not false alarms."""
 
     step: str
-    code: str
+    codes: tuple[str, ...]
     needle: str
     reason: str
 
@@ -65,35 +65,35 @@ _NEAR_MISS = (
 )
 REAL_DEVIATIONS: tuple[Deviation, ...] = (
     *(
-        Deviation(f"{repo}:{step}", "NAME002", "StepConfig", _STEP_CONFIG)
+        Deviation(f"{repo}:{step}", ("NAME002", "REG002"), "StepConfig", _STEP_CONFIG)
         for repo in ("cursus", "nlp")
         for step in ("PyTorchModel", "XGBoostModel")
     ),
     *(
-        Deviation(f"{repo}:BatchTransform", code, "BatchTransformStepConfig", _STEP_CONFIG)
+        Deviation(f"{repo}:BatchTransform", (code,), "BatchTransformStepConfig", _STEP_CONFIG)
         for repo in ("cursus", "nlp")
         for code in ("NAME002", "REG002")
     ),
     *(
         Deviation(
             "nlp:CradleDataLoading",
-            code,
+            (code,),
             "CradleDataLoadConfig",
             "registry and class say CradleDataLoadConfig for the step CradleDataLoading",
         )
         for code in ("NAME002", "REG002")
     ),
     *(
-        Deviation(f"{repo}:BatchTransform", "REG009", f"'{name}'", _NEAR_MISS)
+        Deviation(f"{repo}:BatchTransform", ("REG009",), f"'{name}'", _NEAR_MISS)
         for repo in ("cursus", "nlp")
         for name in ("XgboostModel", "PytorchModel")
     ),
-    Deviation("nlp:Package", "REG009", "'PytorchModel'", _NEAR_MISS),
-    Deviation("nlp:DummyTraining", "REG009", "'PytorchTraining'", _NEAR_MISS),
+    Deviation("nlp:Package", ("REG009",), "'PytorchModel'", _NEAR_MISS),
+    Deviation("nlp:DummyTraining", ("REG009",), "'PytorchTraining'", _NEAR_MISS),
     *(
         Deviation(
             f"nlp:{step}",
-            "NAME010",
+            ("NAME010",),
             "Pytorch",
             "the spec asks get_spec_step_type for "
             "'Pytorch...', which the registry does not know (the module fails to import)",
@@ -102,31 +102,31 @@ REAL_DEVIATIONS: tuple[Deviation, ...] = (
     ),
     Deviation(
         "nlp:PyTorchTraining",
-        "ALIGN002",
+        ("ALIGN002",),
         "checkpoints",
         "the contract declares an output the specification does not",
     ),
     Deviation(
         "nlp:PyTorchTraining",
-        "PROP002",
+        ("PROP002",),
         "TrainingJobOutput",
         "a property path SageMaker's training step does not have",
     ),
     Deviation(
         "nlp:RiskTableMapping",
-        "ALIGN001",
+        ("ALIGN001",),
         "risk_tables",
         "the contract declares an input the specification does not",
     ),
     Deviation(
         "nlp:RiskTableMapping",
-        "PATH005",
+        ("PATH005",),
         "risk_tables",
         "two contract outputs share one container path",
     ),
     Deviation(
         "nlp:DummyTraining",
-        "PATH003",
+        ("PATH003", "PATH006"),
         "/opt/ml/processing/input/",
         "processing inputs named as files; the later release made them directories",
     ),
@@ -136,7 +136,7 @@ REAL_DEVIATIONS: tuple[Deviation, ...] = (
 def is_true_finding(step_id: str, issue: PlanIssue) -> bool:
     """Whether an error on a real step is one of the listed deviations of the real code."""
     return any(
-        d.step == step_id and d.code == issue.code and d.needle in issue.message
+        d.step == step_id and issue.code in d.codes and d.needle in issue.message
         for d in REAL_DEVIATIONS
     )
 
@@ -212,11 +212,19 @@ def _downstream(step: RealStep) -> list[dict[str, str]]:
         if other.repo != step.repo or other.name == step.name:
             continue
         for link in other.facts["upstream"]:
-            if link["step"] == step.name:
+            if link["step"].lower() == step.name.lower():
                 links.append(
                     {"step": other.name, "output": link["output"], "dependency": link["dependency"]}
                 )
     return links[:3]
+
+
+def registered(repo: str, name: str) -> str:
+    """The registry's spelling of a producer the resolver named by its spec's step type
+    (nlp-pipeline's PyTorch specs say ``PytorchTraining``; a plan names the registered step)."""
+    return next(
+        (s.name for s in real_steps() if s.repo == repo and s.name.lower() == name.lower()), name
+    )
 
 
 def requirements(step: RealStep) -> str:
@@ -362,7 +370,11 @@ def plan_data(
         "files_to_update": updates,
         "integration": {
             "upstream_steps": [
-                {"step": u["step"], "output": u["output"], "dependency": u["dependency"]}
+                {
+                    "step": registered(step.repo, u["step"]),
+                    "output": u["output"],
+                    "dependency": u["dependency"],
+                }
                 for u in facts["upstream"]
             ],
             "downstream_steps": _downstream(step),

@@ -82,9 +82,11 @@ def _set_upstream(link: UpstreamLink) -> Mutation:
     return lambda p: setattr(p.integration, "upstream_steps", [link])
 
 
-def _near_miss(plan: ImplementationPlan) -> None:
-    plan.components.step_specification.dependencies[0].compatible_sources.append(
-        "Tabularpreprocessing"
+def _near_miss(name: str) -> Mutation:
+    """A registered step's name with its inner capitals lowered (``Tabularpreprocessing``)."""
+    wrong = name[0] + name[1:].lower()
+    return lambda p: p.components.step_specification.dependencies[0].compatible_sources.append(
+        wrong
     )
 
 
@@ -177,14 +179,14 @@ def mistakes(step: RealStep, index: CodebaseIndex) -> list[tuple[str, Trial]]:
                     Trial(frozenset({"WIRE003"}), _set_upstream(link)),
                 )
             )
-        found.append(
-            (
-                "#10 near-miss spelling in compatible_sources",
-                Trial(frozenset({"REG009"}), _near_miss),
-            )
-        )
+        known = next(n for n in index.registry if n[1:] != n[1:].lower())
+        trial = Trial(frozenset({"REG009"}), _near_miss(known))
+        found.append(("#10 near-miss spelling in compatible_sources", trial))
     found.append(
-        ("#10 argument key written with dashes", Trial(frozenset({"NAME007"}), _dashed_argument))
+        (
+            "#10 argument key written with dashes",
+            Trial(frozenset({"NAME007", "ARG001"}), _dashed_argument),
+        )
     )
     return found
 

@@ -46,16 +46,16 @@ def _issues(name: str) -> list[PlanIssue]:
 
 def _matches(issue: PlanIssue, defect: dict[str, str]) -> bool:
     return (
-        issue.code == defect["code"]
+        issue.code in defect["code"].split("|")
         and defect["path"] in issue.path
         and defect["message"] in issue.message
     )
 
 
-def _defect_cases() -> list[Any]:
+def _defect_cases() -> list[Any]:  # one case per required defect
     cases = []
     for name, plan in EXPECTED["plans"].items():
-        for defect in plan["true_defects"]:
+        for defect in (d for d in plan["true_defects"] if d.get("required", True)):
             cause = MISSED.get((name, defect["code"]))
             marks = [pytest.mark.xfail(strict=True, reason=cause)] if cause else []
             cases.append(pytest.param(name, defect, marks=marks, id=f"{name}-{defect['code']}"))
@@ -64,7 +64,8 @@ def _defect_cases() -> list[Any]:
 
 @pytest.mark.parametrize(("name", "defect"), _defect_cases())
 def test_true_defect_is_found(name: str, defect: dict[str, str]) -> None:
-    assert any(i.is_error and _matches(i, defect) for i in _issues(name))
+    """Reported at any severity (the benchmark tells errors from warnings)."""
+    assert any(_matches(i, defect) for i in _issues(name))
 
 
 @pytest.mark.parametrize(
