@@ -14,7 +14,15 @@ import pytest
 from fixture_plans import fixture_index
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
-from planner_agent import REPAIR_CODES, ImplementationPlan, Planner, PlanResult, Severity
+from planner_agent import (
+    REPAIR_CODES,
+    ImplementationPlan,
+    Planner,
+    PlanResult,
+    Severity,
+    check_plan,
+    repair_plan,
+)
 from planner_agent.checks import RULES
 from planner_agent.cli import main
 from planner_agent.seedformat._config_code import config_block
@@ -308,3 +316,16 @@ def test_readme_repairs_example_runs(capsys: pytest.CaptureFixture[str]) -> None
     assert "REPAIR001" in printed and "REPAIR008" in printed
     assert namespace["result"].repairs != []  # type: ignore[attr-defined]
     assert {i.code for i in namespace["as_written"].errors} == {"CODE002"}  # type: ignore[attr-defined]
+
+
+def test_repair_plan_aligns_a_contract_name_written_in_another_case() -> None:
+    # an imported or markdown plan states the contract and the specification apart
+    plan = _plan(calibration_draft_dict()).plan.model_copy(deep=True)
+    plan.components.script_contract.input_paths[0].logical_name = "EvaluationData"
+    assert "ALIGN001" in {i.code for i in check_plan(plan)}
+    repaired, changes = repair_plan(plan)
+    assert [c.code for c in changes] == ["REPAIR001"]
+    assert repaired.components.script_contract.input_paths[0].logical_name == "evaluation_data"
+    assert check_plan(repaired) == []
+    # the plan passed in is left as it was
+    assert plan.components.script_contract.input_paths[0].logical_name == "EvaluationData"

@@ -34,12 +34,15 @@ def snake_case_logical_names(fx: Fixes) -> None:
         ("output", "outputs", "output_paths"),
     ):
         items = fx.spec[spec_key]
-        names = [item["logical_name"] for item in [*items, *fx.contract[contract_key]]]
-        for old in dict.fromkeys(names):
+        lists = [
+            [i["logical_name"] for i in items],
+            [i["logical_name"] for i in fx.contract[contract_key]],
+        ]
+        for old in dict.fromkeys(lists[0] + lists[1]):
             new = snake_case(old)
             if SNAKE_CASE.match(old) or UPPER_SNAKE_CASE.match(old) or not SNAKE_CASE.match(new):
                 continue
-            if new in names:
+            if any(old in names and new in names for names in lists):
                 continue  # another item has that name already: not mechanical
             at = next((i for i, item in enumerate(items) if item["logical_name"] == old), None)
             where = f"{SPEC}.{spec_key}[{at}]" if at is not None else f"{CONTRACT}.{contract_key}"
