@@ -159,9 +159,17 @@ def unquote(value: str | None) -> str:
 
 
 def literal_type(value: str) -> str:
-    """The Python type of a base-config default written as a literal."""
+    """The Python type of a base-config value written as a literal.
+
+    >>> [literal_type(v) for v in ("True", "500", "0.5", "'ml.m5.xlarge'", "ml.m5.xlarge")]
+    ['bool', 'int', 'float', 'str', 'str']
+    """
     if value in ("True", "False"):
         return "bool"
     if value.lstrip("-").isdigit():
         return "int"
-    return "str"
+    try:
+        float(value)
+    except ValueError:
+        return "str"
+    return "float" if any(c.isdigit() for c in value) else "str"  # not 'nan' or 'inf'
