@@ -329,3 +329,29 @@ def test_repair_plan_aligns_a_contract_name_written_in_another_case() -> None:
     assert check_plan(repaired) == []
     # the plan passed in is left as it was
     assert plan.components.script_contract.input_paths[0].logical_name == "EvaluationData"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["", "-", "_", "Ünïcode Name", "A" * 5000, "x-", "((((", "a\x00b", "EvalData EvalData", "1st"],
+)
+def test_odd_values_are_repaired_or_left_never_crash(
+    odd: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    plan = _plan(calibration_draft_dict()).plan.model_copy(deep=True)
+    comps = plan.components
+    comps.script_contract.input_paths[0].logical_name = odd
+    comps.step_specification.outputs[1].logical_name = odd
+    comps.step_specification.outputs[1].aliases = [odd, odd]
+    comps.script_contract.output_paths[1].container_path = odd
+    comps.script_contract.required_env_vars.append(odd)
+    comps.script_contract.expected_arguments[odd] = odd
+    comps.step_specification.dependencies[0].compatible_sources.append(odd)
+    comps.configuration.step_parameters[0].type = odd
+    comps.configuration.step_parameters[1].default = odd
+    comps.configuration.sagemaker_parameters[0].name = odd
+    with caplog.at_level("ERROR", logger="planner_agent.repair"):
+        repaired, changes = repair_plan(plan)
+    assert caplog.records == []  # no repair failed and was undone
+    assert all(c.severity is Severity.INFO for c in changes)
+    assert "RULE000" not in {i.code for i in check_plan(repaired)}
