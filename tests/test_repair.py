@@ -68,7 +68,11 @@ def _dashed_argument(d: Draft) -> None:
 
 
 def _near_miss_steps(d: Draft) -> None:
-    d["inputs"][0]["compatible_sources"] = ["XgboostModelEval", "PytorchTraining"]
+    d["inputs"][0]["compatible_sources"] = [
+        "XgboostModelEval",
+        "PytorchTraining",
+        "TabularPreprocessing_Calibration",  # a variant: the resolver needs the base name
+    ]
     d["outputs"][0]["consumers"] = [{"step": "Pakage", "dependency": "calibration_model"}]
 
 
@@ -113,7 +117,8 @@ def _after_argument(p: ImplementationPlan) -> None:
 
 def _after_steps(p: ImplementationPlan) -> None:
     # the intended producer was already listed: the repaired name is not repeated
-    assert _spec(p).dependencies[0].compatible_sources == ["XGBoostModelEval", "PyTorchTraining"]
+    sources = _spec(p).dependencies[0].compatible_sources
+    assert sources == ["XGBoostModelEval", "PyTorchTraining", "TabularPreprocessing"]
     assert p.integration.downstream_steps[0].step == "Package"
 
 
