@@ -25,6 +25,8 @@ from planner_agent import (
 )
 from planner_agent.checks import RULES
 from planner_agent.cli import main
+from planner_agent.draft import PlanDraft
+from planner_agent.seedformat import render_markdown
 from planner_agent.seedformat._config_code import config_block
 from planner_agent.testing import Reply, ScriptedServer, ScriptedTransport
 
@@ -360,3 +362,17 @@ def test_odd_values_are_repaired_or_left_never_crash(
     assert caplog.records == []  # no repair failed and was undone
     assert all(c.severity is Severity.INFO for c in changes)
     assert "RULE000" not in {i.code for i in check_plan(repaired)}
+
+
+def test_markdown_replies_are_repaired_too() -> None:
+    draft = calibration_draft_dict()
+    _pascal_names(draft)
+    _shared_path(draft)
+    text = render_markdown(PlanDraft.model_validate(draft).to_plan())
+    double = ScriptedTransport([Reply(text)])
+    planner = Planner(client=double.client(), model=MODEL, max_attempts=1, mode="markdown")
+    result = planner.plan(CALIBRATION_REQUIREMENTS)
+    assert result.mode == "markdown"
+    assert {"REPAIR001", "REPAIR006"} <= _codes(result)
+    assert result.ok, [str(i) for i in result.errors]
+    _after_names(result.plan)
