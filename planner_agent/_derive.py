@@ -97,15 +97,23 @@ def derived_output_path(
 
 
 def unique_path(path: str, logical_name: str, taken: set[str]) -> str:
-    """``path``, or a directory below it named after the logical name when ``path`` is taken.
+    """``path``, or a free directory like it when ``path`` is taken: below it for the directories
+    SageMaker uploads after training, else beside it (``…/model_input``, ``…/data_2``).
 
     >>> unique_path("/opt/ml/output/data", "metrics", {"/opt/ml/output/data"})
     '/opt/ml/output/data/metrics'
+    >>> unique_path("/opt/ml/processing/input/model", "model_input", {"/opt/ml/processing/input/model"})
+    '/opt/ml/processing/input/model_input'
     """
-    candidate, n = path, 2
+    if path not in taken:
+        return path
+    if path in TRAINING_OUTPUT_PREFIXES:
+        base = f"{path}/{container_dir(logical_name)}"
+    else:
+        base = f"{path.rsplit('/', 1)[0]}/{snake_case(logical_name) or 'data'}"
+    candidate, n = base, 2
     while candidate in taken:
-        suffix = "" if n == 2 else f"_{n - 1}"
-        candidate, n = f"{path}/{container_dir(logical_name)}{suffix}", n + 1
+        candidate, n = f"{base}_{n}", n + 1
     return candidate
 
 
@@ -159,9 +167,17 @@ def unquote(value: str | None) -> str:
 
 
 def literal_type(value: str) -> str:
-    """The Python type of a base-config default written as a literal."""
+    """The Python type of a base-config value written as a literal.
+
+    >>> [literal_type(v) for v in ("True", "500", "0.5", "'ml.m5.xlarge'", "ml.m5.xlarge")]
+    ['bool', 'int', 'float', 'str', 'str']
+    """
     if value in ("True", "False"):
         return "bool"
     if value.lstrip("-").isdigit():
         return "int"
-    return "str"
+    try:
+        float(value)
+    except ValueError:
+        return "str"
+    return "float" if any(c.isdigit() for c in value) else "str"  # not 'nan' or 'inf'

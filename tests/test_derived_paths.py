@@ -83,9 +83,7 @@ def test_a_stated_path_overrides_with_its_reason_and_derived_ones_avoid_it() -> 
     inputs, outputs = _paths(result)
     assert inputs == {"evaluation_data": "/opt/ml/processing/input/eval_data"}
     assert outputs["calibration_output"] == "/opt/ml/processing/output/calibrated_data"
-    assert outputs["calibrated_data"] == (
-        "/opt/ml/processing/output/calibrated_data/calibrated_data"
-    )
+    assert outputs["calibrated_data"] == "/opt/ml/processing/output/calibrated_data_2"
     assert "XGBoostModelEval writes eval_data" in result.plan.alignment.input_alignment[0]
 
 
@@ -119,3 +117,20 @@ def test_create_model_outputs_are_specification_only() -> None:
     assert result.plan.components.step_specification.outputs[0].property_path == (
         "properties.ModelName"
     )
+
+
+def test_inputs_whose_derived_directories_collide_get_siblings_not_nested_ones() -> None:
+    draft = _without_paths(calibration_draft_dict())
+    model = {
+        "dependency_type": "model_artifacts",
+        "required": False,
+        "compatible_sources": ["XGBoostTraining"],
+        "semantic_keywords": ["model", "artifacts", "xgboost", "trained"],
+    }
+    draft["inputs"] += [
+        {"logical_name": "model_input", **model},
+        {"logical_name": "model", **model},
+    ]
+    inputs, _ = _paths(_plan(draft))
+    assert inputs["model_input"] == "/opt/ml/processing/input/model"
+    assert inputs["model"] == "/opt/ml/processing/input/model_2"

@@ -14,9 +14,19 @@ import pytest
 from fixture_plans import fixture_index
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
-from planner_agent import REPAIR_CODES, ImplementationPlan, Planner, PlanResult, Severity
+from planner_agent import (
+    REPAIR_CODES,
+    ImplementationPlan,
+    Planner,
+    PlanResult,
+    Severity,
+    check_plan,
+    repair_plan,
+)
 from planner_agent.checks import RULES
 from planner_agent.cli import main
+from planner_agent.draft import PlanDraft
+from planner_agent.seedformat import render_markdown
 from planner_agent.seedformat._config_code import config_block
 from planner_agent.testing import Reply, ScriptedServer, ScriptedTransport
 
@@ -60,7 +70,11 @@ def _dashed_argument(d: Draft) -> None:
 
 
 def _near_miss_steps(d: Draft) -> None:
-    d["inputs"][0]["compatible_sources"] = ["XgboostModelEval", "PytorchTraining"]
+    d["inputs"][0]["compatible_sources"] = [
+        "XgboostModelEval",
+        "PytorchTraining",
+        "TabularPreprocessing_Calibration",  # a variant: the resolver needs the base name
+    ]
     d["outputs"][0]["consumers"] = [{"step": "Pakage", "dependency": "calibration_model"}]
 
 
@@ -105,7 +119,8 @@ def _after_argument(p: ImplementationPlan) -> None:
 
 def _after_steps(p: ImplementationPlan) -> None:
     # the intended producer was already listed: the repaired name is not repeated
-    assert _spec(p).dependencies[0].compatible_sources == ["XGBoostModelEval", "PyTorchTraining"]
+    sources = _spec(p).dependencies[0].compatible_sources
+    assert sources == ["XGBoostModelEval", "PyTorchTraining", "TabularPreprocessing"]
     assert p.integration.downstream_steps[0].step == "Package"
 
 
@@ -308,3 +323,56 @@ def test_readme_repairs_example_runs(capsys: pytest.CaptureFixture[str]) -> None
     assert "REPAIR001" in printed and "REPAIR008" in printed
     assert namespace["result"].repairs != []  # type: ignore[attr-defined]
     assert {i.code for i in namespace["as_written"].errors} == {"CODE002"}  # type: ignore[attr-defined]
+
+
+def test_repair_plan_aligns_a_contract_name_written_in_another_case() -> None:
+    # an imported or markdown plan states the contract and the specification apart
+    plan = _plan(calibration_draft_dict()).plan.model_copy(deep=True)
+    plan.components.script_contract.input_paths[0].logical_name = "EvaluationData"
+    assert "ALIGN001" in {i.code for i in check_plan(plan)}
+    repaired, changes = repair_plan(plan)
+    assert [c.code for c in changes] == ["REPAIR001"]
+    assert repaired.components.script_contract.input_paths[0].logical_name == "evaluation_data"
+    assert check_plan(repaired) == []
+    # the plan passed in is left as it was
+    assert plan.components.script_contract.input_paths[0].logical_name == "EvaluationData"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["", "-", "_", "Ünïcode Name", "A" * 5000, "x-", "((((", "a\x00b", "EvalData EvalData", "1st"],
+)
+def test_odd_values_are_repaired_or_left_never_crash(
+    odd: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    plan = _plan(calibration_draft_dict()).plan.model_copy(deep=True)
+    comps = plan.components
+    comps.script_contract.input_paths[0].logical_name = odd
+    comps.step_specification.outputs[1].logical_name = odd
+    comps.step_specification.outputs[1].aliases = [odd, odd]
+    comps.script_contract.output_paths[1].container_path = odd
+    comps.script_contract.required_env_vars.append(odd)
+    comps.script_contract.expected_arguments[odd] = odd
+    comps.step_specification.dependencies[0].compatible_sources.append(odd)
+    comps.configuration.step_parameters[0].type = odd
+    comps.configuration.step_parameters[1].default = odd
+    comps.configuration.sagemaker_parameters[0].name = odd
+    with caplog.at_level("ERROR", logger="planner_agent.repair"):
+        repaired, changes = repair_plan(plan)
+    assert caplog.records == []  # no repair failed and was undone
+    assert all(c.severity is Severity.INFO for c in changes)
+    assert "RULE000" not in {i.code for i in check_plan(repaired)}
+
+
+def test_markdown_replies_are_repaired_too() -> None:
+    draft = calibration_draft_dict()
+    _pascal_names(draft)
+    _shared_path(draft)
+    text = render_markdown(PlanDraft.model_validate(draft).to_plan())
+    double = ScriptedTransport([Reply(text)])
+    planner = Planner(client=double.client(), model=MODEL, max_attempts=1, mode="markdown")
+    result = planner.plan(CALIBRATION_REQUIREMENTS)
+    assert result.mode == "markdown"
+    assert {"REPAIR001", "REPAIR006"} <= _codes(result)
+    assert result.ok, [str(i) for i in result.errors]
+    _after_names(result.plan)

@@ -17,6 +17,8 @@ two conflicting paths is right) is left for the checks and a re-ask.
 
 from __future__ import annotations
 
+import copy
+import logging
 from collections.abc import Iterable, Mapping
 
 from pydantic import ValidationError
@@ -29,6 +31,8 @@ from . import _config, _names, _outputs  # noqa: F401
 from ._core import REPAIRS, Fixes
 
 __all__ = ["REPAIR_CODES", "repair_plan"]
+
+logger = logging.getLogger(__name__)
 
 #: Every repair's code (``disable_rules=REPAIR_CODES`` turns the repair pass off).
 REPAIR_CODES: tuple[str, ...] = tuple(sorted(REPAIRS))
@@ -49,9 +53,14 @@ def repair_plan(
     off = set(disable)
     fixes = Fixes(plan.model_dump(), DEFAULT_REGISTRY if registry is None else registry)
     for code in REPAIR_CODES:
-        if code not in off:
-            fixes.code = code
+        if code in off:
+            continue
+        fixes.code, before, reported = code, copy.deepcopy(fixes.data), len(fixes.issues)
+        try:
             REPAIRS[code](fixes)
+        except Exception:  # a broken repair must cost nothing: undo it, keep the others
+            logger.exception("repair %s failed; the plan is checked without it", code)
+            fixes.data, fixes.issues[reported:] = before, []
     if not fixes.issues:
         return plan, []
     try:

@@ -34,12 +34,15 @@ def snake_case_logical_names(fx: Fixes) -> None:
         ("output", "outputs", "output_paths"),
     ):
         items = fx.spec[spec_key]
-        names = [item["logical_name"] for item in [*items, *fx.contract[contract_key]]]
-        for old in dict.fromkeys(names):
+        lists = [
+            [i["logical_name"] for i in items],
+            [i["logical_name"] for i in fx.contract[contract_key]],
+        ]
+        for old in dict.fromkeys(lists[0] + lists[1]):
             new = snake_case(old)
             if SNAKE_CASE.match(old) or UPPER_SNAKE_CASE.match(old) or not SNAKE_CASE.match(new):
                 continue
-            if new in names:
+            if any(old in names and new in names for names in lists):
                 continue  # another item has that name already: not mechanical
             at = next((i for i, item in enumerate(items) if item["logical_name"] == old), None)
             where = f"{SPEC}.{spec_key}[{at}]" if at is not None else f"{CONTRACT}.{contract_key}"
@@ -161,26 +164,32 @@ def _distance(a: str, b: str, limit: int) -> int:
     "REPAIR004",
     "Step names in compatible_sources and upstream/downstream links that missed a registry name "
     "only by case, separators, a class suffix or a letter or two (`PytorchTraining`, "
-    "`XGBoostModelEvalStepBuilder`) were replaced by the registry name; ambiguous names are left "
-    "for REG009.",
+    "`XGBoostModelEvalStepBuilder`) were replaced by the registry name, and job variants in "
+    "compatible_sources by their base step (the resolver matches base names); ambiguous names "
+    "are left for REG009.",
 )
 def registry_step_names(fx: Fixes) -> None:
     registry, own = sorted(fx.registry), fx.data["step_name"]
 
-    def fixed(name: str, path: str) -> str:
+    def fixed(name: str, path: str, *, base_only: bool = False) -> str:
         match = JOB_SUFFIX.match(name)
         base, tail = (match.group("base"), name[match.end("base") :]) if match else (name, "")
-        if base == own or base in fx.registry or base in LEGACY_ALIASES:
-            return name
-        found = near_miss(base, registry)
+        known = base == own or base in fx.registry or base in LEGACY_ALIASES
+        found = base if known else near_miss(base, registry)
         if found is None:
             return name
-        fx.report(path, "step name", name, found + tail, "the registry's spelling")
-        return found + tail
+        new = found if base_only else found + tail
+        if new != name:
+            why = "the resolver matches base step names" if known else "the registry's spelling"
+            fx.report(path, "step name", name, new, why)
+        return new
 
     for i, dep in enumerate(fx.spec["dependencies"]):
         where = f"{SPEC}.dependencies[{i}].compatible_sources"
-        sources = [fixed(s, f"{where}[{j}]") for j, s in enumerate(dep["compatible_sources"])]
+        sources = [
+            fixed(s, f"{where}[{j}]", base_only=True)
+            for j, s in enumerate(dep["compatible_sources"])
+        ]
         dep["compatible_sources"] = list(dict.fromkeys(sources))
     for key in ("upstream_steps", "downstream_steps"):
         for i, link in enumerate(fx.data["integration"][key]):
