@@ -7,6 +7,7 @@ Budget on a 2-core CPU: SmolLM2 plumbing ~30 s; one Qwen plan (one attempt) ~3-4
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from samples import CALIBRATION_REQUIREMENTS
 
 from planner_agent import ImplementationPlan, IncompleteOutputError, Planner
+from planner_agent.llm._constraints import PASCAL_CASE
 from planner_agent.local import CACHE_ENV, get_server, local_connection, resolve_spec
 
 pytestmark = pytest.mark.local_model
@@ -76,6 +78,12 @@ def test_smollm2_serves_schema_constrained_json_through_the_planner(no_config: N
     (attempt,) = info.value.attempts
     assert attempt.finish_reason == "length"
     assert attempt.usage.completion_tokens == 128 and attempt.usage.prompt_tokens > 1000
+    # llguidance enforced the bounded dialect: compact JSON (no whitespace between tokens) and
+    # the PascalCase pattern of step_name, whatever a 135M model would have written.
+    name = re.match(r'\{"step_name":"([^"]*)"', attempt.raw)
+    assert name is not None, attempt.raw[:80]
+    assert re.fullmatch(PASCAL_CASE, name.group(1)), name.group(1)
+    assert not re.search(r'",\s+"|":\s', attempt.raw)
 
 
 def test_one_server_per_model_shared_and_coexisting(no_config: None) -> None:
