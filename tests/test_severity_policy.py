@@ -18,7 +18,7 @@ import pytest
 from fixture_plans import CODEBASE, fixture_index, fixture_plan
 
 from planner_agent.checks import RULES, CodebaseIndex, check_plan
-from planner_agent.checks._policy import CONVENTION, POLICY, policy_table_markdown
+from planner_agent.checks._policy import CONVENTION, POLICY, REPAIR, policy_table_markdown
 from planner_agent.cli import main
 from planner_agent.draft import PlanDraft
 from planner_agent.plan import (
@@ -52,8 +52,9 @@ def _plan(name: str) -> ImplementationPlan:
 def test_every_rule_is_classified_and_conventions_only_warn() -> None:
     assert set(POLICY) == set(RULES)
     for code, (kind, why) in POLICY.items():
-        expected = Severity.WARNING if kind == CONVENTION else Severity.ERROR
+        expected = {CONVENTION: Severity.WARNING, REPAIR: Severity.INFO}.get(kind, Severity.ERROR)
         assert RULES[code].severity is expected, f"{code} is a {kind}: {why}"
+        assert (kind == REPAIR) == (RULES[code].family == "repair"), f"{code} is a {kind}"
 
 
 def test_readme_policy_table_is_generated() -> None:

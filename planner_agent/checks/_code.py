@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from .._pytypes import default_problem, type_problem
 from ..plan import ImplementationPlan, Severity
 from ..seedformat._builder_code import builder_block
+from ..seedformat._code_text import spec_constants
 from ..seedformat._config_code import config_block
 from ..seedformat._script_code import script_block
 from ..seedformat._spec_code import contract_block, registry_block, spec_block
@@ -22,11 +23,17 @@ from ._core import CONFIG, CheckContext, Finding, family_rule
 _rule = family_rule("code")
 E = Severity.ERROR
 
+
+def spec_blocks(plan: ImplementationPlan) -> str:
+    """The specification blocks: the base step's, or one per job-type variant, in one text."""
+    return "\n\n".join(spec_block(plan, job_type) for job_type, _, _ in spec_constants(plan))
+
+
 #: Each rendered block: its name, the plan part it comes from, and its renderer.
 BLOCKS: tuple[tuple[str, str, Callable[[ImplementationPlan], str]], ...] = (
     ("registry entry", "registry_entry", registry_block),
     ("script contract", "components.script_contract", contract_block),
-    ("step specification", "components.step_specification", spec_block),
+    ("step specification", "components.step_specification", spec_blocks),
     ("configuration class", CONFIG, config_block),
     ("processing script", "components.processing_script", script_block),
     ("step builder", "components.step_builder", builder_block),

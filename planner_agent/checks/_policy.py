@@ -15,6 +15,8 @@ so an error needs evidence that the plan is wrong:
   specifications use widely in ``compatible_sources``, the builder naming of its registry era
   (``<Name>Step`` in older registries), whether it has ``__init__`` exports at all, and the
   registry fields it uses (no ``sagemaker_step_type`` in older registries).
+- **Repairs** (``REPAIR0xx``) are info: the repair pass made a mechanical change; nothing is left
+  wrong.
 
 `POLICY` classifies every built-in rule; ``tests/test_severity_policy.py`` keeps it complete and
 consistent with the rules' severities, and the README's "Severity policy" table is generated from it.
@@ -37,6 +39,7 @@ __all__ = [
     "CONVENTION",
     "INVARIANT",
     "POLICY",
+    "REPAIR",
     "builder_era_suffix",
     "exports_needed",
     "near_miss",
@@ -47,9 +50,10 @@ __all__ = [
 INVARIANT: Final = "invariant"
 CONVENTION: Final = "convention"
 EVIDENCE: Final = "evidence"  # An error only when a codebase (or the plan itself) proves it.
+REPAIR: Final = "repair"  # Not a finding: a mechanical fix the repair pass made, reported as info.
 
 # code -> (kind, why). Invariants are errors; conventions are warnings; "evidence" rules are errors
-# whose evidence is named in the reason.
+# whose evidence is named in the reason; repairs are info (the change is made, nothing is wrong).
 POLICY: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
     {
         "NAME001": (
@@ -120,6 +124,20 @@ POLICY: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         "WIRE007": (EVIDENCE, "with a codebase: the resolver rejects the link"),
         "ENUM001": (INVARIANT, "the value does not exist in the framework's enum"),
         "RULE000": (INVARIANT, "a rule crashed; its findings are unknown"),
+        "CODE001": (INVARIANT, "a block that does not compile cannot be imported"),
+        "CODE002": (INVARIANT, "the config class fails to define with a type Python lacks"),
+        "CODE003": (INVARIANT, "the config class fails to define with a bare-word default"),
+        "TEXT001": (INVARIANT, "the script is written from the algorithm; a number states none"),
+        "TEXT002": (CONVENTION, "a copied placeholder says nothing, but breaks nothing"),
+        "REPAIR001": (REPAIR, "logical names renamed to snake_case"),
+        "REPAIR002": (REPAIR, "environment variables renamed to UPPER_SNAKE_CASE"),
+        "REPAIR003": (REPAIR, "script argument keys written without dashes, in kebab-case"),
+        "REPAIR004": (REPAIR, "near-miss step names replaced by the registry's"),
+        "REPAIR005": (REPAIR, "repeated aliases dropped"),
+        "REPAIR006": (REPAIR, "a repeated or overlapping output path given its own directory"),
+        "REPAIR007": (REPAIR, "SageMaker parameters moved to the step parameters"),
+        "REPAIR008": (REPAIR, "config field types written as Python types"),
+        "REPAIR009": (REPAIR, "config defaults written as Python literals"),
     }
 )
 

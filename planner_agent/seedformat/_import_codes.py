@@ -71,8 +71,14 @@ IMPORT_CODES: Final = MappingProxyType(
         "IMPORT006": ImportCode(
             _W,
             "A value was not stated and was derived (registry entry, types, property paths, "
-            "resolver scores).",
+            "resolver scores, class names), or filled in from another part of the plan.",
             "State it if the derived value is wrong.",
+        ),
+        "IMPORT007": ImportCode(
+            _W,
+            "The plan names the step in different ways (title, registry entry, specification, "
+            "class names); the name most of them use was read.",
+            "Use one name throughout.",
         ),
     }
 )
