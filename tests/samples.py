@@ -45,6 +45,7 @@ def calibration_draft_dict() -> dict[str, Any]:
             {
                 "logical_name": "calibration_output",
                 "container_path": "/opt/ml/processing/output/calibration",
+                "path_reason": "",
                 "output_type": "processing_output",
                 "data_type": "S3Uri",
                 "aliases": ["calibration_model"],
@@ -54,6 +55,7 @@ def calibration_draft_dict() -> dict[str, Any]:
             {
                 "logical_name": "calibrated_data",
                 "container_path": "/opt/ml/processing/output/calibrated_data",
+                "path_reason": "",
                 "output_type": "processing_output",
                 "data_type": "S3Uri",
                 "aliases": [],
@@ -64,6 +66,7 @@ def calibration_draft_dict() -> dict[str, Any]:
         "env_vars": [
             {
                 "name": "CALIBRATION_METHOD",
+                "source": "",
                 "required": True,
                 "type": "str",
                 "default": "'isotonic'",
@@ -71,6 +74,7 @@ def calibration_draft_dict() -> dict[str, Any]:
             },
             {
                 "name": "SCORE_FIELD",
+                "source": "",
                 "required": False,
                 "type": "str",
                 "default": "'prob_class_1'",

@@ -30,6 +30,8 @@ def sample_draft(step_name: str = "ModelCalibration") -> dict[str, Any]:
             {
                 "logical_name": "evaluation_data",
                 "container_path": "/opt/ml/processing/input/eval_data",
+                "read_by_script": True,
+                "path_reason": "",
                 "dependency_type": "processing_output",
                 "data_type": "S3Uri",
                 "required": True,
@@ -44,6 +46,7 @@ def sample_draft(step_name: str = "ModelCalibration") -> dict[str, Any]:
             {
                 "logical_name": "processed_data",
                 "container_path": "/opt/ml/processing/output/data",
+                "path_reason": "",
                 "output_type": "processing_output",
                 "data_type": "S3Uri",
                 "aliases": [],
@@ -54,6 +57,7 @@ def sample_draft(step_name: str = "ModelCalibration") -> dict[str, Any]:
         "env_vars": [
             {
                 "name": "LABEL_FIELD",
+                "source": "",
                 "required": True,
                 "type": "str",
                 "default": "'label'",
