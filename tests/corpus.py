@@ -88,7 +88,6 @@ REAL_DEVIATIONS: tuple[Deviation, ...] = (
         for repo in ("cursus", "nlp")
         for name in ("XgboostModel", "PytorchModel")
     ),
-    Deviation("nlp:Package", ("REG009",), "'PytorchModel'", _NEAR_MISS),
     Deviation("nlp:DummyTraining", ("REG009",), "'PytorchTraining'", _NEAR_MISS),
     *(
         Deviation(
