@@ -88,7 +88,6 @@ REAL_DEVIATIONS: tuple[Deviation, ...] = (
         for repo in ("cursus", "nlp")
         for name in ("XgboostModel", "PytorchModel")
     ),
-    Deviation("nlp:Package", ("REG009",), "'PytorchModel'", _NEAR_MISS),
     Deviation("nlp:DummyTraining", ("REG009",), "'PytorchTraining'", _NEAR_MISS),
     *(
         Deviation(
@@ -211,6 +210,8 @@ def _downstream(step: RealStep) -> list[dict[str, str]]:
     for other in real_steps():
         if other.repo != step.repo or other.name == step.name:
             continue
+        if base_step(other.spec["step_type"]) != other.name:
+            continue  # Its spec names another step type (nlp's Pytorch* specs): nothing to link.
         for link in other.facts["upstream"]:
             if link["step"].lower() == step.name.lower():
                 links.append(

@@ -199,7 +199,7 @@ CODEBASE_CAUSES: list[Cause] = [
         "(DataLoad, ProcessingStep) are errors, not warnings",
         _unknown_to_repo,
     ),
-    *CAUSES[1:4],
+    *(c for c in CAUSES if c.reason.startswith(("CONF001", "PATH001", "ENUM001"))),
 ]
 
 
