@@ -45,11 +45,13 @@ def builder_block(plan: ImplementationPlan) -> str:
     lines.append("from typing import Any")
     lines.append("")
     if training:
-        lines += [
-            f"from sagemaker.{estimator.lower()}.estimator import {estimator}",
-            "from sagemaker.inputs import TrainingInput",
-            "from sagemaker.workflow.steps import TrainingStep",
-        ]
+        lines += sorted(  # in the order an import sorter keeps them
+            [
+                f"from sagemaker.{estimator.lower()}.estimator import {estimator}",
+                "from sagemaker.inputs import TrainingInput",
+                "from sagemaker.workflow.steps import TrainingStep",
+            ]
+        )
     else:
         lines += [
             "from sagemaker.processing import ProcessingInput, ProcessingOutput",

@@ -93,8 +93,13 @@ def script_block(plan: ImplementationPlan) -> str:
             [f"{lit(v)}: environ_vars[{lit(v)}]" for v in required]
             + [f"{lit(v)}: environ_vars.get({lit(v)}, {lit(d)})" for v, d in optional.items()],
         ),
-        f"    logger.info({lit(f'{step}: inputs=%s outputs=%s settings=%s args=%s')},"
-        " inputs, outputs, settings, job_args)",
+        "    logger.info(",
+        f"        {lit(f'{step}: inputs=%s outputs=%s settings=%s args=%s')},",
+        "        inputs,",
+        "        outputs,",
+        "        settings,",
+        "        job_args,",
+        "    )",
         *(f"    # {i}. {fn}(...)" for i, fn in enumerate(functions, 1)),
         "    return 0",
         "",
