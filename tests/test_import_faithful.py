@@ -554,3 +554,10 @@ def test_code_blocks_inside_list_items_are_read() -> None:
     parsed = parse_markdown(plan_text(details=details))
     assert parsed.plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
     assert "IMPORT004" not in _codes(parsed)
+
+
+def test_a_rule_under_a_bullet_is_not_a_heading() -> None:
+    overview = "## 1. Step Overview\n- **Purpose**: Calibrate model scores.\n---\n"
+    parsed = parse_markdown(plan_text(overview=overview))
+    assert parsed.plan.overview.purpose == "Calibrate model scores."
+    assert parsed.plan.components.script_contract.input_paths[0].logical_name == "evaluation_data"

@@ -169,11 +169,9 @@ def _link_entry(text: str, fields: dict[str, Any]) -> Facts | None:
             "output": fields.get("output", ""),
             "dependency": fields.get("dependency", ""),
         }
-    stated = [e for k, e in prose_links(text) if k == "upstream_steps"] or [
-        e for _, e in prose_links(text)
-    ]
+    stated = sorted(prose_links(text), key=lambda found: found[0] != "upstream_steps")
     if stated:  # a sentence: "consumes model_artifacts from XGBoostTraining's model_output"
-        return stated[0]
+        return stated[0][1]
     plain = plain_text(text)
     known = set(DEFAULT_REGISTRY) | set(LEGACY_ALIASES)
     lead = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:[:(]|$|\s[-\u2014\u2013]\s)", plain)

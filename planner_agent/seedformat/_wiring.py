@@ -23,7 +23,7 @@ __all__ = ["prose_links"]
 _STEP = r"(?P<step>[A-Z][A-Za-z0-9]*(?:_[A-Z][A-Za-z0-9]*)?)"
 _OUT = r"(?P<output>[A-Za-z_]\w*)"
 _DEP = r"(?P<dependency>[A-Za-z_]\w*)"
-_POSSESSIVE = r"(?:(?:'s|\u2019s)\s+|\.)"
+_POSSESSIVE = r"(?:'s\s+|\.)"
 _OURS = r"(?:(?:our|its|the|this step's|the step's)\s+)?"
 _KIND = r"(?:\s+(?:output|dependency|input|channel))?"
 _CONSUME = r"(?:consumes?|reads?|takes?|receives?|uses?|gets?|needs?|requires?)"
@@ -51,14 +51,17 @@ _PATTERNS = [
     *((("upstream_steps"), re.compile(p)) for p in _UPSTREAM),
     *((("downstream_steps"), re.compile(p)) for p in _DOWNSTREAM),
 ]
+_HINT = re.compile(r"\b(?:from|feeds?|goes|flows|consumed|wired|our|its)\b|'s\b")
 _MAX_CHARS = 2_000
 """Longest text searched: a sentence stating a link is short; a long paragraph is read in part."""
 
 
 def prose_links(text: str) -> list[tuple[str, Facts]]:
     """(``upstream_steps`` or ``downstream_steps``, link) for each link a sentence states."""
-    plain = " ".join(plain_text(text).replace("\u2018", "'").split())[:_MAX_CHARS]
+    plain = " ".join(plain_text(text).replace("\u2019", "'").split())[:_MAX_CHARS]
     found: list[tuple[str, Facts]] = []
+    if not _HINT.search(plain):  # most bullets state no link in words: one quick look
+        return found
     for key, pattern in _PATTERNS:
         for match in pattern.finditer(plain):
             link = {k: match.group(k) for k in ("step", "output", "dependency")}
