@@ -131,5 +131,8 @@ def test_prose_that_says_nothing_is_reported() -> None:
     ]
     assert [i.code for i in result.warnings] == ["TEXT002"]
     draft["algorithm"] = "Fit isotonic regression on 40% of the rows"
-    draft["builder_special_handling"] = ["Map <= 3 labels to classes"]
+    draft["builder_special_handling"] = ["Map <= 3 labels; pass --job-type <job_type>"]
     assert _plan(draft).issues == []
+    transform = calibration_draft_dict()
+    transform.update(sagemaker_step_type="Transform", algorithm="-", env_vars=[])
+    assert "TEXT001" not in {i.code for i in _plan(transform).issues}

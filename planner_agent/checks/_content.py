@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..conventions import PROCESSING_LIKE, TRAINING_LIKE
 from ..plan import ImplementationPlan, Severity
 from ._core import BUILDER, SCRIPT, CheckContext, Finding, family_rule
 
@@ -17,17 +18,25 @@ _rule = family_rule("content")
 E, W = Severity.ERROR, Severity.WARNING
 
 _WORD = re.compile(r"[A-Za-z]{3,}")
-# Placeholders of the knowledge documents: <StepName>, <name>_<jobtype>, `NAME` / `name`.
-_PLACEHOLDER = re.compile(r"<[A-Za-z_]+>|`(?:NAME|name)`")
+SCRIPTED = PROCESSING_LIKE | TRAINING_LIKE
+# The knowledge documents' own placeholders (<StepName>, <name>_<jobtype>, `NAME` / `name`);
+# other angle-bracket words (`--job-type <job_type>`) are left alone.
+_PLACEHOLDER = re.compile(
+    r"<(?:StepName|Step|name|NAME|jobtype|JOBTYPE|Jobtype|SCRIPT_NAME|logical_name)>"
+    r"|`(?:NAME|name)`"
+)
 
 
 @_rule(
     "TEXT001",
     E,
     "The processing script's algorithm says in words what the script computes, not a bare "
-    "number, percentage or symbol (`40%`). Describe the computation.",
+    "number, percentage or symbol (`40%`; steps that run no script of their own are exempt). "
+    "Describe the computation.",
 )
 def algorithm_in_words(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if plan.registry_entry.sagemaker_step_type not in SCRIPTED:
+        return  # no script of ours runs (CreateModel, Transform...): "N/A" is an answer
     algorithm = plan.components.processing_script.algorithm.strip()
     if algorithm and not _WORD.search(algorithm):
         yield (
