@@ -2,6 +2,7 @@
 with the real step it describes.
 
     python benchmarks/quality.py [--limit N] [--steps A,B] [--json OUT] [--max-attempts N]
+                                 [--timeout SECONDS]
 
 The corpus (``benchmarks/quality_corpus.json``) holds 12 requirement texts, written in a user's
 voice for this benchmark, for real steps of the public ``TianpeiLuke/cursus`` repository (branch
@@ -131,10 +132,13 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def run(steps: dict[str, Any], max_attempts: int | None) -> list[Row]:
-    """Plan every item with one `Planner` (its prompt cache is shared) and compare."""
+def run(steps: dict[str, Any], max_attempts: int | None, timeout: float) -> list[Row]:
+    """Plan every item with one `Planner` (its prompt cache is shared) and compare.
+
+    No transport retries: a local server works through a timed-out request before the retry.
+    """
     kwargs: dict[str, Any] = {} if max_attempts is None else {"max_attempts": max_attempts}
-    planner = Planner(**kwargs)
+    planner = Planner(timeout=timeout, transport_retries=0, **kwargs)
     rows: list[Row] = []
     for name, real in steps.items():
         started = time.perf_counter()
@@ -163,6 +167,9 @@ def main() -> None:
     parser.add_argument("--steps", default="", help="comma-separated corpus step names")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     parser.add_argument("--max-attempts", type=int, default=None)
+    parser.add_argument(
+        "--timeout", type=float, default=3600.0, help="seconds per request (shared CPUs are slow)"
+    )
     args = parser.parse_args()
     steps: dict[str, Any] = json.loads(CORPUS.read_text(encoding="utf-8"))["steps"]
     if args.steps:
@@ -173,7 +180,7 @@ def main() -> None:
         steps = {s: steps[s] for s in wanted}
     if args.limit is not None:
         steps = dict(list(steps.items())[: args.limit])
-    rows = run(steps, args.max_attempts)
+    rows = run(steps, args.max_attempts, args.timeout)
     print(table(rows))
     if args.json is not None:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n")
