@@ -258,14 +258,8 @@ class Layout:
         steps_dir: str | None = None,
         init_files: Iterable[str] | None = None,
     ) -> None:
-        given = {
-            "contracts_dir": contracts_dir,
-            "specs_dir": specs_dir,
-            "configs_dir": configs_dir,
-            "builders_dir": builders_dir,
-            "scripts_dir": scripts_dir,
-            "registry_file": registry_file,
-        }
+        values = (contracts_dir, specs_dir, configs_dir, builders_dir, scripts_dir, registry_file)
+        given = dict(zip(_LAYOUT_DEFAULTS, values, strict=True))  # the fields, in order
         for key, value in [*given.items(), ("steps_dir", steps_dir)]:
             if value is not None and not _relative_path(value):
                 raise ConfigurationError(
