@@ -13,6 +13,7 @@ rules (`planner_agent.checks`) report what is left with `type_problem` and `defa
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Final
 
 from ._pycode import CodeTooComplex, parse_expression
@@ -74,6 +75,8 @@ _KINDS: Final[dict[str, tuple[type, ...]]] = {
     "frozenset": (frozenset,),
     "None": (type(None),),
 }
+# A dotted path to a class: `pathlib.Path`, `pkg.configs.module.LabelConfig`.
+_CLASS_PATH: Final = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\.[A-Z]\w*$")
 _CALLS_OK: Final = frozenset({"list", "dict", "set", "tuple", "frozenset", "str", "int", "float"})
 
 
@@ -125,16 +128,30 @@ class _NormalizeType(ast.NodeTransformer):
 def type_problem(text: str) -> str | None:
     """Why ``text`` is not a Python type a rendered config class can use (None: it is one).
 
-    >>> type_problem("list[str] | None"), type_problem("String")
-    (None, "'String' is not a Python type")
+    A class name (``LabelConfig``, ``pathlib.Path``) is a type the config module imports.
+
+    >>> type_problem("list[str] | None"), type_problem("String"), type_problem("LabelConfig")
+    (None, "'String' is not a Python type", None)
     """
     node = _expression(text)
     if node is None:
         return f"{text!r} is not a Python type expression"
+    # A class the codebase defines (`LabelConfig`, `pathlib.Path`): real configs nest Pydantic
+    # models, so a class name is a type; only another language's names (`String`) are not.
+    classes = {
+        id(n)
+        for part in ast.walk(node)
+        if isinstance(part, ast.Attribute) and _CLASS_PATH.match(ast.unparse(part))
+        for n in ast.walk(part)
+    }
     for part in ast.walk(node):
+        if id(part) in classes:
+            continue
         if isinstance(part, ast.Subscript) and ast.unparse(part.value) == "Literal":
             continue
         if isinstance(part, ast.Name) and part.id not in BUILTIN_TYPES | TYPING_NAMES:
+            if part.id[0].isupper() and part.id.lower() not in _TYPE_NAMES:
+                continue
             return f"{part.id!r} is not a Python type"
         if isinstance(part, ast.Attribute | ast.Call | ast.Lambda | ast.Compare):
             return f"{ast.unparse(part)!r} is not a type the rendered class can use"

@@ -20,9 +20,7 @@ from typing import Any
 
 from .._pycode import parse_expression
 from ..conventions import (
-    BASE_CONFIG_FIELDS,
-    PROCESSING_CONFIG_FIELDS,
-    TRAINING_CONFIG_FIELDS,
+    allowed_config_fields,
     builder_class_name,
     config_class_name,
     node_type_for,
@@ -219,12 +217,20 @@ def _spec(bs: Facts, code: Code, step_name: str, sm_type: Any, ctx: Context) -> 
 
 def _config(bcfg: Facts, code: Code, step_name: str, training: bool, ctx: Context) -> Facts:
     """Configuration: the bullets say which fields are SageMaker parameters; code-only fields
-    are classified by name."""
+    are SageMaker parameters when the base class has them."""
     step, sagemaker = bcfg.get("step_parameters"), bcfg.get("sagemaker_parameters")
     fields: list[Facts] | None = code.config.get("fields")
+    default_base = "BasePipelineConfig" if training else "ProcessingStepConfigBase"
+    path = "components.configuration"
+    class_name = _derive(
+        bcfg, code.config, "class_name", config_class_name(step_name), f"{path}.class_name", ctx
+    )
+    base = _derive(bcfg, code.config, "base_class", default_base, f"{path}.base_class", ctx)
+    # A field the class declares is a SageMaker parameter only if its base class has it.
+    inherited = allowed_config_fields(base, SageMakerStepType.TRAINING if training else None)
     if fields is not None and step is None and sagemaker is None:
-        step = [f for f in fields if not _is_sagemaker_field(f["name"])]
-        sagemaker = [f for f in fields if _is_sagemaker_field(f["name"])]
+        step = [f for f in fields if f["name"] not in inherited]
+        sagemaker = [f for f in fields if f["name"] in inherited]
     elif fields is not None:
         # Match by identifier: the code block spells "class" as "class_", "2nd-x" as "_2nd_x".
         by_name = {_ident_key(f["name"]): f for f in fields}
@@ -239,18 +245,12 @@ def _config(bcfg: Facts, code: Code, step_name: str, training: bool, ctx: Contex
                 f"only the code block has field(s) {', '.join(f['name'] for f in extra)}; "
                 "added from the code",
             )
-            step += [f for f in extra if not _is_sagemaker_field(f["name"])]
-            sagemaker += [f for f in extra if _is_sagemaker_field(f["name"])]
-    default_base = "BasePipelineConfig" if training else "ProcessingStepConfigBase"
-    path = "components.configuration"
+            step += [f for f in extra if f["name"] not in inherited]
+            sagemaker += [f for f in extra if f["name"] in inherited]
     return {
         "file_path": bcfg.get("file_path") or code.paths.get("config", ""),
-        "class_name": _derive(
-            bcfg, code.config, "class_name", config_class_name(step_name), f"{path}.class_name", ctx
-        ),
-        "base_class": _derive(
-            bcfg, code.config, "base_class", default_base, f"{path}.base_class", ctx
-        ),
+        "class_name": class_name,
+        "base_class": base,
         "step_parameters": _params(step or []),
         "sagemaker_parameters": _params(sagemaker or []),
     }
@@ -314,11 +314,6 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
         "testing": bullets.get("testing", {}),
         "registry_entry": registry,
     }
-
-
-def _is_sagemaker_field(name: str) -> bool:
-    known = BASE_CONFIG_FIELDS | PROCESSING_CONFIG_FIELDS | TRAINING_CONFIG_FIELDS
-    return name in known or bool(re.search(r"instance|volume|max_runtime|image_uri", name))
 
 
 def _candidates(candidates: list[Facts], ctx: Context) -> list[Facts]:
