@@ -69,19 +69,21 @@ REAL_DEVIATIONS: tuple[Deviation, ...] = (
         for repo in ("cursus", "nlp")
         for step in ("PyTorchModel", "XGBoostModel")
     ),
-    *(
-        Deviation(f"{repo}:BatchTransform", (code,), "BatchTransformStepConfig", _STEP_CONFIG)
-        for repo in ("cursus", "nlp")
-        for code in ("NAME002", "REG002")
-    ),
+    # Registry and class agree on the unconventional name: the naming convention (a warning).
     *(
         Deviation(
-            "nlp:CradleDataLoading",
-            (code,),
-            "CradleDataLoadConfig",
-            "registry and class say CradleDataLoadConfig for the step CradleDataLoading",
+            f"{repo}:BatchTransform",
+            ("NAME011",),
+            "BatchTransformStepConfig",
+            "registry and class say BatchTransformStepConfig, not BatchTransformConfig",
         )
-        for code in ("NAME002", "REG002")
+        for repo in ("cursus", "nlp")
+    ),
+    Deviation(
+        "nlp:CradleDataLoading",
+        ("NAME011",),
+        "CradleDataLoadConfig",
+        "registry and class say CradleDataLoadConfig for the step CradleDataLoading",
     ),
     *(
         Deviation(f"{repo}:BatchTransform", ("REG009",), f"'{name}'", _NEAR_MISS)
