@@ -157,7 +157,7 @@ def run(steps: dict[str, Any], max_attempts: int | None, timeout: float) -> list
                 **compare(result.plan, real),
             )
         rows.append(row)
-        print(table([row]).splitlines()[-1], file=sys.stderr, flush=True)
+        print(table([row]).splitlines()[2], file=sys.stderr, flush=True)  # the row as it ends
     return rows
 
 

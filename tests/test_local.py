@@ -30,6 +30,7 @@ from planner_agent.local import (
     local_connection,
     resolve_spec,
 )
+from planner_agent.local.server import decode_threads
 
 HAS_XLLAMACPP = importlib.util.find_spec("xllamacpp") is not None
 
@@ -405,3 +406,9 @@ def test_nothing_configured_falls_back_to_local_or_explains_the_three_ways_out()
         assert "(1) set OPENAI_API_KEY" in message
         assert "(2) set OPENAI_BASE_URL and PLANNER_MODEL" in message
         assert f"(3) {INSTALL_HINT}" in message
+
+
+def test_decode_threads_drop_to_one_only_on_a_busy_machine() -> None:
+    assert decode_threads(4, load=3.9) == 4  # a quiet machine: every core generates
+    assert decode_threads(4, load=4.0) == 1  # busy: one thread, no cross-thread waits
+    assert decode_threads(2, load=None) in (1, 2)  # the current load average decides

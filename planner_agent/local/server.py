@@ -26,6 +26,7 @@ from .models import DEFAULT_N_CTX, INSTALL_HINT, LocalModelSpec, _resolve_spec_a
 __all__ = [
     "LOCAL_ENV",
     "LocalServer",
+    "decode_threads",
     "get_server",
     "local_connection",
     "local_enabled",
@@ -102,6 +103,25 @@ def _cpu_count() -> int:
     return max(int(n or 1), 1)
 
 
+def decode_threads(cores: int, load: float | None = None) -> int:
+    """Threads for generating tokens: all ``cores``, or 1 when the machine is already busy.
+
+    Each generated token synchronises the threads a few hundred times; when other processes keep
+    the cores busy, every synchronisation waits for a descheduled thread. Measured on 2 shared
+    cores (load 5.5, both niced): 2.1 tokens/s with 1 thread, 0.57 with 2. Prompt processing works
+    in large batches and keeps every core.
+
+    >>> decode_threads(2, load=0.3), decode_threads(2, load=5.5), decode_threads(1, load=0.0)
+    (2, 1, 1)
+    """
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # pragma: no cover - platforms without a load average
+            load = 0.0
+    return 1 if load >= cores else cores
+
+
 @contextlib.contextmanager
 def _stderr_to(path: Path) -> Iterator[None]:
     """Point file descriptor 2 at ``path`` (llama.cpp logs there from C++) for the duration.
@@ -155,6 +175,8 @@ class LocalServer:
     model_name: str
     n_ctx: int = DEFAULT_N_CTX
     n_threads: int = field(default_factory=_cpu_count)
+    #: Threads for generating tokens (None: ``n_threads``); `get_server` passes `decode_threads`.
+    decode_threads: int | None = None
     #: How hard idle worker threads spin (0-100; llama.cpp's default 50). 0 on machines whose
     #: cores are shared: spinning threads take CPU time from the threads doing the work.
     poll: int = 0
@@ -191,7 +213,9 @@ class LocalServer:
             params.model_alias = {self.model_name}
             params.n_ctx = self.n_ctx
             params.n_parallel = 1
-            params.cpuparams.n_threads = self.n_threads
+            params.cpuparams.n_threads = (
+                self.n_threads if self.decode_threads is None else self.decode_threads
+            )
             params.cpuparams_batch.n_threads = self.n_threads
             params.cpuparams.poll = params.cpuparams_batch.poll = self.poll
             # 1 = errors only: info lines would otherwise reach the user's stderr per request.
@@ -295,6 +319,7 @@ def get_server(
             server = None
         if server is None:
             server = LocalServer(path, name, n_ctx=wanted, verbose=verbose)
+            server.decode_threads = decode_threads(server.n_threads)
             _SERVERS[path] = server
         if not _ATEXIT_REGISTERED:
             atexit.register(stop_servers)
