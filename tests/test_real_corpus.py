@@ -61,15 +61,8 @@ _UNKNOWN_TYPE = Cause(
 CAUSES: list[Cause] = [
     _UNKNOWN_TYPE,
     Cause(
-        "importer: a dependency or output written as '- Logical name: `x`' with its facts as "
-        "sub-bullets is not read (IMPORT003), so the specification has none (ALIGN001/ALIGN002, "
-        "WIRE001/WIRE005, NODE001)",
-        _phrasing("labelled"),
-    ),
-    Cause(
-        "importer: the specification's dependency and output tables are not read (ALIGN001/"
-        "ALIGN002, WIRE001/WIRE005), the registry entry is derived without sagemaker_step_type "
-        "(REG005), and a '(required)' default cell is read as the default (CODE003)",
+        "importer: a registry entry written as a Field | Value table under Implementation "
+        "Details is not read, so the entry is derived without its sagemaker_step_type (REG005)",
         _phrasing("tables"),
     ),
 ]

@@ -216,12 +216,14 @@ def _component_table(
             entry = path_entry("", fields)
             target = "outputs" if direction.startswith("out") else "inputs"
         elif kind == "spec":
-            target = (
-                "outputs"
-                if direction.startswith("out") or "property_path" in fields
-                else "dependencies"
-            )
-            entry = spec_entry("", fields, "output" if target == "outputs" else "dependency")
+            out = direction.startswith("out") or "property_path" in fields
+            out = out or ("output" in fields and "dependency" not in fields)
+            target = "outputs" if out else "dependencies"
+            # A "Dependency" or "Output" column names the entry.
+            named = fields.get("output" if out else "dependency")
+            if named and not fields.get("name"):
+                fields["name"] = named
+            entry = spec_entry("", fields, "output" if out else "dependency")
         elif kind == "config":
             entry, target = param_entry("", fields), "step_parameters"
         else:

@@ -281,6 +281,9 @@ def _default_clause(text: str) -> tuple[str, str | None]:
     return before.rstrip(",(;").rstrip(), value
 
 
+_NO_DEFAULT = re.compile(r"^\(?\s*(?:required|mandatory|essential)\s*\)?$", re.I)
+
+
 def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
     """Config parameter: ``name: type = default — description`` (and looser forms)."""
     entry: Facts = {}
@@ -331,8 +334,10 @@ def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
         entry["name"] = fields["name"]
         if fields.get("type"):
             entry["type"] = fields["type"]
-        if fields.get("default") and not is_empty(fields["default"]):
-            entry["default"] = fields["default"]
+        stated = str(fields.get("default") or "")
+        # "(required)" in a Default column says the field has none.
+        if stated and not is_empty(stated) and not _NO_DEFAULT.match(plain_text(stated)):
+            entry["default"] = stated
         if fields.get("description"):
             entry["description"] = fields["description"]
     return entry if re.fullmatch(r"[A-Za-z_]\w*", entry["name"]) else None

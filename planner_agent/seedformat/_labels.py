@@ -10,6 +10,7 @@ list of items, a list of names or one text; `read_entries` reads a list of struc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -59,6 +60,8 @@ _ENTRY_LABELS: Labels = (
     ("description", r"descr|purpose|notes?$"),
     ("default", r"default"),
 )
+# An entry written as its name label, with the rest as sub-bullets.
+_NAME_LABEL = re.compile(r"^(?:logical[ _-]?)?name$", re.I)
 # Table headers -> canonical entry keys.
 _COLUMNS: Labels = (
     ("property_path", r"property"),
@@ -198,7 +201,12 @@ def read_entries(
     sources: list[tuple[str, Node | None, int]] = [(v, None, node.line) for v in inline]
     sources += [(c.text, c, c.line) for c in node.children]
     for text, child, line in sources:
-        entry = parse(text, _entry_fields(child) if child else {})
+        fields = _entry_fields(child) if child else {}
+        named = split_label(text) if child else None
+        if named and _NAME_LABEL.match(named[0]) and not is_empty(named[1]):
+            # "- Logical name: `x`" with the entry's facts as its sub-bullets
+            text, fields = "", {**fields, "name": field_value("name", named[1])}
+        entry = parse(text, fields)
         if entry:
             found.append(entry)
         elif not is_empty(text):
