@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -95,6 +95,7 @@ class ParsedCode:
     module: ast.Module | None
     lines: int
     problem: str = ""
+    parses: int = 1  # the parser runs it took: public, so that their bound can be observed
 
 
 def _parse(source: str, mode: str = "exec", filename: str = "<unknown>") -> Any:
@@ -168,12 +169,11 @@ def parse_python(code: str) -> ParsedCode:
         return ParsedCode(None, 0, str(exc))
     except SyntaxError as exc:
         problem = f"{exc.msg} at line {exc.lineno}" if exc.lineno else exc.msg
-        found = _recover(lines, exc)
-        return ParsedCode(None, 0, problem) if found is None else _shallow(*found, problem)
+        return _recover(lines, exc, problem)
 
 
-def _recover(lines: list[str], error: SyntaxError) -> tuple[ast.Module, int] | None:
-    """(module, lines read) for the longest prefix found in a bounded number of tries."""
+def _recover(lines: list[str], error: SyntaxError, problem: str) -> ParsedCode:
+    """The longest prefix found in a bounded number of tries (``parses`` counts them)."""
     end = len(lines)
     # A block cut off inside brackets: the parser points at the opening bracket, which is no
     # place to cut (the call it opens is what a truncated block is read for); step back from
@@ -181,21 +181,21 @@ def _recover(lines: list[str], error: SyntaxError) -> tuple[ast.Module, int] | N
     cut_off = "never closed" in error.msg or "unexpected EOF" in error.msg
     stop = end if cut_off else error.lineno or end
     back = 1
-    for _ in range(MAX_RECOVERY_PARSES):
+    for runs in range(2, MAX_RECOVERY_PARSES + 2):  # the block's own parse was the first
         end = min(end - back, stop - 1)
         if end <= 0:
-            return None
+            return ParsedCode(None, 0, problem, runs - 1)
         prefix = "\n".join(lines[:end]).rstrip().rstrip(",")
         try:
-            return _parse(prefix + _closers(prefix)), end
+            return replace(_shallow(_parse(prefix + _closers(prefix)), end, problem), parses=runs)
         except CodeTooComplex:
-            return None
+            return ParsedCode(None, 0, problem, runs)
         except SyntaxError as exc:
             if exc.lineno and exc.lineno < end:
                 stop, back = exc.lineno, 1  # a real error earlier on: cut before it
             else:
                 back *= 2  # the cut itself is the problem: step back further, faster
-    return None
+    return ParsedCode(None, 0, problem, 1 + MAX_RECOVERY_PARSES)
 
 
 def _shallow(module: ast.Module, read: int, problem: str) -> ParsedCode:

@@ -183,11 +183,14 @@ def cmd_schema(args: argparse.Namespace, stdin: Stdin) -> int:
 def cmd_check(args: argparse.Namespace, stdin: Stdin) -> int:
     """Check a plan file (or ``-``); exit 2 when an error-level issue is left."""
     disabled = _disabled(args)
-    if args.plan == STDIO:
-        text = stdin.read("plan", PlanImportError)
-        loaded = load_plan(text if "\n" in text else text + "\n")  # text, never a file name
-    else:
-        loaded = load_plan(Path(args.plan))
+    parts: list[str | Path] = []
+    for raw in args.plan:  # several: the parts of one markdown plan
+        if raw == STDIO:
+            text = stdin.read("plan", PlanImportError)
+            parts.append(text if "\n" in text else text + "\n")  # text, never a file name
+        else:
+            parts.append(Path(raw))
+    loaded = load_plan(parts)
     requirements = None
     if args.requirements:
         requirements = load_requirements(_requirements(args.requirements, stdin))
@@ -199,7 +202,7 @@ def cmd_check(args: argparse.Namespace, stdin: Stdin) -> int:
     )
     # IMPORT codes (and ENUM001 found while reading) are the reader's: disabled here.
     issues = sort_issues(i for i in [*loaded.issues, *found] if i.code not in disabled)
-    print_issues(issues, args.format, _shown(args.plan))
+    print_issues(issues, args.format, " + ".join(_shown(raw) for raw in args.plan))
     return EXIT_PLAN_ERRORS if any(i.is_error for i in issues) else EXIT_OK
 
 

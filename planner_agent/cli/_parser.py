@@ -239,7 +239,12 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         "check an existing plan (markdown or JSON, or - for stdin)",
         "Check a plan file; exit 2 when an error-level issue is left.",
     )
-    p.add_argument("plan", help="plan file (seed-format markdown or plan JSON), or -")
+    p.add_argument(
+        "plan",
+        nargs="+",
+        help="plan file (seed-format markdown or plan JSON), or -; several markdown files are"
+        " the parts of one plan, checked together",
+    )
     p.add_argument("--codebase", metavar="PATH", help="pipeline repository to check against")
     p.add_argument(
         "--requirements",

@@ -44,6 +44,8 @@ IMPORT_CODES: Final = {
     "IMPORT005": "Bullets and a code block disagree; the bullet value was kept. Make them agree.",
     "IMPORT006": "A value was not stated and was derived (registry entry, types, paths, "
     "scores). State it if the derived value is wrong.",
+    "IMPORT007": "The plan names the step in different ways (title, registry entry, "
+    "specification, class names); the name most of them use was read. Use one name throughout.",
 }
 
 

@@ -2,7 +2,8 @@
 
 `render_markdown` writes an `ImplementationPlan` in the seed's sections and code blocks;
 `parse_markdown` reads such markdown back (also hand-written variations, leniently, reporting
-``IMPORT`` warnings); `load_plan` reads a plan file or text in markdown or JSON.
+``IMPORT`` warnings); `load_plan` reads a plan file or text in markdown or JSON. Both take a
+list for a plan split over several documents (``load_plan(["part1.md", "part2.md"])``).
 
 >>> from planner_agent.seedformat import load_plan, render_markdown
 >>> loaded = load_plan(render_markdown(plan))  # doctest: +SKIP

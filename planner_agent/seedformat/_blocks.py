@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+from ._lexer import scan
 from ._text import Labels, match_key, plain_text
 from ._writer import SECTION_TITLES
 
@@ -26,6 +27,7 @@ __all__ = [
     "Document",
     "Node",
     "Section",
+    "combine",
     "has_plan_structure",
     "read_document",
     "section_key",
@@ -35,7 +37,6 @@ __all__ = [
 ]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")  # the closing #s are stripped by `_heading`
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+.-]*)")
 _BULLET = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])(?:\s+(.*))?$")
 _TABLE = re.compile(r"^\s*\|")
 # Each run of spaces has one place in the pattern ("\s*(?:\|\s*)?", not "\s*\|?\s*"): linear time.
@@ -51,7 +52,8 @@ _SECTIONS: Labels = (
     ("files", r"^files?\b|files? to (update|modify|change)|existing files"),
     (
         "integration",
-        r"integration strategy|^integration$|pipeline integration|^dependency analysis",
+        r"integration strategy|^integration$|pipeline integration|^dependency analysis"
+        r"|wiring|^data flow|^dependency resolution|^upstream and downstream",
     ),
     ("alignment", r"alignment"),
     ("errors", r"error"),
@@ -111,6 +113,8 @@ class Section:
     title: str
     line: int
     lines: list[tuple[int, str]] = field(default_factory=list)
+    part: int = 0
+    """Which document of a plan split over several (`combine`) the section comes from."""
 
 
 @dataclass
@@ -132,32 +136,6 @@ def unwrap(text: str) -> str:
         if len(filled) > 1 and re.match(r"^\s*(`{3,}|~{3,})\s*$", lines[filled[-1]]):
             lines[filled[-1]] = ""
     return "\n".join(lines)
-
-
-def _scan(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str, str, bool]]]:
-    """Split text into non-code lines and code blocks (line, lang, code, closed)."""
-    lines: list[tuple[int, str]] = []
-    blocks: list[tuple[int, str, str, bool]] = []
-    fence: tuple[int, str, str, int, list[str]] | None = None
-    for number, line in enumerate(text.splitlines(), 1):
-        match = _FENCE.match(line)
-        if fence is None:
-            if match:
-                fence = (number, match.group(2), match.group(3).lower(), len(match.group(1)), [])
-                lines.append((number, ""))  # a block ends a paragraph
-            else:
-                lines.append((number, line))
-            continue
-        start, marker, lang, indent, body = fence
-        if match and match.group(2).startswith(marker[0] * len(marker)) and not match.group(3):
-            blocks.append((start, lang, "\n".join(body), True))
-            fence = None
-        else:
-            body.append(line[indent:] if line[:indent].strip() == "" else line.lstrip())
-    if fence is not None:
-        start, _, lang, _, body = fence
-        blocks.append((start, lang, "\n".join(body), False))
-    return lines, blocks
 
 
 def _heading(line: str) -> tuple[int, str] | None:
@@ -194,9 +172,25 @@ def _title(headings: list[tuple[int, int, str]]) -> tuple[int, str] | None:
     return first if first and section_key(first[1]) is None else None
 
 
+# A version, part or revision note at the end of a title; it starts after a separator or a word
+# ("(?<=\w)\s" and "[\s\-:(\u2013\u2014]+" each match a run once: linear on any title).
+_DOCUMENT_SUFFIX = re.compile(
+    r"(?<![\s\-:(,\u2013\u2014])[\s\-:(,\u2013\u2014]+(?:version|ver\.?|v|part|rev(?:ision)?|draft|revised|updated"
+    r"|final|iteration)(?:\s*\d+(?:\.\d+)*)?\b(?:\s*(?:of\s*\d+)?\)?)(?:\s*[:\-\u2013\u2014].*)?$",
+    re.I,
+)
+
+
 def step_from_title(title: str) -> str:
-    """``Implementation Plan for [Model Calibration] Step`` -> ``ModelCalibration``."""
-    text = plain_text(title)
+    """``Implementation Plan for [Model Calibration] Step`` -> ``ModelCalibration``; a version or
+    part note is not part of the name.
+
+    >>> step_from_title("Implementation Plan for DummyTraining Step - Version 2")
+    'DummyTraining'
+    >>> step_from_title("Implementation Plan: Calibration Step (Part 2 of 2): Specification")
+    'Calibration'
+    """
+    text = _DOCUMENT_SUFFIX.sub("", plain_text(title))
     after = re.search(r"\bplan\b\s*(?:for\b|:|\u2014|\u2013|-)?\s*(.*)$", text, re.I)
     if after and after.group(1).strip():
         text = after.group(1)
@@ -207,6 +201,8 @@ def step_from_title(title: str) -> str:
             text,
             flags=re.I,
         )
+    # "... - Version 2" once more: "X Step - Version 2 - Implementation Plan"
+    text = _DOCUMENT_SUFFIX.sub("", text)
     text = re.sub(r"[\[\]()\"'`:]", " ", text)
     text = re.sub(r"^\s*(the|a|an|new)\s+", "", text, flags=re.I)
     text = re.sub(r"(?<![\s-])[\s-]+(pipeline\s+)?step\s*$", "", text.strip(), flags=re.I)
@@ -306,7 +302,7 @@ def tree(lines: list[tuple[int, str]]) -> Node:
 
 def has_plan_structure(body: str) -> bool:
     """True when ``body`` has a plan title and a seed section, or two seed sections."""
-    headings = _headings(_scan(body)[0])
+    headings = _headings(scan(body)[0])
     title = _title(headings)
     sections = {section_key(t) for _, _, t in headings} - {None}
     return (title is not None and bool(sections)) or len(sections) >= 2
@@ -314,7 +310,7 @@ def has_plan_structure(body: str) -> bool:
 
 def read_document(body: str) -> Document:
     """``body`` (already `unwrap`-ped) split into title, sections and code blocks."""
-    lines, raw_blocks = _scan(body)
+    lines, raw_blocks = scan(body)
     headings = _headings(lines)
     title = _title(headings)
     sections = _sections(lines, headings, title[0] if title else None)
@@ -329,3 +325,33 @@ def read_document(body: str) -> Document:
         heading = headings[before][2] if before >= 0 else ""
         blocks.append(Block(lang, code, heading, owner.key, start, closed))
     return Document(title[1] if title else None, sections, blocks)
+
+
+def combine(documents: list[Document]) -> Document:
+    """Documents that are parts of one plan as one: the first title, every section (marked with
+    its part) and every code block; line numbers count on from part to part, as if the parts
+    were one file."""
+    sections: list[Section] = []
+    blocks: list[Block] = []
+    offset = 0
+    for part, document in enumerate(documents):
+        last = offset
+        for section in document.sections:
+            lines = [(n + offset, text) for n, text in section.lines]
+            sections.append(Section(section.key, section.title, section.line + offset, lines, part))
+            last = max([last, section.line + offset, *(n for n, _ in lines)])
+        for block in document.blocks:
+            blocks.append(
+                Block(
+                    block.lang,
+                    block.code,
+                    block.heading,
+                    block.section,
+                    block.line + offset,
+                    block.closed,
+                )
+            )
+            last = max(last, block.line + offset + block.code.count("\n") + 2)
+        offset = last
+    title = next((d.title for d in documents if d.title), None)
+    return Document(title, sections, blocks)

@@ -13,6 +13,7 @@ longer than `MAX_BLOCK_CHARS` is not read (``IMPORT004``).
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,12 +21,12 @@ from typing import Any
 
 from .._plan_data import loads_json
 from .._pycode import (
+    ParsedCode,
     as_str,
     assigned,
     call_kwargs,
     code_enum,
     items_of,
-    keywords,
     parse_python,
     step_type_of,
     str_dict,
@@ -34,6 +35,7 @@ from .._pycode import (
 )
 from ..plan import DataType, DependencyType, NodeType
 from ._blocks import Block
+from ._classes import builder_rank, class_fields, config_rank
 from ._context import Context, Facts
 from ._text import PY_PATH
 
@@ -47,6 +49,7 @@ memory some 170 times the block's size."""
 _FIRST_LINE = re.compile(r"\s*(.*)")  # the first line that is not blank, without splitting all
 _REGISTRY_KEYS = {"config_class", "builder_step_name", "spec_type", "sagemaker_step_type"}
 _CONTRACT_KEYS = {"expected_input_paths", "expected_output_paths", "entry_point"}
+_TEST_HEADING = re.compile(r"\b(unit |integration )?tests?\b|\btesting\b", re.I)
 
 
 @dataclass
@@ -60,6 +63,10 @@ class Code:
     builder: Facts = field(default_factory=dict)
     script: Facts = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
+    configs: list[Facts] = field(default_factory=list)
+    """Every config-like class (name, base_class, fields, rank); `choose_classes` picks one."""
+    builders: list[Facts] = field(default_factory=list)
+    """Every builder-like class (class_name, rank)."""
 
 
 def _contract_facts(kw: dict[str, Any]) -> Facts:
@@ -121,77 +128,6 @@ def _spec_facts(kw: dict[str, Any]) -> Facts:
     return facts
 
 
-def _class_fields(cls: ast.ClassDef) -> list[Facts]:
-    """Config fields: annotated class attributes, else the parameters of ``__init__``."""
-    fields: list[Facts] = []
-    for stmt in cls.body:
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            name = stmt.target.id
-            annotation = ast.unparse(stmt.annotation)
-            if name.startswith("_") or name == "model_config" or "ClassVar" in annotation:
-                continue
-            entry: Facts = {"name": name, "type": annotation, "default": None}
-            value = stmt.value
-            if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("Field"):
-                kw = keywords(value)
-                first = value.args[0] if value.args else kw.get("default")
-                if first is not None and not (
-                    isinstance(first, ast.Constant) and first.value is Ellipsis
-                ):
-                    entry["default"] = ast.unparse(first)
-                elif "default_factory" in kw:
-                    factory = ast.unparse(kw["default_factory"])
-                    entry["default"] = {"list": "[]", "dict": "{}"}.get(factory, f"{factory}()")
-                if isinstance(kw.get("description"), ast.Constant):
-                    entry["description"] = str(kw["description"].value)  # type: ignore[attr-defined]
-            elif value is not None:
-                entry["default"] = ast.unparse(value)
-            fields.append(entry)
-    if fields:
-        return fields
-    init = next(
-        (s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
-    )
-    if init is None:
-        return []
-    # Arguments handed straight to super().__init__ are base-class fields, not this step's.
-    passed = {
-        n.id
-        for call in ast.walk(init)
-        if isinstance(call, ast.Call) and ast.unparse(call.func).endswith("super().__init__")
-        for n in [*call.args, *(k.value for k in call.keywords)]
-        if isinstance(n, ast.Name)
-    }
-    args = [*init.args.args, *init.args.kwonlyargs]
-    defaults = [None] * (len(init.args.args) - len(init.args.defaults)) + list(init.args.defaults)
-    defaults += list(init.args.kw_defaults)
-    for arg, default in zip(args, defaults, strict=True):
-        if arg.arg == "self" or arg.arg in passed:
-            continue
-        fields.append(
-            {
-                "name": arg.arg,
-                "type": ast.unparse(arg.annotation) if arg.annotation else "str",
-                "default": ast.unparse(default) if default is not None else None,
-            }
-        )
-    return fields
-
-
-def _is_builder(cls: ast.ClassDef) -> bool:
-    bases = [ast.unparse(b) for b in cls.bases]
-    return any("StepBuilder" in b for b in bases) or cls.name.endswith(("StepBuilder", "Builder"))
-
-
-def _is_config(cls: ast.ClassDef) -> bool:
-    bases = [ast.unparse(b) for b in cls.bases]
-    if cls.name.startswith("Test") or any("TestCase" in b for b in bases):
-        return False
-    return any("Config" in b or b.endswith("BaseModel") for b in bases) or cls.name.endswith(
-        "Config"
-    )
-
-
 def _block_path(code: str) -> str:
     lead = _FIRST_LINE.match(code)
     first = lead.group(1) if lead else ""
@@ -201,6 +137,8 @@ def _block_path(code: str) -> str:
 
 def _path_kind(path: str) -> str | None:
     name = path.rsplit("/", 1)[-1]
+    if re.search(r"(^|/)tests?/|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$", path):
+        return "test"
     if name == "step_names.py" or "registry" in path:
         return "registry"
     for kind, pattern in (
@@ -232,21 +170,24 @@ def _read_python(module: ast.Module, block: Block, code: Code) -> None:
                     and _REGISTRY_KEYS & set(value)
                 ):
                     code.registry.append((str(target.slice.value), value))  # STEP_NAMES["X"] = {}
-            _read_registry(value, code)
     for node in ast.walk(module):
         if isinstance(node, ast.Call | ast.Dict):
-            _read_data(value_of(node, env), names.get(id(node), ""), code)
-        if isinstance(node, ast.ClassDef) and _is_builder(node):
-            code.builder.setdefault("class_name", node.name)
-        elif (
-            isinstance(node, ast.ClassDef) and _is_config(node) and "class_name" not in code.config
-        ):
-            code.config["class_name"] = node.name
+            value = value_of(node, env)
+            _read_data(value, names.get(id(node), ""), code)
+            _read_registry(value, code)  # STEP_NAMES = {...}, STEP_NAMES.update({...}), fragments
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if rank := builder_rank(node):
+            code.builders.append({"class_name": node.name, "rank": rank})
+        elif rank := config_rank(node):
+            config: Facts = {"class_name": node.name, "rank": rank, "fields": class_fields(node)}
             if node.bases:
-                code.config["base_class"] = ast.unparse(node.bases[0])
-            code.config["fields"] = _class_fields(node)
+                config["base_class"] = ast.unparse(node.bases[0])
+            code.configs.append(config)
     functions = [
-        s.name for s in module.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+        s.name
+        for s in module.body
+        if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and not s.name.startswith("test")
     ]
     is_main = any(isinstance(s, ast.If) and "__name__" in ast.unparse(s.test) for s in module.body)
     titled = (
@@ -258,12 +199,17 @@ def _read_python(module: ast.Module, block: Block, code: Code) -> None:
 
 
 def _read_registry(value: Any, code: Code) -> None:
+    """The registry entries of a dict: ``{"X": {"config_class": ...}}`` or one entry with a
+    ``step_name``; an entry read twice (a dict and the dict inside it) is kept once."""
+    found: list[tuple[str, dict[str, Any]]] = []
     if isinstance(value, dict):
         for key, entry in value.items():
             if isinstance(entry, dict) and _REGISTRY_KEYS & set(entry):
-                code.registry.append((str(key), entry))
+                found.append((str(key), entry))
         if _REGISTRY_KEYS & set(value) and isinstance(value.get("step_name"), str):
-            code.registry.append((value["step_name"], value))
+            found.append((value["step_name"], value))
+    known = {name for name, _ in code.registry}
+    code.registry += [(name, entry) for name, entry in found if name not in known]
 
 
 def _read_data(value: Any, name: str, code: Code) -> None:
@@ -307,6 +253,8 @@ def read_blocks(blocks: list[Block], ctx: Context) -> Code:
         )
         path = _block_path(block.code)
         kind = _path_kind(path) if path else None
+        if kind == "test" or _TEST_HEADING.search(block.heading):
+            continue  # a test's classes are not the step's builder or config, nor its script
         if kind and kind != "registry":
             code.paths.setdefault(kind, path)
         if block.lang not in ("json", "jsonc", "", "python", "py", "python3"):
@@ -326,15 +274,38 @@ def _read_json_block(block: Block, where: str, code: Code, ctx: Context) -> None
     try:
         data = loads_json(block.code)
     except json.JSONDecodeError as exc:
+        fragment = _unfragment(block.code)
+        if fragment != block.code:
+            with contextlib.suppress(json.JSONDecodeError):
+                _walk_json(loads_json(fragment), code)
+                return
         ctx.unread.append(f"{where}: invalid JSON ({exc.msg})")
         ctx.warn("IMPORT004", "<root>", f"{where} is not valid JSON ({exc.msg}); not read")
         return
     _walk_json(data, code)
 
 
+# A dict fragment: the first line that is not blank or a comment starts with a quoted key.
+_FRAGMENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*[\"'][^\"'\n]{1,200}[\"'][ \t]*:")
+
+
+def _unfragment(text: str) -> str:
+    """A registry entry written as a fragment of a dict (``"X": {...},``) made a whole dict;
+    other text is returned as it is."""
+    if not _FRAGMENT.match(text):
+        return text
+    return "{" + text.rstrip().rstrip(",") + "\n}"
+
+
 def _read_python_block(block: Block, where: str, code: Code, ctx: Context) -> None:
     parsed = parse_python(block.code)
     total = len(block.code.splitlines())
+    fragment = _unfragment(block.code) if parsed.lines < total else block.code
+    if fragment != block.code:  # read as the dict it is a part of, when that reads further
+        whole = parse_python(fragment)
+        if whole.module is not None and whole.lines > parsed.lines:
+            runs = parsed.parses + whole.parses
+            parsed = ParsedCode(whole.module, min(whole.lines, total), whole.problem, runs)
     if parsed.module is None:
         ctx.unread.append(f"{where}: not read as Python ({parsed.problem})")
         ctx.warn("IMPORT004", "<root>", f"{where} cannot be read as Python ({parsed.problem})")

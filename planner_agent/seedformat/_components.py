@@ -27,7 +27,7 @@ from ._labels import (
     skip_rows,
     text_list,
 )
-from ._text import PY_PATH, Labels, enum_text, is_empty, normalise, plain_text, split_label
+from ._text import PY_PATH, Labels, enum_word, is_empty, normalise, plain_text, split_label
 
 __all__ = ["COMPONENTS", "flatten_headings", "read_components"]
 
@@ -46,9 +46,11 @@ _PATHS = {
     "builder": "components.step_builder",
     "script": "components.processing_script",
 }
+_FILE: tuple[str, str] = ("file_path", r"^(file|path|location|module)( path| name)?$")
 # The details of each component, by label.
 _SUBLABELS: dict[str, Labels] = {
     "contract": (
+        _FILE,
         ("required_env", r"required env"),
         ("optional_env", r"optional env"),
         ("env", r"env"),
@@ -60,6 +62,7 @@ _SUBLABELS: dict[str, Labels] = {
         ("description", r"^description"),
     ),
     "spec": (
+        _FILE,
         ("dependencies", r"dependenc|^inputs?$"),
         ("outputs", r"^outputs?"),
         ("job_type_variants", r"variant|job types?"),
@@ -67,13 +70,23 @@ _SUBLABELS: dict[str, Labels] = {
         ("step_type", r"step type"),
     ),
     "config": (
+        _FILE,
         ("sagemaker_parameters", r"sagemaker|instance|system"),
         ("step_parameters", r"param|field|essential"),
         ("class_name", r"class( name)?$"),
         ("base_class", r"base"),
     ),
-    "builder": (("special_handling", r"special|handling|notes"), ("class_name", r"class")),
-    "script": (("algorithm", r"algorithm|approach|logic"), ("main_functions", r"function")),
+    "builder": (
+        _FILE,
+        ("sagemaker_step_type", r"sagemaker.*type"),
+        ("special_handling", r"special|handling|notes"),
+        ("class_name", r"class"),
+    ),
+    "script": (
+        _FILE,
+        ("algorithm", r"algorithm|approach|logic"),
+        ("main_functions", r"function"),
+    ),
 }
 
 
@@ -149,21 +162,47 @@ def _read_component(
             parse = partial(spec_entry, kind=entry_kind)
             facts[key] = read_entries(node, value, parse, ctx, where, path)
         elif kind == "spec" and key == "job_type_variants":
-            facts[key] = [enum_text(n, JobType) for n in name_list(node, value)]
+            facts[key] = _variants(node, value, ctx, where, path)
         elif kind == "spec" and key == "node_type":
-            facts[key] = enum_text(value, NodeType)
+            node_type = enum_word(value, NodeType)
+            if node_type is not None:
+                facts[key] = node_type
+            elif not is_empty(value):
+                ctx.skip(where, node.line, value, f"{path}.node_type")
         elif kind == "config" and key in ("step_parameters", "sagemaker_parameters"):
             facts[key] = read_entries(node, value, param_entry, ctx, where, path)
+        elif key == "file_path":
+            found = PY_PATH.search(value)
+            if found:
+                facts[key] = found.group(1)
+            else:
+                ctx.skip(where, node.line, node.text, path)
         elif key in ("special_handling",):
             facts[key] = text_list(node, value)
         elif key == "main_functions":
             facts[key] = name_list(node, value)
-        elif key in ("class_name", "base_class", "entry_point", "step_type"):
+        elif key in ("class_name", "base_class", "entry_point", "step_type", "sagemaker_step_type"):
             facts[key] = plain_text(value).split()[0] if plain_text(value) else ""
         else:
             facts[key] = joined_text(node, value)
     if owner is not None and owner.rows:
         _component_table(kind, owner, facts, ctx, where, path)
+
+
+def _variants(node: Node, value: str, ctx: Context, where: str, path: str) -> list[str]:
+    """Job-type variants named in the bullets; prose ("only one job type because ...") is
+    reported as unread, never read as a variant."""
+    found: list[str] = []
+    items = name_list(node, value) if not is_empty(value) else []
+    for item in items:
+        # "training and validation", "training / calibration"
+        for part in re.split(r"\s+(?:and|or|&)\s+|\s*/\s*", item):
+            variant = enum_word(part, JobType)
+            if variant is not None:
+                found.append(variant)
+            elif not is_empty(part):
+                ctx.skip(where, node.line, part, f"{path}.job_type_variants")
+    return list(dict.fromkeys(found))
 
 
 def _component_table(

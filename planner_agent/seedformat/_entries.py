@@ -26,7 +26,8 @@ from ._text import (
     EM,
     EN,
     as_bool,
-    enum_text,
+    enum_word,
+    field_value,
     is_empty,
     leading_name,
     plain_text,
@@ -68,7 +69,7 @@ def path_entry(text: str, fields: dict[str, Any]) -> Facts | None:
         if not match:
             return None
         path = match.group(1).rstrip(").,;'\"")
-        tail = rest[match.end() :].strip()
+        tail = rest[match.end() :].lstrip("`'\"").strip()  # the closing tick or quote
         sep = next(
             (s.strip() for s in (*DESC_SEPARATORS, " - ", ": ") if tail.startswith(s.strip())), ""
         )
@@ -94,14 +95,18 @@ def _qualifiers(text: str, fields: Facts) -> str:
     for part in split_names(text):
         word = part.strip()
         lower = word.lower()
-        typed = re.match(r"^(?:dependency|output)?[ _]?type\s*[:=]\s*(.+)$", word, re.I)
+        # "type: x", "type = x" and "type x" (a label word kept in the value).
+        typed = re.match(r"^(?:dependency|output)?[ _]?type\b\s*[:=]?\s*(.+)$", word, re.I)
+        pathed = re.match(r"^property[ _]?path\b\s*[:=]?\s*(.+)$", word, re.I)
         source = re.match(
             r"^(?:from|sources?|compatible(?:[ _]sources)?)\s*[:=]?\s*(.+)$", word, re.I
         )
-        if typed:
-            fields.setdefault("type", typed.group(1))
+        if pathed:
+            fields.setdefault("property_path", field_value("property_path", pathed.group(1)))
+        elif typed:
+            fields.setdefault("type", field_value("type", typed.group(1)))
         elif lower.startswith(("properties.", "at properties.")) or ".S3Output" in word:
-            fields.setdefault("property_path", re.sub(r"^at\s+", "", word))
+            fields.setdefault("property_path", unquote(re.sub(r"^at\s+", "", word)))
         elif as_bool(word) is not None and lower in ("required", "optional"):
             fields.setdefault("required", word)
         elif lower.replace(" ", "") in {d.value.lower() for d in DataType}:
@@ -134,16 +139,21 @@ def _qualifiers(text: str, fields: Facts) -> str:
 def spec_entry(text: str, fields: dict[str, Any], kind: str) -> Facts | None:
     """A dependency or output: ``name (type, data type, required) — description``."""
     fields = dict(fields)
+    if kind == "dependency" and "step" in fields:  # a "Source step" column
+        fields.setdefault("compatible_sources", fields["step"])
     if text and not _spec_text(text, fields):
         return None
     if not fields.get("name"):
         return None
     entry: Facts = {"logical_name": fields["name"]}
     type_key = "dependency_type" if kind == "dependency" else "output_type"
-    if fields.get("type"):
-        entry[type_key] = enum_text(fields["type"], DependencyType)
-    if fields.get("data_type"):
-        entry["data_type"] = enum_text(fields["data_type"], DataType)
+    # A type written as prose is left unstated (and derived, reported), never made a value.
+    kind_value = enum_word(fields["type"], DependencyType) if fields.get("type") else None
+    if kind_value is not None:
+        entry[type_key] = kind_value
+    data_type = enum_word(fields["data_type"], DataType) if fields.get("data_type") else None
+    if data_type is not None:
+        entry["data_type"] = data_type
     if "description" in fields:
         entry["description"] = fields["description"]
     for key in ("compatible_sources", "semantic_keywords", "aliases"):
@@ -232,6 +242,34 @@ def env_entries(node: Node, value: str, group: bool | None) -> tuple[list[str], 
     return required, optional
 
 
+def _default_clause(text: str) -> tuple[str, str | None]:
+    """A trailing ``, default 1`` / ``(Default: "")`` split off: (the rest, the default or None).
+
+    >>> _default_clause('int, Default 1'), _default_clause('the path (default: "")')
+    (('int', '1'), ('the path', '""'))
+    """
+    at = text.lower().rfind("default")
+    if at < 0:
+        return text, None
+    before = text[:at].rstrip()
+    opened = before.endswith("(")
+    if not before.endswith((",", "(", ";")):
+        return text, None
+    after = text[at + len("default") :]
+    if opened:
+        close = after.find(")")
+        if close < 0 or after[close + 1 :].strip(" .;,"):
+            return text, None
+        after = after[:close]
+    after = after[1:] if after[:1].lower() == "s" else after
+    if not after[:1].isspace() and after[:1] not in (":", "="):
+        return text, None
+    value = field_value("default", "default " + after.strip())
+    if not value or value.lower().startswith("default"):
+        return text, None
+    return before.rstrip(",(;").rstrip(), value
+
+
 def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
     """Config parameter: ``name: type = default — description`` (and looser forms)."""
     entry: Facts = {}
@@ -253,6 +291,9 @@ def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
                     entry["type"] = part
             desc = desc or after
         elif rest.startswith(":"):
+            rest, stated = _default_clause(rest)
+            if stated is not None:
+                entry["default"] = stated
             kind, eq, default = rest[1:].partition(" = ")
             if not eq and "=" in rest[1:]:
                 kind, eq, default = rest[1:].partition("=")
@@ -266,6 +307,10 @@ def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
             entry["default"] = rest[1:].strip()
         elif rest:
             desc = desc or rest.lstrip(f"-{EN}{EM} ").strip()
+        if "default" not in entry and desc:
+            desc, stated = _default_clause(desc)
+            if stated is not None:
+                entry["default"] = stated
         entry["name"] = name
         if desc:
             entry["description"] = desc

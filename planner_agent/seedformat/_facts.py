@@ -18,7 +18,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from .._pycode import as_str, code_enum, parse_expression
+from .._pycode import parse_expression
 from ..conventions import (
     BASE_CONFIG_FIELDS,
     PROCESSING_CONFIG_FIELDS,
@@ -29,12 +29,12 @@ from ..conventions import (
     property_path_for,
     snake_case,
 )
-from ..plan import DataType, DependencyType, JobType, SageMakerStepType
-from ._blocks import step_from_title
+from ..plan import DataType, DependencyType, SageMakerStepType
 from ._code import Code
 from ._context import Context, Facts
+from ._identity import registry_entry, strip_variant
 
-__all__ = ["assemble", "find_step_name"]
+__all__ = ["assemble"]
 
 
 def _merge_entries(
@@ -80,12 +80,12 @@ def _pick(bullets: Facts, code: Facts, key: str, default: Any) -> Any:
     return code.get(key, default)
 
 
-def _strip_variant(step_type: str) -> tuple[str, str | None]:
-    """``ModelCalibration_Training`` -> (``ModelCalibration``, ``training``)."""
-    base, _, suffix = step_type.rpartition("_")
-    if base and suffix.lower() in {j.value for j in JobType}:
-        return base, suffix.lower()
-    return step_type, None
+def _derive(bullets: Facts, code: Facts, key: str, derived: str, path: str, ctx: Context) -> Any:
+    """The stated value of ``key`` (bullets, then code), else ``derived``, reported."""
+    if bullets.get(key) or code.get(key):
+        return bullets.get(key) or code[key]
+    ctx.warn("IMPORT006", path, f"not stated in the plan; derived {derived!r}")
+    return derived
 
 
 def _variant_from_constant(name: str) -> str | None:
@@ -94,12 +94,18 @@ def _variant_from_constant(name: str) -> str | None:
 
 
 def _choose_spec(code: Code) -> tuple[Facts, list[str]]:
-    """The spec whose lists the plan keeps (the base one if present) and the job variants seen."""
+    """The spec whose lists the plan keeps (the base one if present) and the job variants seen.
+
+    A variant is read from the ``step_type`` (``X_Training``), or from the constant's name only
+    when no ``step_type`` is stated: ``DUMMY_TRAINING_SPEC`` for the step ``DummyTraining`` is
+    the base specification, not a ``training`` variant.
+    """
     variants: list[str] = []
     base: Facts | None = None
     for name, facts in code.specs:
-        step_type, job = _strip_variant(facts.get("step_type", ""))
-        job = job or _variant_from_constant(name)
+        step_type, job = strip_variant(facts.get("step_type", ""))
+        if not facts.get("step_type"):
+            job = _variant_from_constant(name)
         if job:
             variants.append(job)
         elif base is None:
@@ -200,7 +206,7 @@ def _spec(bs: Facts, code: Code, step_name: str, sm_type: Any, ctx: Context) -> 
             )
     return {
         "file_path": bs.get("file_path") or code.paths.get("spec", ""),
-        "step_type": bs.get("step_type") or cs.get("step_type") or step_name,
+        "step_type": _derive(bs, cs, "step_type", step_name, f"{path}.step_type", ctx),
         "node_type": bs.get("node_type")
         or cs.get("node_type")
         or node_type_for(bool(deps), bool(outs)).value,
@@ -235,10 +241,15 @@ def _config(bcfg: Facts, code: Code, step_name: str, training: bool, ctx: Contex
             step += [f for f in extra if not _is_sagemaker_field(f["name"])]
             sagemaker += [f for f in extra if _is_sagemaker_field(f["name"])]
     default_base = "BasePipelineConfig" if training else "ProcessingStepConfigBase"
+    path = "components.configuration"
     return {
         "file_path": bcfg.get("file_path") or code.paths.get("config", ""),
-        "class_name": _pick(bcfg, code.config, "class_name", config_class_name(step_name)),
-        "base_class": _pick(bcfg, code.config, "base_class", default_base),
+        "class_name": _derive(
+            bcfg, code.config, "class_name", config_class_name(step_name), f"{path}.class_name", ctx
+        ),
+        "base_class": _derive(
+            bcfg, code.config, "base_class", default_base, f"{path}.base_class", ctx
+        ),
         "step_parameters": _params(step or []),
         "sagemaker_parameters": _params(sagemaker or []),
     }
@@ -246,27 +257,6 @@ def _config(bcfg: Facts, code: Code, step_name: str, training: bool, ctx: Contex
 
 def _ident_key(name: str) -> str:
     return re.sub(r"\W+", "_", name).strip("_").lower()
-
-
-def _registry(code: Code, step_name: str, ctx: Context) -> Facts:
-    """The STEP_NAMES entry for the step (or the first one); derived when there is none."""
-    found = next((e for e in code.registry if e[0] == step_name), None)
-    found = found or (code.registry[0] if code.registry else None)
-    if found is None:
-        ctx.warn(
-            "IMPORT006",
-            "registry_entry",
-            "no STEP_NAMES entry; derived one from the step name (sagemaker_step_type unknown)",
-        )
-    name, entry = found or (step_name, {})
-    return {
-        "step_name": name,
-        "config_class": as_str(entry.get("config_class")) or config_class_name(name),
-        "builder_step_name": as_str(entry.get("builder_step_name")) or builder_class_name(name),
-        "spec_type": as_str(entry.get("spec_type")) or name,
-        "sagemaker_step_type": code_enum(entry.get("sagemaker_step_type"), SageMakerStepType),
-        "description": as_str(entry.get("description")) or "",
-    }
 
 
 def _member(value: Any, enum_cls: type[StrEnum]) -> Any:
@@ -278,7 +268,7 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
     """Plan data from bullets and code facts (bullets win); validated by the caller."""
     comp = bullets.get("components", {})
     bscript, bb = comp.get("script", {}), comp.get("builder", {})
-    registry = _registry(code, step_name, ctx)
+    registry = registry_entry(code, step_name, bullets, ctx)
     sm_type = registry["sagemaker_step_type"]
     training = sm_type == SageMakerStepType.TRAINING.value
     script_path = bscript.get("file_path") or code.paths.get("script", "")
@@ -286,14 +276,23 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
     integration = bullets.get("integration", {})
     return {
         "step_name": step_name,
-        "overview": bullets.get("overview", {}),
+        "overview": {
+            k: v for k, v in bullets.get("overview", {}).items() if k != "sagemaker_step_type"
+        },
         "components": {
             "script_contract": _contract(comp.get("contract", {}), code, script_path, name, ctx),
             "step_specification": _spec(comp.get("spec", {}), code, step_name, sm_type, ctx),
             "configuration": _config(comp.get("config", {}), code, step_name, training, ctx),
             "step_builder": {
                 "file_path": bb.get("file_path") or code.paths.get("builder", ""),
-                "class_name": _pick(bb, code.builder, "class_name", builder_class_name(step_name)),
+                "class_name": _derive(
+                    bb,
+                    code.builder,
+                    "class_name",
+                    builder_class_name(step_name),
+                    "components.step_builder.class_name",
+                    ctx,
+                ),
                 "special_handling": bb.get("special_handling", []),
             },
             "processing_script": {
@@ -356,20 +355,3 @@ def _output(e: Facts) -> Facts:
         "data_type": e.get("data_type", DataType.S3URI.value),
         "description": e.get("description", ""),
     }
-
-
-def find_step_name(title: str | None, code: Code) -> str | None:
-    if title:
-        name = step_from_title(title)
-        if name:
-            return name
-    if code.registry:
-        return code.registry[0][0]
-    for _, facts in code.specs:
-        if facts.get("step_type"):
-            return _strip_variant(str(facts["step_type"]))[0]
-    for key, suffix in (("config", "Config"), ("builder", "StepBuilder")):
-        cls = getattr(code, key).get("class_name", "")
-        if cls.endswith(suffix) and len(cls) > len(suffix):
-            return str(cls[: -len(suffix)])
-    return None

@@ -15,7 +15,16 @@ from typing import Any
 
 from ._blocks import LABEL_LINE, Node
 from ._context import Context, Facts
-from ._text import EM, Labels, is_empty, match_key, plain_text, split_label, split_names
+from ._text import (
+    EM,
+    Labels,
+    field_value,
+    is_empty,
+    match_key,
+    plain_text,
+    split_label,
+    split_names,
+)
 
 __all__ = [
     "EntryParser",
@@ -54,6 +63,9 @@ _ENTRY_LABELS: Labels = (
 _COLUMNS: Labels = (
     ("property_path", r"property"),
     ("container_path", r"path|location|mount"),
+    # "Producer output" / "Upstream step" in a wiring table: before "source|producer".
+    ("output", r"(producer|source|upstream) output"),
+    ("step", r"(producer|source|upstream|downstream|consumer) step"),
     ("compatible_sources", r"source|producer"),
     ("semantic_keywords", r"keyword"),
     ("aliases", r"alias"),
@@ -97,10 +109,12 @@ def labelled(
     where: str,
     path: str,
     rows: RowHandler = skip_rows,
+    prose: Callable[[Node], bool] | None = None,
 ) -> Iterator[tuple[str, Node, str]]:
     """Labelled nodes of a section; unlabelled headings are looked through, the rest reported.
 
-    Tables that sit under no known label go to ``rows`` (by default: reported as unread).
+    Tables that sit under no known label go to ``rows`` (by default: reported as unread);
+    other text goes to ``prose`` first, and is reported when that finds nothing in it.
     """
     for node in nodes:
         found = label_of(node, table)
@@ -109,7 +123,9 @@ def labelled(
         elif node.is_header:
             if node.rows:
                 rows(node, ctx, where, path)
-            yield from labelled(node.children, table, ctx, where, path, rows)
+            yield from labelled(node.children, table, ctx, where, path, rows, prose)
+        elif prose is not None and prose(node):
+            continue
         elif node.text.strip() and not is_empty(node.text):
             ctx.skip(where, node.line, node.text, path)
 
@@ -150,7 +166,7 @@ def row_fields(row: dict[str, str]) -> dict[str, str]:
     for header, value in row.items():
         key = match_key(header, _COLUMNS)
         if key and key not in fields:
-            fields[key] = plain_text(value) if key != "description" else value.strip()
+            fields[key] = field_value(key, value) if key != "description" else value.strip()
     return fields
 
 
@@ -169,7 +185,7 @@ def _entry_fields(node: Node) -> dict[str, Any]:
             elif key == "required":
                 fields[key] = value if value else split[0]
             else:
-                fields[key] = plain_text(value)
+                fields[key] = field_value(key, value)
     return fields
 
 

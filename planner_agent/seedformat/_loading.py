@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -103,8 +104,36 @@ def _embedded_json(text: str) -> Any | None:
     return None
 
 
-def load_plan(source: str | Path, *, format: PlanFormat = "auto") -> LoadedPlan:
+def _load_parts(sources: list[str | Path], format: PlanFormat) -> LoadedPlan:
+    """A markdown plan split over several files or texts, read as one."""
+    if format == "json":
+        raise PlanImportError("a plan in several parts is read as markdown; use format='auto'")
+    texts, names = [], []
+    for source in sources:
+        text, name, suffix = _source_text(source)
+        if suffix == ".json" or text.lstrip().startswith(("{", "[")):
+            raise PlanImportError(
+                f"{name} is JSON; a plan in several parts is read as markdown only"
+                " (a JSON plan is one file)"
+            )
+        texts.append(text)
+        names.append(name)
+    try:
+        parsed = parse_markdown(texts)
+    except PlanImportError as exc:
+        raise PlanImportError(f"{' + '.join(names)}: {exc.message}") from None
+    return LoadedPlan(
+        plan=parsed.plan, issues=list(parsed.issues), format="markdown", unread=list(parsed.unread)
+    )
+
+
+def load_plan(
+    source: str | Path | Sequence[str | Path], *, format: PlanFormat = "auto"
+) -> LoadedPlan:
     """Read a plan from a file path or from text (a ``str`` containing a newline is text).
+
+    A list or tuple of paths or texts is one markdown plan split over several documents,
+    read as one (see `parse_markdown`).
 
     ``format="auto"`` picks JSON for text starting with ``{``/``[`` or a ``.json`` file, else
     seed-format markdown. JSON may be a full `ImplementationPlan`, a `PlanDraft` (expanded with
@@ -118,7 +147,14 @@ def load_plan(source: str | Path, *, format: PlanFormat = "auto") -> LoadedPlan:
     """
     if format not in ("auto", "markdown", "json"):
         raise PlanImportError(f"unknown plan format {format!r}; use 'auto', 'markdown' or 'json'")
-    text, name, suffix = _source_text(source)
+    one: str | Path
+    if isinstance(source, list | tuple):
+        if len(source) != 1:
+            return _load_parts(list(source), format)
+        one = source[0]
+    else:
+        one = source  # type: ignore[assignment]  # a str is a Sequence, but one text
+    text, name, suffix = _source_text(one)
     as_json = format == "json" or (
         format == "auto" and (text.lstrip().startswith(("{", "[")) or suffix == ".json")
     )

@@ -23,7 +23,9 @@ IMPORT003 a line, bullet, table or section was not understood (see ``unread``)
 IMPORT004 a code block is not valid Python/JSON, is nested too deeply or is over 500,000
           characters; only the part that parses was read
 IMPORT005 bullets and code blocks disagree; the bullet value was kept
-IMPORT006 a value was not stated and was derived (registry entry, types, paths, scores)
+IMPORT006 a value was not stated and was derived (registry entry, types, paths, scores, class
+          names), or filled in from another part of the plan (see `._identity`)
+IMPORT007 the plan names the step in different ways; the name most sources use was read
 ========= =============================================================================
 
 The reading is done by private modules: ``_blocks`` splits the text into sections, bullet
@@ -38,17 +40,21 @@ trees and code blocks; ``_sections`` (with ``_components``, ``_entries``, ``_lab
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
 from .._enums import json_path, validate_with_enum_repair
+from .._pycode import as_str
+from ..conventions import builder_class_name, config_class_name
 from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
-from ._blocks import SECTION_NAMES, has_plan_structure, read_document, unwrap
+from ._blocks import SECTION_NAMES, combine, has_plan_structure, read_document, unwrap
 from ._code import read_blocks
 from ._context import Context
-from ._facts import assemble, find_step_name
+from ._facts import assemble
+from ._identity import choose_classes, find_step_name
 from ._sections import read_sections
 
 __all__ = ["ParsedMarkdown", "looks_like_plan", "parse_markdown"]
@@ -74,8 +80,13 @@ def looks_like_plan(text: str) -> bool:
     return has_plan_structure(unwrap(text))
 
 
-def parse_markdown(text: str) -> ParsedMarkdown:
+def parse_markdown(text: str | Sequence[str]) -> ParsedMarkdown:
     """Read a seed-format markdown plan; what cannot be read is reported, not fatal.
+
+    ``text`` may be a list of texts: the parts of one plan split over several documents (part 1
+    the contract, part 2 the specification, ...). They are read as one plan: sections of the
+    same kind from different parts are merged (the first part's value wins where both state
+    one), and line numbers count on from part to part.
 
     Raises `PlanImportError` only when ``text`` has no plan structure at all (no plan title
     and fewer than two seed sections), or no step name can be found anywhere.
@@ -95,15 +106,18 @@ def parse_markdown(text: str) -> ParsedMarkdown:
         ) from None
 
 
-def _parse(text: str) -> ParsedMarkdown:
-    body = unwrap(text)
-    if not looks_like_plan(body):
+def _parse(text: str | Sequence[str]) -> ParsedMarkdown:
+    texts = [text] if isinstance(text, str) else list(text)
+    if not texts:
+        raise PlanImportError("no plan text given: pass the plan's markdown, or its parts")
+    bodies = [unwrap(t) for t in texts]
+    if not any(has_plan_structure(b) for b in bodies) and not has_plan_structure("\n".join(bodies)):
         raise PlanImportError(
             "text is not a seed-format implementation plan: no '# Implementation Plan for <Step>'"
             " heading and fewer than two of the seed's sections"
         )
     ctx = Context()
-    document = read_document(body)
+    document = combine([read_document(b) for b in bodies])
     unclosed = next((b for b in document.blocks if not b.closed), None)
     if unclosed is not None:
         ctx.warn(
@@ -120,11 +134,17 @@ def _parse(text: str) -> ParsedMarkdown:
     if missing:
         ctx.warn("IMPORT001", "<root>", "sections not found: " + "; ".join(missing))
 
-    step_name = find_step_name(document.title, code)
+    step_name = find_step_name(document.title, code, ctx)
     if not step_name:
         raise PlanImportError(
             "no step name found: no plan title, STEP_NAMES entry or spec step_type"
         )
+    stated = next((e for n, e in code.registry if n == step_name), {})
+    choose_classes(
+        code,
+        as_str(stated.get("config_class")) or config_class_name(step_name),
+        as_str(stated.get("builder_step_name")) or builder_class_name(step_name),
+    )
     data = assemble(step_name, bullets, code, ctx)
     try:
         plan, enum_issues = validate_with_enum_repair(ImplementationPlan, data)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..conventions import DEFAULT_REGISTRY, LEGACY_ALIASES
 from ._blocks import SECTION_NAMES, Node, Section, tree
-from ._components import flatten_headings, read_components
+from ._components import read_components
 from ._context import Context, Facts
 from ._labels import (
     joined_text,
@@ -26,6 +26,7 @@ from ._labels import (
     text_list,
 )
 from ._text import Labels, is_empty, normalise, plain_text, split_description
+from ._wiring import prose_links
 from ._writer import MISSING
 
 __all__ = ["read_sections"]
@@ -43,6 +44,8 @@ _TO_DEPENDENCY = re.compile(
     r"(?P<step>[^\s.]+)\.(?P<output>[^\s()]+?)\s*(?:-->|->|→|⟶|=>)\s*(?P<dependency>.+)"
 )
 _NUMBER = r"\d+(?:\.\d*)?|\.\d+"
+# A file's path as a heading's word: "src/pipeline_steps/__init__.py", "step_names.py".
+_PATH_WORD = re.compile(r"[\w.-]+(?:/[\w.-]+)+/?|[\w.-]+\.py")
 # A resolver score at the end of a candidate: "(score 0.82)", "(0.82)", ", score: 0.82". The
 # separators before it are stripped afterwards: a leading "[\s,;]*" rescans a long run of them
 # from each of its characters.
@@ -53,6 +56,7 @@ _SCORE = re.compile(
 )
 
 _OVERVIEW: Labels = (
+    ("sagemaker_step_type", r"sagemaker.*type|^sagemaker step$"),
     ("purpose", r"^purpose|^goal|^description"),
     ("inputs", r"^(required )?inputs?$"),
     ("outputs", r"^(produced )?outputs?$"),
@@ -95,7 +99,9 @@ def _read_overview(root: Node, ctx: Context) -> Facts:
     facts: Facts = {}
     where, path = SECTION_NAMES["overview"], "overview"
     for key, node, value in labelled([root], _OVERVIEW, ctx, where, path):
-        if key in ("purpose", "position_in_pipeline"):
+        if key == "sagemaker_step_type":  # read into the registry entry, reported there
+            facts[key] = plain_text(value)
+        elif key in ("purpose", "position_in_pipeline"):
             facts[key] = joined_text(node, value)
         else:
             facts[key] = text_list(node, value)
@@ -126,15 +132,23 @@ def _read_integration(root: Node, ctx: Context) -> Facts:
             found = read_rows(node, _candidate_entry, ctx, where, f"{path}.{key}")
             facts.setdefault(key, []).extend(found)
             return
-        key = "downstream_steps" if "downstream" in header else "upstream_steps"
-        if "upstream" not in header and "downstream" not in header:
+        downstream = re.search(r"downstream|consumer", header)
+        key = "downstream_steps" if downstream else "upstream_steps"
+        if not (downstream or re.search(r"upstream|producer|source", header)):
             skip_rows(node, ctx, where, path)
             return
         facts.setdefault(key, []).extend(
             e for e in (_link_entry("", row_fields(r)) for r in node.rows) if e
         )
 
-    for label, node, value in labelled([root], _INTEGRATION, ctx, where, path, links):
+    def prose(node: Node) -> bool:
+        # "It consumes `model_artifacts` from XGBoostTraining's `model_output`."
+        found = [(k, e) for n in (node, *node.children) for k, e in prose_links(n.text)]
+        for key, entry in found:
+            facts.setdefault(key, []).append(entry)
+        return bool(found)
+
+    for label, node, value in labelled([root], _INTEGRATION, ctx, where, path, links, prose):
         if label == "dag_updates":
             facts[label] = text_list(node, value)
         else:
@@ -147,7 +161,7 @@ def _read_integration(root: Node, ctx: Context) -> Facts:
 def _link_entry(text: str, fields: dict[str, Any]) -> Facts | None:
     """``Step: output -> dependency`` (also ``Step (out → dep)``, prose naming the step)."""
     if not text:
-        step = fields.get("step") or fields.get("name", "")
+        step = fields.get("step") or fields.get("compatible_sources") or fields.get("name", "")
         if not step:
             return None
         return {
@@ -155,6 +169,9 @@ def _link_entry(text: str, fields: dict[str, Any]) -> Facts | None:
             "output": fields.get("output", ""),
             "dependency": fields.get("dependency", ""),
         }
+    stated = sorted(prose_links(text), key=lambda found: found[0] != "upstream_steps")
+    if stated:  # a sentence: "consumes model_artifacts from XGBoostTraining's model_output"
+        return stated[0][1]
     plain = plain_text(text)
     known = set(DEFAULT_REGISTRY) | set(LEGACY_ALIASES)
     lead = re.match(r"^\s*([A-Za-z_][\w-]*)\s*(?:[:(]|$|\s[-\u2014\u2013]\s)", plain)
@@ -200,6 +217,14 @@ def _candidate_entry(text: str, fields: dict[str, Any]) -> Facts | None:
     return entry
 
 
+def _heading_path(text: str) -> str | None:
+    """The file a short heading names ("### 2. `src/x.py` (new)"), or None."""
+    words = [w.strip("`*_:,()[]") for w in text.split()]
+    if len(words) > 6:
+        return None
+    return next((w for w in words if _PATH_WORD.fullmatch(w)), None)
+
+
 def _read_files(root: Node, ctx: Context) -> list[str]:
     """Section 3: one file per bullet (a leading `path` wins), or per table row."""
     files: list[str] = []
@@ -210,14 +235,24 @@ def _read_files(root: Node, ctx: Context) -> list[str]:
             cells = [plain_text(v) for v in row.values()]
             files.extend([c for c in cells if "/" in c or c.endswith(".py")][:1])
 
-    for node in flatten_headings([root], rows):
-        text = node.text.strip()
-        if is_empty(text):
-            continue
-        lead = re.match(r"^`([^`]+)`", text)
-        files.append(lead.group(1) if lead else text)
-        for child in node.children:
-            ctx.skip(SECTION_NAMES["files"], child.line, child.text, "files_to_update")
+    def walk(nodes: list[Node]) -> None:
+        for node in nodes:
+            text = node.text.strip()
+            named = _heading_path(text) if node.heading else None
+            if named:  # "### src/x/y.py" (what to change in it is written under it)
+                files.append(named)
+            elif node.is_header:
+                rows(node)
+                walk(node.children)
+                continue
+            elif not is_empty(text):
+                lead = re.match(r"^`([^`]+)`", text)
+                files.append(lead.group(1) if lead else text)
+            for child in node.children if not named else []:
+                ctx.skip(SECTION_NAMES["files"], child.line, child.text, "files_to_update")
+
+    walk(root.children)
+    rows(root)
     return files
 
 
@@ -234,14 +269,31 @@ def _read_section(key: str, root: Node, ctx: Context) -> Any:
     return _read_simple(root, key, ctx)
 
 
+def _merge(first: Any, more: Any) -> Any:
+    """Facts of two parts as one: dicts merged, lists joined, else the first part's value."""
+    if isinstance(first, dict) and isinstance(more, dict):
+        return {
+            **more,
+            **{k: _merge(v, more[k]) if k in more else v for k, v in first.items()},
+        }
+    if isinstance(first, list) and isinstance(more, list):
+        return first + [v for v in more if v not in first]
+    return first if first not in ("", None) else more
+
+
 def read_sections(sections: list[Section], ctx: Context) -> dict[str, Any]:
     """Bullet facts per seed section; other sections are reported as unread."""
     bullets: dict[str, Any] = {}
+    parts: dict[str, int] = {}  # the part each section was first read from
     for section in sections:
         root = tree(section.lines)
         key = section.key
         if key in SECTION_NAMES and key not in bullets:
             bullets[key] = _read_section(key, root, ctx)
+            parts[key] = section.part
+        elif key in SECTION_NAMES and parts[key] != section.part:
+            # The same section in another part of a plan split over documents: merged.
+            bullets[key] = _merge(bullets[key], _read_section(key, root, ctx))
         elif key == "preamble":
             for node in root.children:
                 if node.text.strip():

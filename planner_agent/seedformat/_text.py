@@ -24,6 +24,8 @@ __all__ = [
     "Labels",
     "as_bool",
     "enum_text",
+    "enum_word",
+    "field_value",
     "is_empty",
     "leading_name",
     "match_key",
@@ -50,6 +52,24 @@ PY_PATH = re.compile(r"`?(?<![\w./-])([\w./-]+\.py)\b`?")
 EM, EN = "\u2014", "\u2013"  # em/en dashes: description separators in prose
 DESC_SEPARATORS = (f" {EM} ", f" {EN} ", " -- ")
 _EMPTY_WORDS = {"", "none", EMPTY, "n/a", "na", "-", EM, "nothing", "not applicable", "(empty)"}
+# The ways plans say "nothing" in a phrase: "None required", "N/A (no config)", "Not needed",
+# "No variants needed because ...". Anchored, one ".*": linear on any line.
+_EMPTY_PHRASE = re.compile(
+    r"^(?:(?:none|nothing|n/a)\b(?!\s*of\b)"
+    r"|not (?:needed|required|applicable|used|necessary)\b"
+    r"|no\b.*\b(?:needed|required|necessary|applicable|planned)\b)",
+    re.I | re.S,
+)
+# Label words written into a value ("type processing_output", "property path properties.X",
+# "Default 1"), by the field they name: stripped so that the value is what is left.
+_FIELD_WORDS = {
+    "property_path": r"property[ _-]?path|path",
+    "type": r"(?:dependency|output)?[ _-]?type",
+    "data_type": r"data[ _-]?type|type",
+    "default": r"defaults?(?:[ _-]?value)?(?:\s+(?:to|is|of))?",
+    "container_path": r"(?:container[ _-]?)?path",
+    "required": r"required\s*[:=]",
+}
 
 
 def normalise(text: str) -> str:
@@ -72,8 +92,31 @@ def plain_text(text: str) -> str:
 
 
 def is_empty(text: str) -> bool:
-    """True for the ways plans say "nothing": ``(none)``, ``N/A``, ``-``, ``None.`` ..."""
-    return plain_text(text).strip().rstrip(".").lower() in _EMPTY_WORDS
+    """True for the ways plans say "nothing": ``(none)``, ``N/A``, ``-``, ``None.``,
+    ``None required``, ``Not needed``, ``No variants needed because ...``.
+
+    >>> [is_empty(t) for t in ("None required", "No job types needed.", "NONE_SET", "none of x")]
+    [True, True, False, False]
+    """
+    plain = plain_text(text).strip()
+    return plain.rstrip(".").lower() in _EMPTY_WORDS or bool(_EMPTY_PHRASE.match(plain))
+
+
+def field_value(key: str, text: str) -> str:
+    """A field's value as written, without markdown, the label words of ``key`` and quotes
+    (a default keeps its quotes: it is a Python expression).
+
+    >>> field_value("property_path", '`property path "properties.X.S3Uri"`')
+    'properties.X.S3Uri'
+    >>> field_value("type", "type processing_output"), field_value("default", "Default '1'")
+    ('processing_output', "'1'")
+    """
+    value = plain_text(text)
+    words = _FIELD_WORDS.get(key)
+    if words:
+        # "(?:\s*[:=]\s*|\s+)" once, after a whole word: no run of spaces is tried twice.
+        value = re.sub(rf"^(?:{words})\b(?:\s*[:=]\s*|\s+)(?=\S)", "", value, count=1, flags=re.I)
+    return value if key == "default" else unquote(value)
 
 
 def split_label(text: str) -> tuple[str, str] | None:
@@ -87,7 +130,15 @@ def split_label(text: str) -> tuple[str, str] | None:
 
 
 def split_names(text: str) -> list[str]:
-    """``a, b; c`` -> names (commas inside brackets or quotes do not split)."""
+    """``a, b; c`` -> names (commas inside brackets or quotes do not split); an inline list
+    ``["a", 'b']`` (JSON or Python) gives its items, unquoted.
+
+    >>> split_names('["ModelOutputPath", "model_data"]'), split_names("['X', 'Y']")
+    (['ModelOutputPath', 'model_data'], ['X', 'Y'])
+    """
+    bare = plain_text(text)
+    if bare.startswith("[") and bare.endswith("]") and bare.count("[") == 1:
+        text = bare[1:-1]
     parts, depth, quote, current = [], 0, "", ""
     for char in text:
         if quote:
@@ -104,7 +155,7 @@ def split_names(text: str) -> list[str]:
             continue
         current += char
     parts.append(current)
-    return [plain_text(p) for p in parts if plain_text(p) and not is_empty(p)]
+    return [unquote(plain_text(p)) for p in parts if plain_text(p) and not is_empty(p)]
 
 
 def split_description(text: str) -> tuple[str, str]:
@@ -127,6 +178,9 @@ def leading_name(text: str) -> tuple[str, str] | None:
 def unquote(text: str) -> str:
     """A default as written -> its text: JSON strings decoded, quotes and ticks removed."""
     text = text.strip().strip("`").strip()
+    for left, right in ("\u201c\u201d", "\u2018\u2019"):  # typographic quotes
+        if len(text) >= 2 and text[0] == left and text[-1] == right:
+            return text[1:-1]
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
         try:
             value = json.loads(text)
@@ -144,12 +198,35 @@ def enum_text(raw: str, enum_cls: type[StrEnum]) -> str:
     Bullets are prose, so ``Processing Output`` is accepted; a value that names no member is
     returned unchanged for validation to report as ``ENUM001``.
     """
-    text = plain_text(raw).split(".")[-1].strip()
+    text = unquote(plain_text(raw)).split(".")[-1].strip()
     key = re.sub(r"[\s\-]+", "_", text).lower()
     for member in enum_cls:
         if key in (member.value.lower(), member.name.lower()):
             return member.value
     return text
+
+
+def enum_word(raw: str, enum_cls: type[StrEnum]) -> str | None:
+    """Like `enum_text`, but prose is not a value: None unless the text is a member (loosely,
+    or as its first word: ``processing_output (from training)``) or one identifier (an invalid
+    value, left for validation to report).
+
+    >>> from planner_agent.plan import JobType
+    >>> enum_word("Training", JobType), enum_word("trainig", JobType)
+    ('training', 'trainig')
+    >>> enum_word("No variants needed because it runs once", JobType) is None
+    True
+    """
+    text = unquote(plain_text(raw)).strip().rstrip(".")
+    found = enum_text(text, enum_cls)
+    if found in {m.value for m in enum_cls}:
+        return found
+    first = re.match(r"[\w.]+", text)
+    if first and first.group(0) != text:
+        head = enum_text(first.group(0), enum_cls)
+        if head in {m.value for m in enum_cls}:
+            return head
+    return found if re.fullmatch(r"[A-Za-z_][\w.]*", text) else None
 
 
 def as_bool(text: str) -> bool | None:

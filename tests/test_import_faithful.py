@@ -1,0 +1,563 @@
+"""The markdown importer reads plans the way LLMs and people write them, and says what it filled in.
+
+Each test is one misreading seen on real LLM-written plans (issue #10), written here in its own
+phrasing: label words and quotes kept in values, inline lists, "None required", prose read as an
+enum value, the step name taken from a versioned title, the wrong code block picked, registry
+entries as dict fragments, files as headings, wiring stated in prose or tables, and facts
+filled in silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from planner_agent.checks import CodebaseIndex, check_plan
+from planner_agent.errors import PlanImportError
+from planner_agent.plan import DependencyType, JobType, SageMakerStepType
+from planner_agent.seedformat import ParsedMarkdown, load_plan, parse_markdown
+
+SECTIONS = {
+    "overview": "## 1. Step Overview\n- **Purpose**: Calibrate model scores.\n",
+    "contract": (
+        "### Script Contract\n"
+        "- **Input paths**:\n"
+        "  - evaluation_data: `/opt/ml/processing/input/eval_data`\n"
+        "- **Output paths**:\n"
+        "  - calibrated_data: `/opt/ml/processing/output/calibrated`\n"
+        "- **Required environment variables**: LABEL_FIELD\n"
+    ),
+    "spec": (
+        "### Step Specification\n"
+        "- **Dependencies**:\n"
+        "  - evaluation_data (processing_output, required)\n"
+        "- **Outputs**:\n"
+        "  - calibrated_data (processing_output)\n"
+    ),
+    "config": "### Configuration\n- **Parameters**:\n  - label_field: str = 'label'\n",
+    "builder": "### Step Builder\n- **Class**: `ModelCalibrationStepBuilder`\n",
+    "script": "### Processing Script\n- **Main functions**: main\n",
+    "files": "## 3. Files to Update\n- `src/pipeline_registry/step_names.py`\n",
+    "integration": "## 4. Integration Strategy\n- **Upstream steps**: XGBoostModelEval\n",
+    "details": "",
+}
+
+
+def plan_text(title: str = "# Implementation Plan for ModelCalibration", **parts: str) -> str:
+    """A small plan in the seed's sections, with some parts replaced."""
+    chosen = {**SECTIONS, **parts}
+    components = "".join(chosen[k] for k in ("contract", "spec", "config", "builder", "script"))
+    return (
+        f"{title}\n\n{chosen['overview']}\n## 2. Components to Create\n\n{components}\n"
+        f"{chosen['files']}\n{chosen['integration']}\n"
+        + (f"## 8. Implementation Details\n\n{chosen['details']}" if chosen["details"] else "")
+    )
+
+
+def _codes(parsed: ParsedMarkdown) -> list[str]:
+    return [i.code for i in parsed.issues]
+
+
+def _errors(parsed: ParsedMarkdown) -> list[str]:
+    found = [*parsed.issues, *check_plan(parsed.plan)]
+    return sorted({i.code for i in found if i.is_error})
+
+
+# --------------------------------------------------------------------------- values
+
+
+def test_label_words_and_quotes_are_not_part_of_a_property_path() -> None:
+    spec = (
+        "### Step Specification\n"
+        "- **Dependencies**:\n"
+        "  - evaluation_data (processing_output, required)\n"
+        "- **Outputs**:\n"
+        "  - calibrated_data: type processing_output, property path "
+        "properties.ProcessingOutputConfig.Outputs['calibrated_data'].S3Output.S3Uri\n"
+    )
+    parsed = parse_markdown(plan_text(spec=spec))
+    out = parsed.plan.components.step_specification.outputs[0]
+    assert out.output_type is DependencyType.PROCESSING_OUTPUT
+    assert out.property_path == (
+        "properties.ProcessingOutputConfig.Outputs['calibrated_data'].S3Output.S3Uri"
+    )
+    assert "PROP001" not in _errors(parsed)
+
+
+def test_quoted_values_in_sub_bullets_lose_their_quotes() -> None:
+    spec = (
+        "### Step Specification\n"
+        "- **Dependencies**:\n"
+        "  - evaluation_data\n"
+        '    - Type: "processing_output"\n'
+        '    - Data type: "S3Uri"\n'
+        "- **Outputs**:\n"
+        "  - calibrated_data\n"
+        "    - Type: `processing_output`\n"
+        "    - Property path: \"properties.ProcessingOutputConfig.Outputs['calibrated_data']"
+        '.S3Output.S3Uri"\n'
+    )
+    parsed = parse_markdown(plan_text(spec=spec))
+    spec_plan = parsed.plan.components.step_specification
+    assert spec_plan.dependencies[0].data_type.value == "S3Uri"
+    assert spec_plan.outputs[0].property_path.startswith("properties.ProcessingOutputConfig")
+    assert spec_plan.outputs[0].property_path.endswith("S3Uri")
+    assert "ENUM001" not in _codes(parsed) and "PROP001" not in _errors(parsed)
+
+
+def test_inline_json_and_python_lists_are_lists() -> None:
+    spec = (
+        "### Step Specification\n"
+        "- **Dependencies**:\n"
+        "  - evaluation_data\n"
+        "    - Type: processing_output\n"
+        '    - Compatible sources: ["XGBoostModelEval", "PyTorchModelEval"]\n'
+        "    - Semantic keywords: ['evaluation', 'predictions']\n"
+        "- **Outputs**:\n"
+        "  - calibrated_data\n"
+        "    - Type: processing_output\n"
+        '    - Aliases: ["calibration_output", "calibrated_scores"]\n'
+    )
+    parsed = parse_markdown(plan_text(spec=spec))
+    spec_plan = parsed.plan.components.step_specification
+    assert spec_plan.dependencies[0].compatible_sources == ["XGBoostModelEval", "PyTorchModelEval"]
+    assert spec_plan.dependencies[0].semantic_keywords == ["evaluation", "predictions"]
+    assert spec_plan.outputs[0].aliases == ["calibration_output", "calibrated_scores"]
+    errors = _errors(parsed)
+    assert "NAME004" not in errors and "REG011" not in [i.code for i in check_plan(parsed.plan)]
+
+
+def test_none_required_is_no_environment_variable() -> None:
+    for phrase in ("None required", "None (the script reads no settings)", "Not needed", "N/A"):
+        contract = SECTIONS["contract"].replace(
+            "- **Required environment variables**: LABEL_FIELD",
+            f"- **Environment variables**: {phrase}",
+        )
+        plan = parse_markdown(plan_text(contract=contract)).plan
+        assert plan.components.script_contract.required_env_vars == [], phrase
+        assert plan.components.script_contract.optional_env_vars == {}, phrase
+
+
+def test_prose_is_never_a_job_type_variant() -> None:
+    spec = SECTIONS["spec"] + (
+        "- **Job type variants**: No variants needed because the step runs once per pipeline\n"
+    )
+    parsed = parse_markdown(plan_text(spec=spec))
+    assert parsed.plan.components.step_specification.job_type_variants == []
+    assert "ENUM001" not in _codes(parsed)
+    spec = SECTIONS["spec"] + "- **Job type variants**: training and calibration\n"
+    variants = parse_markdown(plan_text(spec=spec)).plan.components.step_specification
+    assert variants.job_type_variants == [JobType.TRAINING, JobType.CALIBRATION]
+    spec = SECTIONS["spec"] + "- **Job type variants**: one per data split, decided later\n"
+    parsed = parse_markdown(plan_text(spec=spec))
+    assert parsed.plan.components.step_specification.job_type_variants == []
+    assert "one per data split" in " ".join(parsed.unread)
+
+
+def test_a_spec_constant_named_after_a_training_step_is_not_a_variant() -> None:
+    details = (
+        "```python\n"
+        "DUMMY_TRAINING_SPEC = StepSpecification(\n"
+        '    step_type=get_spec_step_type("DummyTraining"),\n'
+        "    node_type=NodeType.INTERNAL,\n"
+        "    dependencies=[],\n"
+        "    outputs=[],\n"
+        ")\n"
+        "```\n"
+    )
+    spec = SECTIONS["spec"]
+    plan = parse_markdown(
+        plan_text("# Implementation Plan for DummyTraining", spec=spec, details=details)
+    ).plan
+    assert plan.components.step_specification.job_type_variants == []
+    assert plan.step_name == "DummyTraining"
+
+
+def test_labels_kept_in_defaults_are_dropped() -> None:
+    config = (
+        "### Configuration\n"
+        "- **Parameters**:\n"
+        "  - max_depth: int, Default 6 — depth of the trees\n"
+        '  - model_dir: str — where the model goes (default: "/opt/ml/model")\n'
+        "  - eta (float, default: 0.3)\n"
+    )
+    params = parse_markdown(plan_text(config=config)).plan.components.configuration
+    found = {p.name: (p.type, p.default, p.description) for p in params.step_parameters}
+    assert found["max_depth"] == ("int", "6", "depth of the trees")
+    assert found["model_dir"] == ("str", '"/opt/ml/model"', "where the model goes")
+    assert found["eta"][:2] == ("float", "0.3")
+
+
+def test_a_file_label_under_a_component_is_its_path() -> None:
+    contract = SECTIONS["contract"] + (
+        "- **File**: `src/pipeline_script_contracts/model_calibration_contract.py`\n"
+    )
+    parsed = parse_markdown(plan_text(contract=contract))
+    contract_plan = parsed.plan.components.script_contract
+    assert contract_plan.file_path == "src/pipeline_script_contracts/model_calibration_contract.py"
+    assert contract_plan.input_paths[0].description == ""  # not the closing tick
+    assert not parsed.unread
+
+
+# --------------------------------------------------------------------------- step name
+
+
+def test_a_versioned_title_does_not_rename_the_step() -> None:
+    titles = [
+        "# Implementation Plan for DummyTraining Step - Version 2",
+        "# Implementation Plan: DummyTraining Step (Part 1 of 2)",
+        "# Implementation Plan for DummyTraining v3",
+        "# DummyTraining Step - Implementation Plan (Revised)",
+    ]
+    for title in titles:
+        parsed = parse_markdown(plan_text(title, builder=""))
+        assert parsed.plan.step_name == "DummyTraining", title
+        assert parsed.plan.registry_entry.config_class == "DummyTrainingConfig"
+
+
+REGISTRY_FRAGMENT = (
+    "### Registry entry\n"
+    "```python\n"
+    "# add to STEP_NAMES in src/pipeline_registry/step_names.py\n"
+    '"XGBoostCalibration": {\n'
+    '    "config_class": "XGBoostCalibrationConfig",\n'
+    '    "builder_step_name": "XGBoostCalibrationStepBuilder",\n'
+    '    "spec_type": "XGBoostCalibration",\n'
+    '    "sagemaker_step_type": "Processing",\n'
+    '    "description": "Calibrates XGBoost scores",\n'
+    "},\n"
+    "```\n"
+)
+
+
+def test_the_registry_entry_names_the_step_before_the_title() -> None:
+    parsed = parse_markdown(
+        plan_text(
+            "# Implementation Plan for Score Calibration Step",
+            builder="",
+            details=REGISTRY_FRAGMENT,
+        )
+    )
+    plan = parsed.plan
+    assert plan.step_name == "XGBoostCalibration"
+    assert plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
+    assert plan.registry_entry.description == "Calibrates XGBoost scores"
+    named = [i for i in parsed.issues if i.code == "IMPORT007"]
+    assert len(named) == 1 and "ScoreCalibration (title)" in named[0].message
+    assert "IMPORT004" not in _codes(parsed)
+    errors = _errors(parsed)
+    assert not {"NAME002", "NAME003", "NAME010", "REG001", "REG005"} & set(errors), errors
+
+
+def test_a_registry_fragment_in_a_json_block_is_read() -> None:
+    details = (
+        "```json\n"
+        '"XGBoostCalibration": {"config_class": "XGBoostCalibrationConfig",'
+        ' "sagemaker_step_type": "Processing"},\n'
+        "```\n"
+    )
+    parsed = parse_markdown(
+        plan_text("# Implementation Plan for XGBoostCalibration", details=details, builder="")
+    )
+    entry = parsed.plan.registry_entry
+    assert entry.step_name == "XGBoostCalibration"
+    assert entry.sagemaker_step_type is SageMakerStepType.PROCESSING
+    # What the fragment leaves out is derived, and said so.
+    derived = {i.path for i in parsed.issues if i.code == "IMPORT006"}
+    assert {"registry_entry.builder_step_name", "registry_entry.spec_type"} <= derived
+
+
+# --------------------------------------------------------------------------- code blocks
+
+
+CONFIG_BLOCK = (
+    "### Configuration class\n"
+    "```python\n"
+    "class SystemPromptConfig(BaseModel):\n"
+    '    role: str = "You are a helpful assistant"\n'
+    "    temperature: float = 0.2\n"
+    "\n"
+    "\n"
+    "class ModelCalibrationConfig(ProcessingStepConfigBase):\n"
+    '    label_field: str = Field(default="label")\n'
+    "    prompt: SystemPromptConfig = Field(default_factory=SystemPromptConfig)\n"
+    "```\n"
+)
+TEST_BLOCKS = (
+    "### Unit tests\n"
+    "```python\n"
+    "class TestModelCalibrationStepBuilder(unittest.TestCase):\n"
+    "    def test_create_step(self):\n"
+    "        builder = ModelCalibrationStepBuilder(config)\n"
+    "```\n"
+    "### Builder\n"
+    "```python\n"
+    "# test/test_model_calibration.py\n"
+    "class FakeCalibrationBuilder:\n"
+    "    pass\n"
+    "\n"
+    "def test_main():\n"
+    "    main()\n"
+    "```\n"
+)
+
+
+def test_the_config_class_is_the_one_on_the_config_base() -> None:
+    parsed = parse_markdown(plan_text(config="", details=CONFIG_BLOCK))
+    config = parsed.plan.components.configuration
+    assert config.class_name == "ModelCalibrationConfig"
+    assert config.base_class == "ProcessingStepConfigBase"
+    names = [p.name for p in [*config.step_parameters, *config.sagemaker_parameters]]
+    assert names == ["label_field", "prompt"]  # not the helper's role and temperature
+    assert "IMPORT007" not in _codes(parsed)
+
+
+def test_test_classes_and_test_files_are_not_the_builder_or_the_script() -> None:
+    parsed = parse_markdown(plan_text(builder="", script="", details=TEST_BLOCKS))
+    plan = parsed.plan
+    assert plan.components.step_builder.class_name == "ModelCalibrationStepBuilder"
+    assert plan.components.processing_script.file_path == ""
+    assert plan.components.processing_script.main_functions == []
+    assert "NAME003" not in _errors(parsed)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_files_to_update_written_as_headings() -> None:
+    files = (
+        "## 3. Files to Update\n"
+        "### src/pipeline_registry/step_names.py\n"
+        "Add the `ModelCalibration` entry to STEP_NAMES.\n"
+        "### `src/pipeline_steps/__init__.py` (export)\n"
+        "- import the builder\n"
+        "- add it to `__all__`\n"
+    )
+    parsed = parse_markdown(plan_text(files=files))
+    assert parsed.plan.files_to_update == [
+        "src/pipeline_registry/step_names.py",
+        "src/pipeline_steps/__init__.py",
+    ]
+
+
+# --------------------------------------------------------------------------- filled in
+
+
+def test_a_sagemaker_type_filled_in_from_the_overview_is_reported() -> None:
+    overview = SECTIONS["overview"] + "- **SageMaker step type**: Training\n"
+    details = REGISTRY_FRAGMENT.replace('    "sagemaker_step_type": "Processing",\n', "")
+    parsed = parse_markdown(plan_text(overview=overview, details=details, builder=""))
+    assert parsed.plan.registry_entry.sagemaker_step_type is SageMakerStepType.TRAINING
+    filled = [i for i in parsed.issues if i.path == "registry_entry.sagemaker_step_type"]
+    assert [i.code for i in filled] == ["IMPORT006"]
+    assert "states no sagemaker_step_type; filled in 'Training' from the overview" in (
+        filled[0].message
+    )
+    # Stated nowhere: not guessed, left for REG005 to report.
+    parsed = parse_markdown(plan_text(details=details, builder=""))
+    assert parsed.plan.registry_entry.sagemaker_step_type is None
+    assert "REG005" in _errors(parsed)
+
+
+# --------------------------------------------------------------------------- wiring
+
+MODEL_SPEC = (
+    "### Step Specification\n"
+    "- **Dependencies**:\n"
+    "  - model_artifacts (model_artifacts, required)\n"
+    "- **Outputs**:\n"
+    "  - calibrated_data (processing_output)\n"
+)
+CODEBASE = Path(__file__).parent / "fixtures" / "codebase"
+
+
+def test_wiring_stated_in_a_sentence_is_read() -> None:
+    integration = (
+        "## 4. Integration Strategy\n"
+        "The step consumes `model_artifacts` from XGBoostTraining's `model_output`.\n"
+        "\n"
+        "Downstream, Package reads our `calibrated_data` as its `model_input`.\n"
+    )
+    parsed = parse_markdown(plan_text(spec=MODEL_SPEC, integration=integration))
+    links = parsed.plan.integration
+    assert [(u.step, u.output, u.dependency) for u in links.upstream_steps] == [
+        ("XGBoostTraining", "model_output", "model_artifacts")
+    ]
+    assert [(d.step, d.output, d.dependency) for d in links.downstream_steps] == [
+        ("Package", "calibrated_data", "model_input")
+    ]
+    assert not parsed.unread
+
+
+def test_wiring_in_a_table_is_read() -> None:
+    integration = (
+        "## 4. Integration Strategy\n"
+        "| Dependency | Upstream step | Upstream output |\n"
+        "|---|---|---|\n"
+        "| model_artifacts | XGBoostTraining | `model_output` |\n"
+    )
+    parsed = parse_markdown(plan_text(spec=MODEL_SPEC, integration=integration))
+    assert [(u.step, u.output, u.dependency) for u in parsed.plan.integration.upstream_steps] == [
+        ("XGBoostTraining", "model_output", "model_artifacts")
+    ]
+
+
+def test_wiring_read_from_prose_lets_the_wiring_rules_fire() -> None:
+    # An output typed processing_output feeding a model_artifacts dependency.
+    integration = (
+        "## 4. Integration Strategy\n"
+        "- It consumes `model_artifacts` from XGBoostTraining's `evaluation_output`.\n"
+        "- It also consumes `eval_predictions` from XGBoostModelEval's `eval_output`.\n"
+    )
+    plan = parse_markdown(plan_text(spec=MODEL_SPEC, integration=integration)).plan
+    alone = {i.code for i in check_plan(plan) if i.is_error}
+    assert "WIRE001" in alone  # eval_predictions is not a declared dependency
+    found = check_plan(plan, codebase=CodebaseIndex.from_path(CODEBASE))
+    wire = [i for i in found if i.code == "WIRE003"]
+    assert wire and wire[0].path == "integration.upstream_steps[0]"
+
+
+# --------------------------------------------------------------------------- parts
+
+PART_1 = (
+    "# Implementation Plan for ModelCalibration Step - Part 1: Script Contract\n\n"
+    + SECTIONS["overview"]
+    + "\n## 2. Components to Create\n\n"
+    + SECTIONS["contract"]
+    + SECTIONS["script"]
+)
+PART_2 = (
+    "# Implementation Plan for ModelCalibration Step - Part 2: Specification\n\n"
+    "## 2. Components to Create\n\n"
+    + SECTIONS["spec"]
+    + "### Configuration\n- **Parameters**:\n  - label_field: str = 'label'\n"
+    + SECTIONS["builder"]
+    + "\n"
+    + SECTIONS["files"]
+    + "\n"
+    + SECTIONS["integration"]
+)
+
+
+def test_a_plan_in_two_parts_is_read_as_one() -> None:
+    parsed = parse_markdown([PART_1, PART_2])
+    plan = parsed.plan
+    assert plan.step_name == "ModelCalibration"
+    assert [p.logical_name for p in plan.components.script_contract.input_paths] == [
+        "evaluation_data"
+    ]
+    assert [d.logical_name for d in plan.components.step_specification.dependencies] == [
+        "evaluation_data"
+    ]
+    assert plan.components.configuration.step_parameters[0].name == "label_field"
+    assert not any("repeats an earlier section" in i.message for i in parsed.issues)
+    alone = parse_markdown(PART_1)
+    assert "ALIGN001" in _errors(alone)
+    assert "ALIGN001" not in _errors(parsed)
+
+
+def test_the_cli_checks_the_parts_of_a_plan_together(tmp_path: Path) -> None:
+    first, second = tmp_path / "part1.md", tmp_path / "part2.md"
+    first.write_text(PART_1, encoding="utf-8")
+    second.write_text(PART_2, encoding="utf-8")
+
+    def check(*paths: Path) -> tuple[int, dict[str, object]]:
+        done = subprocess.run(
+            [sys.executable, "-m", "planner_agent", "check", *map(str, paths), "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+        )
+        return done.returncode, json.loads(done.stdout)
+
+    code, alone = check(first)
+    codes = {i["code"] for i in alone["issues"]}  # type: ignore[union-attr]
+    assert code == 2 and "ALIGN001" in codes
+    code, together = check(first, second)
+    codes = {i["code"] for i in together["issues"]}  # type: ignore[union-attr]
+    assert "ALIGN001" not in codes
+    errors = [i for i in together["issues"] if i["severity"] == "error"]  # type: ignore[union-attr]
+    assert code == (2 if errors else 0)
+
+
+def test_parts_that_are_json_are_refused(tmp_path: Path) -> None:
+    first = tmp_path / "part1.md"
+    first.write_text(PART_1, encoding="utf-8")
+    other = tmp_path / "plan.json"
+    other.write_text("{}", encoding="utf-8")
+    with pytest.raises(PlanImportError, match="read as markdown only"):
+        load_plan([first, other])
+    with pytest.raises(PlanImportError, match="no plan text given"):
+        parse_markdown([])
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_underlined_headings_are_headings() -> None:
+    text = (
+        "Implementation Plan for ModelCalibration\n"
+        "========================================\n\n"
+        "Step Overview\n-------------\n"
+        "- Purpose: calibrate the scores\n\n"
+        "Components to Create\n--------------------\n"
+        "### Script Contract\n"
+        "- Input paths:\n  - evaluation_data: /opt/ml/processing/input/eval_data\n"
+        "\nIntegration Strategy\n--------------------\n"
+        "- Upstream steps: XGBoostModelEval (eval_output -> evaluation_data)\n"
+    )
+    parsed = parse_markdown(text)
+    plan = parsed.plan
+    assert plan.step_name == "ModelCalibration"
+    assert plan.overview.purpose == "calibrate the scores"
+    assert plan.components.script_contract.input_paths[0].logical_name == "evaluation_data"
+    assert plan.integration.upstream_steps[0].step == "XGBoostModelEval"
+    assert not parsed.unread
+
+
+def test_tab_indented_bullets_nest_like_spaces() -> None:
+    contract = (
+        "### Script Contract\n"
+        "- Input paths:\n"
+        "\t- evaluation_data: `/opt/ml/processing/input/eval_data`\n"
+        "\t- calibration_config: `/opt/ml/processing/input/config`\n"
+        "-\tOutput paths:\n"
+        "  \t- calibrated_data: `/opt/ml/processing/output/calibrated`\n"
+    )
+    parsed = parse_markdown(plan_text(contract=contract))
+    contract_plan = parsed.plan.components.script_contract
+    assert [p.logical_name for p in contract_plan.input_paths] == [
+        "evaluation_data",
+        "calibration_config",
+    ]
+    assert [p.logical_name for p in contract_plan.output_paths] == ["calibrated_data"]
+
+
+def test_code_blocks_inside_list_items_are_read() -> None:
+    details = (
+        "- Registry entry:\n\n"
+        "  ```python\n"
+        '  STEP_NAMES["ModelCalibration"] = {\n'
+        '      "config_class": "ModelCalibrationConfig",\n'
+        '      "builder_step_name": "ModelCalibrationStepBuilder",\n'
+        '      "spec_type": "ModelCalibration",\n'
+        '      "sagemaker_step_type": "Processing",\n'
+        "  }\n"
+        "  ```\n"
+    )
+    parsed = parse_markdown(plan_text(details=details))
+    assert parsed.plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
+    assert "IMPORT004" not in _codes(parsed)
+
+
+def test_a_rule_under_a_bullet_is_not_a_heading() -> None:
+    overview = "## 1. Step Overview\n- **Purpose**: Calibrate model scores.\n---\n"
+    parsed = parse_markdown(plan_text(overview=overview))
+    assert parsed.plan.overview.purpose == "Calibrate model scores."
+    assert parsed.plan.components.script_contract.input_paths[0].logical_name == "evaluation_data"
