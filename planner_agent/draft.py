@@ -102,13 +102,14 @@ class DraftOutput(_Draft):
 
 
 class DraftEnvVar(_Draft):
-    """An environment variable; it is also a config field (the lower-case name)."""
+    """An environment variable, fed by the config field named like it unless ``source`` differs."""
 
     name: str = Field(description="UPPER_SNAKE_CASE")
     required: bool = True
     type: str = "str"
     default: str | None = Field(default=None, description="Python literal; null if essential")
     description: str = ""
+    source: str = Field(default="", description=cv.ENV_SOURCE_HELP)
 
 
 class DraftArgument(_Draft):
@@ -245,6 +246,7 @@ class PlanDraft(_Draft):
             optional_env_vars={
                 e.name: _unquote(e.default) for e in self.env_vars if not e.required
             },
+            env_var_sources={e.name: e.source for e in self.env_vars if e.source},
             expected_arguments={a.name: a.value for a in self.script_arguments},
             framework_requirements={r.package: r.version for r in self.framework_requirements},
             description=f"Contract for {self.step_name}: {self.description}",
@@ -304,10 +306,9 @@ class PlanDraft(_Draft):
             ConfigParameter(name=k, type=_literal_type(v), default=v) for k, v in settings.items()
         ]
         step_params = [
-            ConfigParameter(
-                name=e.name.lower(), type=e.type, default=e.default, description=e.description
-            )
+            ConfigParameter(name=f, type=e.type, default=e.default, description=e.description)
             for e in self.env_vars
+            if (f := cv.env_var_field(e.name, e.source))  # None: the builder sets it.
         ]
         if self.job_type_variants:
             step_params.append(

@@ -135,6 +135,11 @@ class ScriptContractPlan(_Model):
     output_paths: list[ContractPath] = Field(default_factory=list)
     required_env_vars: list[str] = Field(default_factory=list)
     optional_env_vars: dict[str, str] = Field(default_factory=dict)
+    env_var_sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Env var -> where its value comes from when not `config.<name lower>`: "
+        "`config.<field>` or `builder` (set by the builder or the execution context)",
+    )
     expected_arguments: dict[str, str] = Field(default_factory=dict)
     framework_requirements: dict[str, str] = Field(default_factory=dict)
     description: str = ""

@@ -133,11 +133,24 @@ def _source(name: str) -> Mutation:
 RULE_CASES: list[tuple[str, str, Mutation, dict[str, Any]]] = [
     ("NAME001", "Package", lambda p: setattr(p, "step_name", "package_step"), {}),
     ("NAME002", "Package", lambda p: setattr(_c(p).configuration, "class_name", "PackageCfg"), {}),
+    ("NAME011", "Package", lambda p: setattr(_c(p).configuration, "class_name", "PkgConfig"), {}),
     ("NAME003", "Package", lambda p: setattr(_c(p).step_builder, "class_name", "PackageStep"), {}),
+    (
+        "NAME012",
+        "Package",
+        lambda p: setattr(_c(p).step_builder, "class_name", "PkgStepBuilder"),
+        {},
+    ),
     ("NAME004", "Package", _set_output_alias(0, "packaged model!"), {}),
     ("NAME005", "Package", _rename_everywhere("model_input", "ModelInput"), {}),
     (
         "NAME006",
+        "Package",
+        lambda p: _c(p).script_contract.optional_env_vars.update({"label-field": "x"}),
+        {},
+    ),
+    (
+        "NAME013",
         "Package",
         lambda p: _c(p).script_contract.optional_env_vars.update(labelField="x"),
         {},
@@ -170,18 +183,37 @@ RULE_CASES: list[tuple[str, str, Mutation, dict[str, Any]]] = [
         lambda p: [_set_output_alias(i, "results")(p) for i in (0, 1)],
         {},
     ),
-    ("ALIGN005", "Package", lambda p: setattr(p, "files_to_update", p.files_to_update[:2]), {}),
+    ("ALIGN005", "Package", lambda p: setattr(p, "files_to_update", p.files_to_update[1:]), {}),
+    ("ALIGN006", "Package", lambda p: setattr(p, "files_to_update", p.files_to_update[:2]), {}),
     (
         "CONF001",
         "Package",
+        lambda p: _c(p).script_contract.env_var_sources.update(MODEL_NAME="config.model_nam"),
+        {},
+    ),
+    (
+        "CONF003",
+        "Package",
         lambda p: _c(p).script_contract.required_env_vars.append("MODEL_NAME"),
+        {},
+    ),
+    (
+        "ARG001",
+        "Package",
+        lambda p: _c(p).script_contract.expected_arguments.update({"--include-examples": ""}),
+        {},
+    ),
+    (
+        "ARG002",
+        "Package",
+        lambda p: setattr(_c(p).processing_script, "algorithm", "Reads --include-examples"),
         {},
     ),
     (
         "CONF002",
         "Package",
         lambda p: _c(p).configuration.sagemaker_parameters.append(
-            ConfigParameter(name="max_runtime_seconds")
+            ConfigParameter(name="instance_type")
         ),
         {},
     ),
@@ -203,6 +235,16 @@ RULE_CASES: list[tuple[str, str, Mutation, dict[str, Any]]] = [
     ),
     (
         "PATH003",
+        "Package",
+        lambda p: setattr(
+            _c(p).script_contract.output_paths[0],
+            "container_path",
+            "/opt/ml/processing/output/model.tar.gz",
+        ),
+        {},
+    ),
+    (
+        "PATH006",
         "Package",
         lambda p: setattr(
             _c(p).script_contract.input_paths[0],
@@ -290,6 +332,8 @@ RULE_CASES: list[tuple[str, str, Mutation, dict[str, Any]]] = [
     ),
     ("REG008", "Package", lambda p: None, {"codebase": CODEBASE}),
     ("REG009", "Package", _source("XgboostTraining"), {}),
+    ("REG012", "Package", _source("FeatureEngineering"), {}),
+    ("REG013", "XGBoostTraining", _source("TabularPreprocessing_Training"), {}),
     ("REG010", "Registration", _upstream("MIMSPackaging"), {}),
     ("REG011", "XGBoostTraining", _source("any preprocessing step"), {}),
     (
@@ -413,8 +457,14 @@ def test_unknown_step_lists_known_steps() -> None:
 )
 def test_job_variant_names_resolve_to_their_base_step(name: str) -> None:
     plan = base_plan("XGBoostTraining").model_copy(deep=True)
-    _source(name)(plan)
+    _upstream(name)(plan)
     assert check_plan(plan, **context("XGBoostTraining")) == []
+    # In compatible_sources the resolver compares literally: a warning naming the base step.
+    plan = base_plan("XGBoostTraining").model_copy(deep=True)
+    _source(name)(plan)
+    (issue,) = check_plan(plan, **context("XGBoostTraining"))
+    assert issue.code == "REG013" and issue.severity is Severity.WARNING
+    assert "'TabularPreprocessing'" in issue.message
 
 
 def test_legacy_alias_names_the_canonical_step() -> None:
@@ -527,6 +577,7 @@ def test_user_registered_rule_runs_and_can_be_disabled() -> None:
 def test_extra_rules_and_replacing_the_rule_set() -> None:
     plan = base_plan("Package").model_copy(deep=True)
     _c(plan).configuration.class_name = "Bad"
+    plan.registry_entry.config_class = "Bad"  # Consistent, so only the suffix rule fires.
     assert codes(check_plan(plan, extra_rules=[USER_RULE])) == {"USER001", "NAME002"}
     assert codes(check_plan(plan, rules=[USER_RULE])) == {"USER001"}
     assert check_plan(plan, disable=["NAME002"]) == []
@@ -688,7 +739,13 @@ MISTAKES: list[tuple[int, str, Callable[[ImplementationPlan], bool], Mutation, s
         "ALIGN002",
     ),
     (4, "case near-miss step", _has("any"), _upstream("XgboostTraining"), "REG009"),
-    (4, "unknown step in compatible_sources", _has("deps"), _source("FancyNewStep"), "REG009"),
+    (
+        4,
+        "unknown step in compatible_sources",
+        _has("deps"),
+        _source("FancyNewStep"),
+        "REG009|REG012",
+    ),
     (4, "legacy step name", _has("any"), _upstream("ModelRegistration"), "REG010"),
     (
         5,
@@ -734,14 +791,14 @@ MISTAKES: list[tuple[int, str, Callable[[ImplementationPlan], bool], Mutation, s
         lambda p: setattr(
             _first_path(p), "container_path", _first_path(p).container_path + "/data.csv"
         ),
-        "PATH003",
+        "PATH003|PATH006",
     ),
     (
         9,
         "required env var without config field",
         _has("any"),
         lambda p: _c(p).script_contract.required_env_vars.append("UNCONFIGURED_SETTING"),
-        "CONF001",
+        "CONF001|CONF003",
     ),
     (10, "node_type inconsistent", _has("any"), _wrong_node_type, "NODE001"),
     (12, "dependency nobody asked for", _has("any"), _unasked_dependency, "SPEC001"),

@@ -2,7 +2,8 @@
 
 Rules live in one module per family (naming, alignment, paths, registry, structure, wiring) and are
 registered by code in `RULES` when this package is imported. `CodebaseIndex` is the static index of
-a user's pipeline repository that the registry and wiring rules consult.
+a user's pipeline repository that the registry and wiring rules consult. Which findings are errors
+and which are warnings follows one severity policy, stated and classified rule by rule in `_policy`.
 
 >>> from planner_agent.checks import check_plan, RULES
 >>> "PROP001" in RULES

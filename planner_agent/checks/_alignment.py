@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
 from .._suggest import did_you_mean
-from ..conventions import allowed_config_fields
+from ..conventions import TRAINING_LIKE, allowed_config_fields
 from ..plan import ImplementationPlan, Severity
-from ._core import CONFIG, CONTRACT, SPEC, CheckContext, Finding, family_rule
+from ._core import CONFIG, CONTRACT, SCRIPT, SPEC, CheckContext, Finding, family_rule
+from ._policy import exports_needed
 
 _rule = family_rule("alignment")
 E = Severity.ERROR
+W = Severity.WARNING
+# Fields later releases of the framework added to the base config (the reference predates them).
+LATER_BASE_FIELDS = frozenset(
+    {"enable_caching", "use_secure_pypi", "max_runtime_seconds", "project_root_folder"}
+)
 
 
 @_rule(
@@ -79,42 +86,109 @@ def aliases_unique(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Find
                 )
 
 
+_REGISTRY_FILE = re.compile(r"(^|/)(step_names\w*|registry\w*)\.py$")
+
+
 @_rule(
     "ALIGN005",
     E,
-    "files_to_update lists the registry and the three `__init__.py` files (steps, specs, contracts). Add the missing files.",
+    "files_to_update lists the registry file (a step missing from STEP_NAMES is never found): the codebase's, else any `step_names*.py`. Add it.",
 )
-def standard_files_updated(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+def registry_file_updated(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     listed = {f.removeprefix("./") for f in plan.files_to_update}
-    missing = [f for f in ctx.layout.standard_updates() if f not in listed]
+    registry = ctx.layout.registry_file
+    if ctx.codebase is not None:
+        found = registry in listed
+    else:  # The reference layout is only typical: any registry file shows the intent.
+        found = any(_REGISTRY_FILE.search(f) for f in listed)
+    if not found:
+        yield "files_to_update", f"add the registry file {registry!r} to files_to_update"
+
+
+@_rule(
+    "ALIGN006",
+    W,
+    "files_to_update lists the `__init__.py` files that export steps (steps, specs, contracts); with a codebase, only those that exist and import something. Add the missing files.",
+)
+def init_files_updated(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    listed = {f.removeprefix("./") for f in plan.files_to_update}
+    inits = [f for f in ctx.layout.standard_updates() if f.endswith("__init__.py")]
+    missing = [f for f in exports_needed(ctx.codebase, inits) if f not in listed]
     if missing:
         yield "files_to_update", f"add {', '.join(repr(m) for m in missing)} to files_to_update"
+
+
+def _fields(plan: ImplementationPlan) -> set[str]:
+    """The config fields the plan's config has: its own and those of its base class."""
+    config = plan.components.configuration
+    inherited = allowed_config_fields(config.base_class, plan.registry_entry.sagemaker_step_type)
+    own = {p.name for p in [*config.step_parameters, *config.sagemaker_parameters]}
+    return own | inherited | LATER_BASE_FIELDS
+
+
+def _env_vars(plan: ImplementationPlan) -> Iterator[tuple[str, str]]:
+    contract = plan.components.script_contract
+    for i, name in enumerate(contract.required_env_vars):
+        yield f"{CONTRACT}.required_env_vars[{i}]", name
+    for name in contract.optional_env_vars:
+        yield f"{CONTRACT}.optional_env_vars.{name}", name
 
 
 @_rule(
     "CONF001",
     E,
-    "Each required env var `NAME` has a config field `name` (the builder reads it from the config). Add the field to step_parameters.",
+    "An env var's stated source `config.<field>` names a config field the plan has (its own or the base class's), for an env var of the contract. Add the field to step_parameters or fix the source; write `builder` when the builder or the execution context sets it.",
+)
+def env_var_sources_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    sources, fields = plan.components.script_contract.env_var_sources, _fields(plan)
+    env = [n for _, n in _env_vars(plan)]
+    for name, source in sources.items():
+        path = f"{CONTRACT}.env_var_sources.{name}"
+        text = source.strip()
+        if name not in env:
+            yield path, f"{name!r} is not an env var of the contract{did_you_mean(name, env)}"
+        elif text.lower() == "builder":
+            continue
+        field = text.removeprefix("config.").split(".", 1)[0]
+        if not text.startswith("config.") or not field:
+            yield path, f"source {source!r} of {name!r}: write 'config.<field>' or 'builder'"
+        elif field not in fields:
+            yield (
+                path,
+                f"{name!r} is read from {text!r} but the config has no field {field!r}"
+                f"{did_you_mean(field, fields)}; add step parameter {field!r} or fix the source",
+            )
+
+
+@_rule(
+    "CONF003",
+    W,
+    "An env var without a stated source has a config field named like it (`LABEL_FIELD` -> `label_field`), which the base builder reads. Add the field, or state the source (`config.<field>` or `builder`).",
 )
 def env_vars_have_config_fields(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    config = plan.components.configuration
-    fields = {p.name for p in [*config.step_parameters, *config.sagemaker_parameters]}
-    for i, name in enumerate(plan.components.script_contract.required_env_vars):
-        if name.lower() not in fields:
-            yield (
-                f"{CONTRACT}.required_env_vars[{i}]",
-                f"required env var {name!r} has no config field; add step parameter {name.lower()!r}",
-            )
+    sources, fields = plan.components.script_contract.env_var_sources, _fields(plan)
+    required = plan.components.script_contract.required_env_vars
+    for path, name in _env_vars(plan):
+        if name in sources or name not in required or name.lower() in fields:
+            continue
+        yield (
+            path,
+            f"required env var {name!r} has no config field {name.lower()!r}; add it, or state "
+            "its source ('config.<field>' or 'builder')",
+        )
 
 
 @_rule(
     "CONF002",
     E,
-    "SageMaker parameters are fields of the base config class (e.g. `processing_instance_type_large`; there is no `instance_type`, `processing_instance_type` or `max_runtime_seconds`). Use a listed field or move the setting to step_parameters.",
+    "SageMaker parameters are fields of the base config class (e.g. `processing_instance_type_large`; there is no `instance_type` or `processing_instance_type`). Use a listed field or move the setting to step_parameters.",
 )
 def sagemaker_parameters_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     config = plan.components.configuration
-    allowed = allowed_config_fields(config.base_class, plan.registry_entry.sagemaker_step_type)
+    allowed = (
+        allowed_config_fields(config.base_class, plan.registry_entry.sagemaker_step_type)
+        | LATER_BASE_FIELDS
+    )
     for i, param in enumerate(config.sagemaker_parameters):
         if param.name not in allowed:
             hint = (
@@ -126,3 +200,44 @@ def sagemaker_parameters_exist(plan: ImplementationPlan, ctx: CheckContext) -> I
                 f"{param.name!r} is not a field of {config.base_class}{hint}; "
                 "use an existing field or make it a step parameter",
             )
+
+
+_FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9]*(?:[-_][a-z0-9]+)*)")
+
+
+@_rule(
+    "ARG001",
+    E,
+    "Contract argument keys carry no leading dashes (`include-examples`, not `--include-examples`): the builder writes `--<key>` itself. Drop the dashes.",
+)
+def argument_keys_without_dashes(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for name in plan.components.script_contract.expected_arguments:
+        if name.startswith("-"):
+            yield (
+                f"{CONTRACT}.expected_arguments.{name}",
+                f"argument key {name!r} starts with '-'; the builder adds '--', so use {name.lstrip('-')!r}",
+            )
+
+
+@_rule(
+    "ARG002",
+    E,
+    "Every command-line flag a processing script plan uses (`--job-type` in its algorithm or main functions) is an argument the contract declares (the builder passes only those). Add it to expected_arguments, or drop it from the script.",
+)
+def script_flags_declared(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if plan.registry_entry.sagemaker_step_type in TRAINING_LIKE:
+        return  # SageMaker passes a training script its hyperparameters as flags, too.
+    declared = {k.lstrip("-") for k in plan.components.script_contract.expected_arguments}
+    script = plan.components.processing_script
+    texts = [("algorithm", script.algorithm)]
+    texts += [(f"main_functions[{i}]", t) for i, t in enumerate(script.main_functions)]
+    seen: set[str] = set()
+    for where, text in texts:
+        for flag in _FLAG.findall(text):
+            if flag not in declared and flag not in seen and flag != "help":
+                seen.add(flag)
+                yield (
+                    f"{SCRIPT}.{where}",
+                    f"the script uses '--{flag}' but the contract declares no argument {flag!r}"
+                    f"{did_you_mean(flag, declared)}; add {flag!r} to expected_arguments",
+                )

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 from ..conventions import (
-    KEBAB_CASE,
     LOGICAL_NAME,
     PASCAL_CASE,
     SNAKE_CASE,
@@ -20,6 +19,10 @@ from ._core import BUILDER, CONFIG, CONTRACT, SCRIPT, SPEC, CheckContext, Findin
 
 _rule = family_rule("naming")
 E, W = Severity.ERROR, Severity.WARNING
+# SageMaker's pattern for environment keys (CreateProcessingJob / CreateTrainingJob `Environment`).
+ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# What the contract's validator accepts as an argument key: lower case, digits and dashes.
+ARGUMENT_KEY = re.compile(r"^[a-z0-9-]+$")
 
 
 def _pascal(name: str) -> str:
@@ -42,29 +45,55 @@ def step_name_pascal_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterat
 
 
 @_rule(
-    "NAME002", E, "The config class is `<StepName>Config`. Rename the class to the expected name."
+    "NAME002",
+    E,
+    "The config class name ends in `Config` (the framework discovers config classes by that suffix). Rename, e.g. `<StepName>Config`.",
+)
+def config_class_suffix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    name = plan.components.configuration.class_name
+    if not name.endswith("Config"):
+        yield (
+            f"{CONFIG}.class_name",
+            f"config class {name!r} does not end in 'Config'; use {config_class_name(plan.step_name)!r}",
+        )
+
+
+@_rule(
+    "NAME011",
+    W,
+    "By convention the config class is `<StepName>Config` (real exceptions exist, e.g. `BatchTransformStepConfig`). Prefer the expected name.",
 )
 def config_class_follows_step_name(
     plan: ImplementationPlan, ctx: CheckContext
 ) -> Iterator[Finding]:
     name, expected = plan.components.configuration.class_name, config_class_name(plan.step_name)
-    if name != expected:
-        why = "" if name.endswith("Config") else "config classes end in 'Config'; "
-        yield f"{CONFIG}.class_name", f"config class {name!r}: {why}use {expected!r}"
+    if name != expected and name.endswith("Config"):
+        yield f"{CONFIG}.class_name", f"config class {name!r}: prefer {expected!r}"
 
 
 @_rule(
     "NAME003",
     E,
-    "The builder class is `<StepName>StepBuilder` (a common mistake is `<StepName>Step`). Rename the class to the expected name.",
+    "The builder class name ends in `StepBuilder` (a common mistake is `<StepName>Step`). Rename the class, e.g. `<StepName>StepBuilder`.",
+)
+def builder_class_suffix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    name, expected = plan.components.step_builder.class_name, builder_class_name(plan.step_name)
+    if not name.endswith("StepBuilder"):
+        why = "builders end in 'StepBuilder', not 'Step'; " if name.endswith("Step") else ""
+        yield f"{BUILDER}.class_name", f"builder class {name!r}: {why}use {expected!r}"
+
+
+@_rule(
+    "NAME012",
+    W,
+    "By convention the builder class is `<StepName>StepBuilder`. Prefer the expected name.",
 )
 def builder_class_follows_step_name(
     plan: ImplementationPlan, ctx: CheckContext
 ) -> Iterator[Finding]:
     name, expected = plan.components.step_builder.class_name, builder_class_name(plan.step_name)
-    if name != expected:
-        why = "builders end in 'StepBuilder', not 'Step'; " if name.endswith("Step") else ""
-        yield f"{BUILDER}.class_name", f"builder class {name!r}: {why}use {expected!r}"
+    if name != expected and name.endswith("StepBuilder"):
+        yield f"{BUILDER}.class_name", f"builder class {name!r}: prefer {expected!r}"
 
 
 @_rule(
@@ -110,34 +139,51 @@ def logical_name_snake_case(plan: ImplementationPlan, ctx: CheckContext) -> Iter
                 )
 
 
-@_rule(
-    "NAME006",
-    E,
-    "Environment variables are UPPER_SNAKE_CASE. Rename, e.g. `labelField` -> `LABEL_FIELD`.",
-)
-def env_var_upper_snake(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+def _env_names(plan: ImplementationPlan) -> list[tuple[str, str]]:
     contract = plan.components.script_contract
     names = [
         (f"{CONTRACT}.required_env_vars[{i}]", n) for i, n in enumerate(contract.required_env_vars)
     ]
-    names += [(f"{CONTRACT}.optional_env_vars.{n}", n) for n in contract.optional_env_vars]
-    for path, name in names:
-        if not UPPER_SNAKE_CASE.match(name):
+    return names + [(f"{CONTRACT}.optional_env_vars.{n}", n) for n in contract.optional_env_vars]
+
+
+@_rule(
+    "NAME006",
+    E,
+    "Environment variable names are valid SageMaker environment keys (`[A-Za-z_][A-Za-z0-9_]*`). Rename, e.g. `label-field` -> `LABEL_FIELD`.",
+)
+def env_var_valid_key(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for path, name in _env_names(plan):
+        if not ENV_KEY.match(name):
             yield (
                 path,
-                f"environment variable {name!r} is not UPPER_SNAKE_CASE; use {snake_case(name).upper()!r}",
+                f"environment variable {name!r} is not a valid environment key; use {snake_case(name).upper()!r}",
+            )
+
+
+@_rule(
+    "NAME013",
+    W,
+    "By convention environment variables are UPPER_SNAKE_CASE. Rename, e.g. `labelField` -> `LABEL_FIELD`.",
+)
+def env_var_upper_snake(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for path, name in _env_names(plan):
+        if ENV_KEY.match(name) and not UPPER_SNAKE_CASE.match(name):
+            yield (
+                path,
+                f"environment variable {name!r} is not UPPER_SNAKE_CASE; prefer {snake_case(name).upper()!r}",
             )
 
 
 @_rule(
     "NAME007",
     E,
-    "Script arguments in the contract are kebab-case. Rename, e.g. `job_type` -> `job-type`.",
+    "Script argument keys in the contract use only lower-case letters, digits and `-` (the contract's validator rejects others). Rename, e.g. `job_type` -> `job-type`.",
 )
 def argument_kebab_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     for name in plan.components.script_contract.expected_arguments:
-        bare = name.removeprefix("--")  # A leading `--` is how the script sees it; tolerated.
-        if not KEBAB_CASE.match(bare):
+        bare = name.lstrip("-")  # ARG001 reports leading dashes.
+        if bare and not ARGUMENT_KEY.match(bare):
             expected = snake_case(bare).replace("_", "-")
             yield (
                 f"{CONTRACT}.expected_arguments.{name}",
@@ -147,7 +193,7 @@ def argument_kebab_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator
 
 @_rule(
     "NAME008",
-    E,
+    W,
     "Component file paths follow the layout: `<contracts>/<name>_contract.py`, `<specs>/<name>_spec.py`, `<steps>/config_<name>_step.py` (or `config_<name>.py`), `<steps>/builder_<name>_step.py` (or `builder_<name>.py`), `<scripts>/<entry_point>`. Use the path given in the message.",
 )
 def file_paths_follow_layout(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:

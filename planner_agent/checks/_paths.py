@@ -10,7 +10,7 @@ from ..plan import DependencyType, ImplementationPlan, SageMakerStepType, Severi
 from ._core import CONTRACT, SPEC, CheckContext, Finding, family_rule
 
 _rule = family_rule("paths")
-E = Severity.ERROR
+E, W = Severity.ERROR, Severity.WARNING
 ST = SageMakerStepType
 
 # A last path segment with one of these extensions names a file, not a directory.
@@ -22,6 +22,14 @@ FILE_EXTENSIONS = frozenset(
 _PROCESSING_PATH = re.compile(
     r"^properties\.ProcessingOutputConfig\.Outputs\[(['\"])(?P<name>[^'\"]+)\1\]\.S3Output\.S3Uri$"
 )
+# Where SageMaker unpacks the step's source directory; the framework's contract validators accept
+# input paths there (e.g. hyperparameters shipped with the code) for Processing and Training steps.
+CODE_DIR = "/opt/ml/code"
+# Files SageMaker itself writes into a training container (documented in "How Amazon SageMaker AI
+# provides training information").
+SAGEMAKER_CONFIG_DIR = "/opt/ml/input/config"
+SAGEMAKER_FILES = frozenset({"hyperparameters.json", "inputdataconfig.json", "resourceconfig.json"})
+TRAINING_CHANNELS = "/opt/ml/input/data"
 _TRAINING_PATHS = frozenset(
     {"properties.ModelArtifacts.S3ModelArtifacts", "properties.OutputDataConfig.S3OutputPath"}
 )
@@ -41,9 +49,16 @@ def _prefix_findings(plan: ImplementationPlan, kind: str) -> Iterator[Finding]:
     step_type, contract = plan.registry_entry.sagemaker_step_type, plan.components.script_contract
     paths = contract.input_paths if kind == "input" else contract.output_paths
     types = _output_types(plan)
+    deps = {
+        d.logical_name: d.dependency_type for d in plan.components.step_specification.dependencies
+    }
     for i, item in enumerate(paths):
         if kind == "input":
-            allowed = input_prefixes(step_type)
+            # Payload samples may be read from anywhere under /opt/ml/processing/, as written.
+            known = output_prefixes(step_type, DependencyType.PAYLOAD_SAMPLES)
+            if deps.get(item.logical_name) is not DependencyType.PAYLOAD_SAMPLES:
+                known = input_prefixes(step_type)
+            allowed = (*known, CODE_DIR) if known else known
         else:
             allowed = output_prefixes(step_type, types.get(item.logical_name))
         if allowed and not any(under(item.container_path, p) for p in allowed):
@@ -59,7 +74,7 @@ def _prefix_findings(plan: ImplementationPlan, kind: str) -> Iterator[Finding]:
 @_rule(
     "PATH001",
     E,
-    "Contract input paths start with the prefix of the step type: Processing `/opt/ml/processing/input`; Training `/opt/ml/input/data` or `/opt/ml/input/config`. Move the path under the prefix.",
+    "Contract input paths start with the prefix of the step type: Processing `/opt/ml/processing/input` (payload samples: `/opt/ml/processing/`); Training `/opt/ml/input/data` or `/opt/ml/input/config`; both also `/opt/ml/code` (files shipped with the source). Move the path under the prefix.",
 )
 def input_path_prefix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     yield from _prefix_findings(plan, "input")
@@ -74,26 +89,57 @@ def output_path_prefix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[
     yield from _prefix_findings(plan, "output")
 
 
+def _file_name(path: str) -> tuple[str, str] | None:
+    """(directory, file name) when the last segment of ``path`` has a file extension, else None."""
+    head, _, last = path.rstrip("/").rpartition("/")
+    suffix = last[last.rfind(".") :].lower() if "." in last else ""
+    return (head, last) if suffix in FILE_EXTENSIONS else None
+
+
+def provided_file(path: str) -> bool:
+    """True for an input file SageMaker puts there: its config files, a file in a training channel
+    (``/opt/ml/input/data/<channel>/<file>``: the channel's S3 object) or in the source directory."""
+    split = _file_name(path)
+    if split is None:
+        return False
+    head, name = split
+    if head == SAGEMAKER_CONFIG_DIR:
+        return name.lower() in SAGEMAKER_FILES
+    if head.startswith(TRAINING_CHANNELS + "/"):
+        return True
+    return under(path, CODE_DIR)
+
+
 @_rule(
     "PATH003",
     E,
-    "Container paths are directories (SageMaker mounts directories), not files such as `.../data.csv`. Drop the file name.",
+    "Contract output paths are directories (SageMaker uploads a directory), not files such as `.../data.csv`. Drop the file name.",
 )
-def paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    contract = plan.components.script_contract
-    for kind, paths in (
-        ("input_paths", contract.input_paths),
-        ("output_paths", contract.output_paths),
-    ):
-        for i, item in enumerate(paths):
-            head, _, last = item.container_path.rstrip("/").rpartition("/")
-            suffix = last[last.rfind(".") :].lower() if "." in last else ""
-            if suffix in FILE_EXTENSIONS:
-                yield (
-                    f"{CONTRACT}.{kind}[{i}].container_path",
-                    f"{item.container_path!r} names a file; use the directory {head!r} "
-                    "(the script finds the file inside it)",
-                )
+def output_paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for i, item in enumerate(plan.components.script_contract.output_paths):
+        split = _file_name(item.container_path)
+        if split is not None:
+            yield (
+                f"{CONTRACT}.output_paths[{i}].container_path",
+                f"{item.container_path!r} names a file; use the directory {split[0]!r} "
+                "(the script writes the file inside it)",
+            )
+
+
+@_rule(
+    "PATH006",
+    W,
+    "A contract input path names a file SageMaker does not provide (its config files, files in a training channel or in `/opt/ml/code` are fine); the default builder mounts the path as a directory. Use the directory, or say that the builder mounts the file's directory.",
+)
+def input_paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for i, item in enumerate(plan.components.script_contract.input_paths):
+        split = _file_name(item.container_path)
+        if split is not None and not provided_file(item.container_path):
+            yield (
+                f"{CONTRACT}.input_paths[{i}].container_path",
+                f"{item.container_path!r} names a file; the builder must mount {split[0]!r} "
+                "(the default mounts the path itself as a directory); prefer the directory",
+            )
 
 
 @_rule(

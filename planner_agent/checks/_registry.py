@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .._suggest import did_you_mean
 from ..conventions import (
     LEGACY_ALIASES,
     PROCESSING_LIKE,
     TRAINING_INPUT_PREFIXES,
     TRAINING_OUTPUT_PREFIXES,
-    builder_class_name,
-    config_class_name,
     strip_job_suffix,
 )
 from ..plan import ImplementationPlan, SageMakerStepType, Severity
@@ -25,6 +22,7 @@ from ._core import (
     Finding,
     family_rule,
 )
+from ._policy import builder_era_suffix, near_miss, widely_used_sources
 
 _rule = family_rule("registry")
 E, W = Severity.ERROR, Severity.WARNING
@@ -54,26 +52,29 @@ def entry_step_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Fin
 
 
 @_rule(
-    "REG002", E, "The registry entry's config_class is `<StepName>Config`. Use the expected name."
+    "REG002",
+    E,
+    "The registry entry's config_class is the plan's config class (the framework loads the class by that name). Use the config class name.",
 )
 def entry_config_class(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     yield from _expect(
-        plan, "config_class", plan.registry_entry.config_class, config_class_name(plan.step_name)
+        plan,
+        "config_class",
+        plan.registry_entry.config_class,
+        plan.components.configuration.class_name,
     )
 
 
 @_rule(
     "REG003",
     E,
-    "The registry entry's builder_step_name is `<StepName>StepBuilder` (not `<StepName>Step`). Use the expected name.",
+    "The registry entry's builder_step_name names the plan's builder class in the form of the registry's era: the class name (`<StepName>StepBuilder`); in an older codebase whose registry writes `<StepName>Step`, that form. Use the name given in the message.",
 )
 def entry_builder_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    yield from _expect(
-        plan,
-        "builder_step_name",
-        plan.registry_entry.builder_step_name,
-        builder_class_name(plan.step_name),
-    )
+    builder = plan.components.step_builder.class_name
+    if builder_era_suffix(ctx.codebase) == "Step" and builder.endswith("StepBuilder"):
+        builder = builder.removesuffix("Builder")  # Older registries name the step, not the class.
+    yield from _expect(plan, "builder_step_name", plan.registry_entry.builder_step_name, builder)
 
 
 @_rule("REG004", E, "The registry entry's spec_type equals the step name. Use the step name.")
@@ -164,46 +165,107 @@ def name_not_taken(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Find
         )
 
 
-def _references(plan: ImplementationPlan) -> Iterator[tuple[str, str]]:
-    """Every (path, step name) the plan refers to."""
+def _references(plan: ImplementationPlan) -> Iterator[tuple[str, str, bool]]:
+    """Every (path, step name, is a compatible source) the plan refers to."""
     for i, dep in enumerate(plan.components.step_specification.dependencies):
         for j, source in enumerate(dep.compatible_sources):
-            yield f"{SPEC}.dependencies[{i}].compatible_sources[{j}]", source
+            yield f"{SPEC}.dependencies[{i}].compatible_sources[{j}]", source, True
     for i, up in enumerate(plan.integration.upstream_steps):
-        yield f"integration.upstream_steps[{i}].step", up.step
+        yield f"integration.upstream_steps[{i}].step", up.step, False
     for i, down in enumerate(plan.integration.downstream_steps):
-        yield f"integration.downstream_steps[{i}].step", down.step
+        yield f"integration.downstream_steps[{i}].step", down.step, False
 
 
-def _unresolved(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[tuple[str, str]]:
+def _unresolved(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[tuple[str, str, bool]]:
+    """References to names the registry does not hold (the codebase's own labels excepted)."""
     own = plan.step_name
-    for path, name in _references(plan):
+    labels = widely_used_sources(ctx.codebase) if ctx.codebase is not None else frozenset()
+    for path, name, is_source in _references(plan):
+        if is_source and name in labels:
+            continue  # The codebase's specs use this label widely: its convention wins.
         if strip_job_suffix(name) != own and strip_job_suffix(name) not in ctx.registry:
-            yield path, name
+            yield path, name, is_source
 
 
 _CLASS_SUFFIX = re.compile(
-    r"(?:StepBuilder|Builder|StepSpecification|Specification|Spec|Contract|Config|Step)$"
+    r"(?:StepBuilder|Builder|StepSpecification|Specification|Spec|Contract|Config)$"
 )
+
+
+def _misspelt(name: str, ctx: CheckContext) -> str | None:
+    """The registry name ``name`` misspells, also when written as a class name."""
+    base = strip_job_suffix(name)
+    bare = _CLASS_SUFFIX.sub("", base) or base
+    # A bare `Step` suffix counts only with a misspelling: `ProcessingStep` is a common label.
+    stepless = base.removesuffix("Step") or base
+    for candidate in dict.fromkeys((base, bare, stepless)):
+        hit = near_miss(candidate, ctx.registry)
+        if hit is not None and not (candidate == stepless != base and hit == candidate):
+            return hit
+    return None
+
+
+def _classified(
+    plan: ImplementationPlan, ctx: CheckContext
+) -> Iterator[tuple[str, str, bool, str | None]]:
+    """Unknown references that are neither labels nor legacy names, with the name they misspell."""
+    for path, name, is_source in _unresolved(plan, ctx):
+        if _GENERIC.search(name) or strip_job_suffix(name) in LEGACY_ALIASES:
+            continue  # REG010 / REG011 report these.
+        yield path, name, is_source, _misspelt(name, ctx)
+
+
+def _known(ctx: CheckContext) -> str:
+    names = sorted(ctx.registry)
+    return ", ".join(names) if len(names) <= 30 else f"{len(names)} steps in the registry"
 
 
 @_rule(
     "REG009",
     E,
-    "Steps named in compatible_sources and upstream/downstream lists exist in the registry (exact spelling: `PyTorchTraining`, not `PytorchTraining`; job variants like `X_Training` resolve to `X`). Use the registry name.",
+    "A step name is a near-miss of a registry name (case or spelling: `XgboostTraining`, `TabularPreprocesing`), or, with a codebase, an upstream/downstream step is not in its registry (job variants like `X_Training` resolve to `X`). Use the registry name.",
 )
 def references_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    for path, name in _unresolved(plan, ctx):
+    for path, name, is_source, meant in _classified(plan, ctx):
+        if meant is not None:
+            yield path, f"step {name!r} is not in the registry; did you mean {meant!r}?"
+        elif ctx.codebase is not None and not is_source:
+            yield path, f"step {name!r} is not in the codebase's registry; known: {_known(ctx)}"
+
+
+@_rule(
+    "REG012",
+    W,
+    "A step name the registry does not know: without a codebase the built-in reference registry is small (pass --codebase to verify); with one, an unknown compatible source only never matches. Check the name.",
+)
+def references_unverified(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for path, name, is_source, meant in _classified(plan, ctx):
+        if meant is not None:
+            continue  # REG009 names the step meant.
+        if ctx.codebase is None:
+            yield path, f"step {name!r} is not in the reference registry; pass --codebase to verify"
+        elif is_source:
+            yield (
+                path,
+                f"compatible source {name!r} is not in the codebase's registry, so it never "
+                f"matches a producer; known: {_known(ctx)}",
+            )
+
+
+@_rule(
+    "REG013",
+    W,
+    "compatible_sources name base steps (`TabularPreprocessing`): the resolver compares them literally with the producer's step type without its job suffix, so `TabularPreprocessing_Training` never matches. Drop the suffix.",
+)
+def sources_without_job_suffix(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    for path, name, is_source in _references(plan):
         base = strip_job_suffix(name)
-        if _GENERIC.search(name) or base in LEGACY_ALIASES:
-            continue  # REG010 / REG011 report these.
-        # A class name where the step name belongs ('XGBoostModelEvalStepBuilder'): suggest the step.
-        bare = _CLASS_SUFFIX.sub("", base) or base
-        hint = did_you_mean(bare, ctx.registry) or did_you_mean(base, ctx.registry)
-        names = sorted(ctx.registry)
-        listed = ", ".join(names) if len(names) <= 30 else f"{len(names)} steps in the registry"
-        known = "" if hint else f"; known: {listed}"
-        yield path, f"step {name!r} is not in the registry{hint}{known}"
+        if is_source and base != name and not _GENERIC.search(name):
+            yield (
+                path,
+                f"{name!r} carries a job suffix; the resolver compares compatible_sources "
+                f"literally with base step types, so use {base!r}",
+            )
 
 
 @_rule(
@@ -212,7 +274,7 @@ def references_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Fi
     "Legacy step names (`MIMSPackaging`, `MIMSPayload`, `ModelRegistration`) are aliases; use the canonical name (`Package`, `Payload`, `Registration`).",
 )
 def legacy_names(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    for path, name in _unresolved(plan, ctx):
+    for path, name, _ in _unresolved(plan, ctx):
         canonical = LEGACY_ALIASES.get(strip_job_suffix(name))
         if canonical and not _GENERIC.search(name):
             yield path, f"{name!r} is a legacy name; use {canonical!r}"
@@ -224,6 +286,6 @@ def legacy_names(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Findin
     "Step lists name concrete registry steps, not labels like `any preprocessing step`. Replace the label with the registry names of the steps meant.",
 )
 def generic_labels(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    for path, name in _unresolved(plan, ctx):
+    for path, name, _ in _unresolved(plan, ctx):
         if _GENERIC.search(name):
             yield path, f"{name!r} is a label, not a step; list registry step names instead"

@@ -5,6 +5,7 @@ Processing and training steps differ in the SageMaker objects the builder create
 
 from __future__ import annotations
 
+from ..conventions import env_var_field
 from ..plan import ImplementationPlan, SageMakerStepType
 from ._code_text import (
     comment,
@@ -34,7 +35,11 @@ def builder_block(plan: ImplementationPlan) -> str:
     optional = sorted(
         d.logical_name for d in comps.step_specification.dependencies if not d.required
     )
-    env_fields = sorted({ident(v.lower()) for v in comps.script_contract.required_env_vars})
+    contract = comps.script_contract  # Variables the builder sets need no config field.
+    fields = (
+        env_var_field(v, contract.env_var_sources.get(v, "")) for v in contract.required_env_vars
+    )
+    env_fields = sorted({ident(f) for f in fields if f})
     lines = [*header(comps.step_builder.file_path, "step builder"), "import logging"]
     lines.append("from typing import Any")
     lines.append("")

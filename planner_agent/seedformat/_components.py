@@ -148,7 +148,7 @@ def _read_component(
             facts[key] = read_entries(node, value, path_entry, ctx, where, path)
         elif kind == "contract" and key in ("env", "required_env", "optional_env"):
             group = {"env": None, "required_env": True, "optional_env": False}[key]
-            req, opt = env_entries(node, value, group)
+            req, opt = env_entries(node, value, group, facts.setdefault("env_var_sources", {}))
             facts.setdefault("required_env_vars", []).extend(req)
             facts.setdefault("optional_env_vars", {}).update(opt)
         elif kind == "contract" and key in ("expected_arguments", "framework_requirements"):

@@ -191,8 +191,15 @@ def _spec_text(text: str, fields: Facts) -> bool:
     return True
 
 
-def env_entries(node: Node, value: str, group: bool | None) -> tuple[list[str], dict[str, str]]:
-    """Environment variables: ``NAME (required)``, ``NAME (optional, default: "x")``, groups."""
+# Anchored on the word, so a long run of spaces is never rescanned (linear time).
+_ENV_SOURCE = re.compile(r"\bsource\b[ \t]*[:=]?[ \t]*(config(?:\.\w+)+|builder)\b", re.I)
+
+
+def env_entries(
+    node: Node, value: str, group: bool | None, sources: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """Environment variables: ``NAME (required)``, ``NAME (optional, default: "x")``, groups;
+    a ``source: config.<field>`` / ``source: builder`` is put into ``sources``."""
     required: list[str] = []
     optional: dict[str, str] = {}
 
@@ -202,6 +209,10 @@ def env_entries(node: Node, value: str, group: bool | None) -> tuple[list[str], 
         if not match:
             return
         name, rest = match.groups()
+        source = _ENV_SOURCE.search(rest)
+        if source and sources is not None:
+            sources[name] = source.group(1)
+            rest = rest[: source.start()] + rest[source.end() :]
         default: str | None = None
         assigned = re.match(r"^\s*=\s*(.+)$", rest)
         found = re.search(r"default(?:s| value)?\s*(?:[:=]|is|of)?\s*(.*)$", rest, re.I | re.S)
@@ -226,7 +237,7 @@ def env_entries(node: Node, value: str, group: bool | None) -> tuple[list[str], 
         split = split_label(child.text)
         sub = as_bool(split[0].split()[0]) if split and split[0].split() else None
         if split and sub is not None and re.match(r"^(required|optional)\b", split[0], re.I):
-            r, o = env_entries(child, split[1], sub)
+            r, o = env_entries(child, split[1], sub, sources)
             required += r
             optional.update(o)
         else:

@@ -166,6 +166,7 @@ def _contract(bc: Facts, code: Code, script_path: str, name: str, ctx: Context) 
         ),
         "required_env_vars": list(env.get("required_env_vars", [])),
         "optional_env_vars": dict(env.get("optional_env_vars", {})),
+        "env_var_sources": dict(bc.get("env_var_sources", {})),
         "expected_arguments": _pick(bc, cc, "expected_arguments", {}),
         "framework_requirements": _pick(bc, cc, "framework_requirements", {}),
         "description": _pick(bc, cc, "description", ""),

@@ -150,9 +150,10 @@ def _overview(plan: ImplementationPlan) -> list[str]:
 def _components(plan: ImplementationPlan) -> list[str]:
     c = plan.components
     contract, spec, config = c.script_contract, c.step_specification, c.configuration
-    env = [f"{name} (required)" for name in contract.required_env_vars]
+    src = {k: f", source: {v}" for k, v in contract.env_var_sources.items()}
+    env = [f"{name} (required{src.get(name, '')})" for name in contract.required_env_vars]
     env += [
-        f"{name} (optional, default: {_quote(default)})"
+        f"{name} (optional{src.get(name, '')}, default: {_quote(default)})"
         for name, default in contract.optional_env_vars.items()
     ]
     return [
