@@ -7,6 +7,7 @@ request for a conversation, the checks of a plan, the mode to fall back to, the 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -69,7 +70,7 @@ class Planner:
         knowledge: Knowledge | str | Path | Mapping[str, str] | None = None,
         codebase: CodebaseIndex | str | Path | None = None,
         strict: bool = False,
-        layout: Layout = DEFAULT_LAYOUT,
+        layout: Layout | None = None,
         prompt_layout: PromptLayout = "cache",
         examples_k: int = 2,
         max_tokens: int | None = None,
@@ -143,9 +144,12 @@ class Planner:
             base_url = self._provider.base_url
             context_window = context_window or self._provider.context_window
         self.knowledge = Knowledge.load(s.knowledge)
-        self.codebase = _load_codebase(s.codebase)
+        self.codebase = _load_codebase(s.codebase, s.layout)
         self.strict = s.strict
-        self.layout = s.layout
+        #: Where planned files go: the ``layout`` given, else the codebase's detected layout.
+        self.layout: Layout = s.layout or (
+            self.codebase.layout if self.codebase is not None else DEFAULT_LAYOUT
+        )
         # Small local models rarely fix rule issues when re-asked (measured), and each attempt
         # takes minutes on a CPU: one attempt there unless asked; three elsewhere.
         max_attempts = s.max_attempts
@@ -243,7 +247,8 @@ class Planner:
         if builder is None:
             if self.codebase is not None:
                 examples = self.codebase.examples()
-                digest = self.codebase.registry_digest()
+                # The layout first: a markdown reply writes the file paths itself.
+                digest = f"{self.layout.summary()}\n\n{self.codebase.registry_digest()}"
             else:
                 examples, digest = list(self.knowledge.examples), ""
             schema = self.schema()
@@ -302,9 +307,14 @@ class Planner:
         return cost_usd(self.model, *tokens, prices=self.prices)
 
 
-def _load_codebase(codebase: CodebaseIndex | str | Path | None) -> CodebaseIndex | None:
+def _load_codebase(
+    codebase: CodebaseIndex | str | Path | None, layout: Layout | None
+) -> CodebaseIndex | None:
+    """The index of ``codebase``; a ``layout`` given overrides the one detected."""
     if codebase is None:
         return None
     if isinstance(codebase, CodebaseIndex):
-        return codebase
-    return CodebaseIndex.from_path(Path(codebase))
+        if layout is None or layout == codebase.layout:
+            return codebase
+        return dataclasses.replace(codebase, layout=layout)
+    return CodebaseIndex.from_path(Path(codebase), layout=layout)

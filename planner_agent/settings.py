@@ -28,7 +28,7 @@ from ._options import check_options, is_int, is_number, is_path, require
 from ._usage import Attempt, UsageLimits
 from .checks import Rule
 from .checks._codebase import CodebaseIndex
-from .conventions import DEFAULT_LAYOUT, Layout
+from .conventions import Layout
 from .llm._modes import OutputMode, get_mode
 from .llm._profiles import Price
 from .llm._transport import RateGate
@@ -77,7 +77,7 @@ class PlannerKeywords(RequestOptions, total=False):
     knowledge: Knowledge | str | Path | Mapping[str, str] | None
     codebase: CodebaseIndex | str | Path | None
     strict: bool
-    layout: Layout
+    layout: Layout | None
     prompt_layout: PromptLayout
     examples_k: int
     max_tokens: int | None
@@ -104,7 +104,8 @@ class Settings:
     knowledge: Knowledge | str | Path | Mapping[str, str] | None = None
     codebase: CodebaseIndex | str | Path | None = None
     strict: bool = False
-    layout: Layout = DEFAULT_LAYOUT
+    #: Where the codebase keeps each component; None: detected from ``codebase``, else the default.
+    layout: Layout | None = None
     prompt_layout: PromptLayout = "cache"
     examples_k: int = 2
     max_tokens: int | None = None
@@ -193,7 +194,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a repository path or a CodebaseIndex",
     ),
     "strict": (lambda v: isinstance(v, bool), "True or False"),
-    "layout": (lambda v: isinstance(v, Layout), "a conventions.Layout"),
+    "layout": (_or_none(lambda v: isinstance(v, Layout)), "a conventions.Layout"),
     "prompt_layout": (lambda v: v in ("cache", "seed"), "'cache' or 'seed'"),
     "examples_k": (lambda v: is_int(v, 0), "an integer >= 0"),
     "max_tokens": (_or_none(lambda v: is_int(v, 1)), "a positive integer (tokens)"),

@@ -42,6 +42,14 @@ from planner_agent.conventions import DEFAULT_REGISTRY, LEGACY_ALIASES, snake_ca
 from planner_agent.plan import JobType, PlanIssue
 
 PHRASING_NAMES = ["object", *PHRASINGS]
+CONF002_IN_CODE = {
+    *(f"{r}:{n}" for r in ("cursus", "nlp") for n in ("PyTorchModel", "XGBoostModel")),
+    *(f"{r}:{n}" for r in ("cursus", "nlp") for n in ("Registration", "BatchTransform")),
+    "cursus:RedshiftDataLoading",
+    "cursus:DataUploading",
+    "nlp:RiskTableMapping",
+    "nlp:XGBoostModelEval",
+}
 NEAR_MISSES = {d.needle.strip("'") for d in REAL_DEVIATIONS if "REG009" in d.codes}
 # Container paths real steps use that SageMaker or the framework provides (the script's own
 # source folder, the registration step's payload folder, a training channel's config file).
@@ -135,27 +143,14 @@ class Cause:
 
 CAUSES: list[Cause] = [
     Cause(
-        "REG009: without a codebase a step missing from the small reference registry is an "
-        "error (DataLoad, ProcessingStep, the repository's own steps)",
-        _unknown_to_reference,
-    ),
-    Cause(
-        "CONF001: env vars fed by a differently named field (LABEL_FIELD from label_name) or by "
-        "the execution context (MODS_WORKFLOW_EXECUTION_ID)",
-        _env_without_field,
-    ),
-    Cause(
-        "PATH001/PATH003: container paths SageMaker or the framework provides "
-        "(/opt/ml/code/..., mims_payload, a channel's hyperparameters.json)",
-        _provided_paths,
+        "importer: own config fields with SageMaker-like names (instance_type, "
+        "transform_instance_count, hyperparameters) in a config code block read as base-class "
+        "parameters (CONF002)",
+        lambda step, phrasing: phrasing == "code" and step.id in CONF002_IN_CODE,
     ),
     Cause(
         "ENUM001: sagemaker_step_type RedshiftDataLoading is not in SageMakerStepType",
-        lambda step, _: step.step_type not in KNOWN_TYPES,
-    ),
-    Cause(
-        "importer: step name taken from the title with its suffix ('X Step - Version 2')",
-        _phrasing("titled"),
+        lambda step, phrasing: step.step_type not in KNOWN_TYPES and phrasing != "code",
     ),
     Cause(
         "importer: labelled bullets (Logical name:/Property path:), quoted values, inline lists, "
@@ -166,40 +161,16 @@ CAUSES: list[Cause] = [
         "importer: dependency, output, env-var and registry tables not read",
         _phrasing("tables"),
     ),
-    Cause(
-        "importer: registry entry written as a dict fragment not read (REG005); '- None' read "
-        "as a step",
-        _phrasing("code"),
-    ),
 ]
 # With the stub repository as codebase: the layout and what the repository itself knows.
 CODEBASE_CAUSES: list[Cause] = [
     Cause(
-        "layout: cursus's folders (steps/contracts, steps/specs, steps/configs, steps/builders) "
-        "and its registry file are not detected (NAME008, ALIGN005)",
-        lambda step, _: step.repo == "cursus",
+        "importer: own config fields with SageMaker-like names (instance_type, "
+        "transform_instance_count, hyperparameters) in a config code block read as base-class "
+        "parameters (CONF002)",
+        lambda step, phrasing: phrasing == "code" and step.id in CONF002_IN_CODE,
     ),
-    Cause(
-        "NAME008: the repository's own file names (tabular_preprocess_contract.py, "
-        "builder_model_eval_step_xgboost.py, preprocessing_training_spec.py) are not accepted",
-        _own_file_names,
-    ),
-    Cause(
-        "NAME008: a step with job-type variants may name its variant's spec file "
-        "(batch_transform_training_spec.py); only x_spec.py is accepted",
-        _variant_spec_file,
-    ),
-    Cause(
-        "indexer: specs whose step_type is get_spec_step_type(X) + '_Training' are skipped, so "
-        "links to those steps find no dependencies (WIRE006)",
-        _links_to_unindexed_specs,
-    ),
-    Cause(
-        "REG009: compatible_sources naming labels or steps the repository does not register "
-        "(DataLoad, ProcessingStep) are errors, not warnings",
-        _unknown_to_repo,
-    ),
-    *(c for c in CAUSES if c.reason.startswith(("CONF001", "PATH001", "ENUM001"))),
+    *(c for c in CAUSES if c.reason.startswith("ENUM001")),
 ]
 
 
@@ -234,9 +205,29 @@ def test_real_step_has_no_false_alarm(step_id: str, phrasing: str) -> None:
     assert false_alarms(step_id, issues) == []
 
 
-@pytest.mark.parametrize(
-    "deviation", REAL_DEVIATIONS, ids=lambda d: f"{d.step}-{'|'.join(d.codes)}-{d.needle}"
+# Deviations the merged severity policy no longer reports: a config class named <Step>StepConfig
+# (or CradleDataLoadConfig) is accepted when the registry names the same class.
+LOST = pytest.mark.xfail(
+    strict=True,
+    reason="severity policy: a config class the registry names too is accepted even when it is "
+    "not <Step>Config, so this deviation of the real code is no longer reported",
 )
+
+
+def _deviation_cases() -> list[Any]:
+    return [
+        pytest.param(
+            d,
+            marks=[LOST]
+            if d.needle in ("BatchTransformStepConfig", "CradleDataLoadConfig")
+            else [],
+            id=f"{d.step}-{'|'.join(d.codes)}-{d.needle}",
+        )
+        for d in REAL_DEVIATIONS
+    ]
+
+
+@pytest.mark.parametrize("deviation", _deviation_cases())
 def test_listed_deviations_of_real_code_are_found(deviation: Any) -> None:
     """Each listed deviation is reported (at any severity) today; none may get lost."""
     issues = check_data(plan_data(step_by_id(deviation.step)))
@@ -261,14 +252,9 @@ def test_stub_repositories_index_the_cursus_steps(stub_indexes: dict[str, Codeba
         assert found is not None and found.specs, step.name
 
 
-LAYOUT_XFAIL = pytest.mark.xfail(
-    strict=True, reason="layout: the real repositories' folders are not detected"
-)
-
-
 @pytest.mark.parametrize(
     "repo",
-    [pytest.param("cursus", marks=LAYOUT_XFAIL), "nlp"],  # nlp's is the default layout
+    ["cursus", "nlp"],  # nlp's is the default layout
 )
 def test_real_layout_is_detected(repo: str, stub_indexes: dict[str, CodebaseIndex]) -> None:
     dirs, layout = REAL_LAYOUTS[repo], stub_indexes[repo].layout
@@ -297,10 +283,6 @@ def test_real_step_with_its_repository_has_no_false_alarm(
 
 # Mistakes today's checks miss on some real steps: label -> (step ids or None for all, cause).
 KNOWN_MISSES: dict[str, tuple[tuple[str, ...] | None, str]] = {
-    "#10 argument key written with dashes": (
-        None,
-        "NAME007 tolerates a leading '--' in expected_arguments keys; the framework's have none",
-    ),
     "7 sagemaker_step_type inconsistent with paths": (
         (
             "cursus:RiskTableMapping",

@@ -38,6 +38,7 @@ from ..plan import (
     StepSpecificationPlan,
 )
 from ..prompt._knowledge import Example
+from ._detect import detect_layout
 from ._resolver import name_tokens, word_stems
 from ._scan import CodebaseWarning, Scan, emit_warnings, scan
 
@@ -104,24 +105,33 @@ class CodebaseIndex:
     root: Path
     steps: Mapping[str, StepInfo]
     registry: Mapping[str, SageMakerStepType | None]
+    #: The layout in effect: the one the caller gave, else `detected_layout`.
     layout: Layout = DEFAULT_LAYOUT
+    #: Where the repository keeps each component, as its files show (see `from_path`).
+    detected_layout: Layout = DEFAULT_LAYOUT
     config_classes: Mapping[str, str] = field(default_factory=dict)
     builder_classes: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_path(
-        cls, path: str | os.PathLike[str], *, layout: Layout = DEFAULT_LAYOUT
+        cls, path: str | os.PathLike[str], *, layout: Layout | None = None
     ) -> CodebaseIndex:
         """Index the repository at ``path``; files that cannot be read (not Python, too large,
-        nested too deeply) are skipped with a `CodebaseWarning` naming the file and why."""
+        nested too deeply) are skipped with a `CodebaseWarning` naming the file and why.
+
+        The layout's folders are read first (the default ``src/pipeline_*`` when ``layout`` is
+        None); when one is missing, files are found by what they define. ``detected_layout`` is
+        where the files were found: the most common folder of each kind, the registry file with
+        the most entries. It is the index's ``layout`` unless ``layout`` is given.
+        """
         root = Path(path)
         problem = path_problem(root, "directory")
         if problem is not None:
             raise CodebaseError(
                 f"codebase path {shown_path(root)} {problem}; pass the repository root"
             )
-        index = _assemble(root, layout, scan(root, layout))
+        index = _assemble(root, layout, scan(root, layout or DEFAULT_LAYOUT))
         emit_warnings(list(index.warnings), stacklevel=2)
         return index
 
@@ -161,9 +171,7 @@ class CodebaseIndex:
         return [_example(step) for step in self.steps.values() if step.specs or step.contract]
 
 
-def index_codebase(
-    path: str | os.PathLike[str], *, layout: Layout = DEFAULT_LAYOUT
-) -> CodebaseIndex:
+def index_codebase(path: str | os.PathLike[str], *, layout: Layout | None = None) -> CodebaseIndex:
     """Shortcut for `CodebaseIndex.from_path`."""
     return CodebaseIndex.from_path(path, layout=layout)
 
@@ -199,21 +207,33 @@ def rank_examples(
 # --------------------------------------------------------------------------- assembly
 
 
-def _assemble(root: Path, layout: Layout, found: Scan) -> CodebaseIndex:
+def _assemble(root: Path, layout: Layout | None, found: Scan) -> CodebaseIndex:
     """Group what the scan found into steps: registry names first, then spec-only steps."""
     by_base: dict[str, list[tuple[StepSpecificationPlan, list[str]]]] = {}
     for spec, refs in found.specs:
         by_base.setdefault(strip_job_suffix(spec.step_type), []).append((spec, refs))
-    names = list(found.registry) + sorted(set(by_base) - set(found.registry))
+    spec_only = sorted(set(by_base) - set(found.registry))
+    names = list(found.registry) + spec_only
     if not found.registry:
         found.warn("no STEP_NAMES registry found; steps are taken from the specifications")
+    folded = {n.casefold(): n for n in found.registry}
+    for name in spec_only:
+        if (known := folded.get(name.casefold())) is not None:
+            # get_spec_step_type(name) raises for such a name when the framework imports it.
+            files = ", ".join(sorted({s.file_path for s, _ in by_base[name]}))
+            found.warn(
+                f"{files}: step_type {name!r} is not in STEP_NAMES, whose {known!r} differs only "
+                "in case; indexed as a step of its own"
+            )
     steps = {name: _step(found, name, by_base.get(name, [])) for name in names}
     registry = {n: e.sagemaker_step_type for n, e in found.registry.items()}
+    detected = detect_layout(root, found, layout or DEFAULT_LAYOUT)
     return CodebaseIndex(
         root=root,
         steps=steps,
         registry=registry or dict.fromkeys(steps),
-        layout=layout,
+        layout=layout or detected,
+        detected_layout=detected,
         config_classes=dict(found.configs),
         builder_classes=dict(found.builders),
         warnings=tuple(found.messages),

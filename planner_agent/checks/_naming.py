@@ -194,7 +194,7 @@ def argument_kebab_case(plan: ImplementationPlan, ctx: CheckContext) -> Iterator
 @_rule(
     "NAME008",
     W,
-    "Component file paths follow the layout: `<contracts>/<name>_contract.py`, `<specs>/<name>_spec.py`, `<steps>/config_<name>_step.py` (or `config_<name>.py`), `<steps>/builder_<name>_step.py` (or `builder_<name>.py`), `<scripts>/<entry_point>`. Use the path given in the message.",
+    "Component file paths follow the layout: `<contracts>/<name>_contract.py`, `<specs>/<name>_spec.py`, `<configs>/config_<name>_step.py` (or `config_<name>.py`), `<builders>/builder_<name>_step.py` (or `builder_<name>.py`), `<scripts>/<entry_point>`. Use the path given in the message.",
 )
 def file_paths_follow_layout(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     layout, name, c = ctx.layout, snake_case(plan.step_name), plan.components
@@ -205,11 +205,11 @@ def file_paths_follow_layout(plan: ImplementationPlan, ctx: CheckContext) -> Ite
         f"{SPEC}.file_path": (c.step_specification.file_path, [layout.spec_file(name)]),
         f"{CONFIG}.file_path": (
             c.configuration.file_path,
-            [layout.config_file(name), f"{layout.steps_dir}/config_{name}.py"],
+            [layout.config_file(name), f"{layout.configs_dir}/config_{name}.py"],
         ),
         f"{BUILDER}.file_path": (
             c.step_builder.file_path,
-            [layout.builder_file(name), f"{layout.steps_dir}/builder_{name}.py"],
+            [layout.builder_file(name), f"{layout.builders_dir}/builder_{name}.py"],
         ),
         f"{SCRIPT}.file_path": (c.processing_script.file_path, [script]),
     }

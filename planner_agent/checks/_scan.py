@@ -13,6 +13,7 @@ import ast
 import os
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -31,7 +32,6 @@ from .._pycode import (
     keywords,
     literal,
     parse_module,
-    step_type_of,
     value_of,
 )
 from ..conventions import Layout, node_type_for
@@ -47,6 +47,8 @@ from ..plan import (
     ScriptContractPlan,
     StepSpecificationPlan,
 )
+from ._registry_source import COPIES, Entry, RegistryParts, Unreadable, registry_statements
+from ._spec_forms import module_constants, step_type_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -76,6 +78,9 @@ class Scan:
     specs: list[tuple[StepSpecificationPlan, list[str]]] = field(default_factory=list)
     configs: dict[str, str] = field(default_factory=dict)  # class name -> file
     builders: dict[str, str] = field(default_factory=dict)
+    registry_files: Counter[str] = field(default_factory=Counter)  # file -> entries read there
+    # Modules that set or extend STEP_NAMES (read once every file is scanned: parts may be anywhere).
+    registry_code: list[tuple[str, ast.Module]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
@@ -115,12 +120,14 @@ def scan(root: Path, layout: Layout) -> Scan:
             result.warn(f"{rel}: skipped, cannot be parsed ({type(exc).__name__}: {exc})")
             continue
         _extract(result, rel, tree)
+    _read_registries(result, root)
     return result
 
 
 def _sources(root: Path, layout: Layout) -> Iterator[tuple[str, str | FileProblem]]:
     """(relative path, text or why it cannot be read) of the files to index."""
-    places = [layout.registry_file, layout.contracts_dir, layout.specs_dir, layout.steps_dir]
+    places = [layout.registry_file, layout.contracts_dir, layout.specs_dir]
+    places += dict.fromkeys((layout.configs_dir, layout.builders_dir))
     seen: set[Path] = set()
     for place in places:
         target = root / place
@@ -169,6 +176,8 @@ def _read(file: Path) -> str | FileProblem:
 
 
 def _extract(result: Scan, rel: str, tree: ast.Module) -> None:
+    if registry_statements(tree):
+        result.registry_code.append((rel, tree))
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             if node.name.endswith("Config"):
@@ -180,38 +189,85 @@ def _extract(result: Scan, rel: str, tree: ast.Module) -> None:
         if len(targets) != 1 or not isinstance(targets[0], ast.Name):
             continue
         target = targets[0].id
-        if target == "STEP_NAMES" and isinstance(value, ast.Dict):
-            _registry(result, rel, value)
-        elif isinstance(value, ast.Call):
+        if isinstance(value, ast.Call):
             called = call_name(value)
             if called.endswith("ScriptContract"):
                 contract = _contract(result, rel, target, value)
                 if contract is not None:
                     result.contracts[target] = contract
             elif called == "StepSpecification":
-                spec = _spec(result, rel, target, value)
+                spec = _spec(result, rel, target, value, tree)
                 if spec is not None:
                     result.specs.append((spec, _contract_refs(tree)))
 
 
-def _registry(result: Scan, rel: str, node: ast.Dict) -> None:
-    for key, value in zip(node.keys, node.values, strict=True):
-        name, entry = literal(key), literal(value)
-        if not isinstance(name, str) or not isinstance(entry, dict):
-            result.warn(f"{rel}: STEP_NAMES entry that is not a literal skipped")
-            continue
-        step_type = entry.get("sagemaker_step_type")
-        parsed = enum_member(step_type, SageMakerStepType)
-        if step_type is not None and parsed is None:
-            result.warn(f"{rel}: {name}: unknown sagemaker_step_type {step_type!r} ignored")
-        result.registry[name] = RegistryEntry(
-            step_name=name,
-            config_class=str(entry.get("config_class", "")),
-            builder_step_name=str(entry.get("builder_step_name", "")),
-            spec_type=str(entry.get("spec_type", "")),
-            sagemaker_step_type=parsed,
-            description=str(entry.get("description", "")),
-        )
+def _read_registries(result: Scan, root: Path) -> None:
+    """The entries of every statement that sets or extends STEP_NAMES, parts followed."""
+    parts = RegistryParts(lambda rel: _load(root, rel))
+    built_by_call: list[str] = []
+    for rel, tree in result.registry_code:
+        for kind, node, value in registry_statements(tree):
+            try:
+                items = (
+                    [Entry(node, value, rel, tree)]
+                    if value
+                    else parts.entries(node, rel, tree, strict=False)
+                )
+            except Unreadable as exc:
+                # A registry made by a function (read elsewhere from its literal) is no loss.
+                whole = (
+                    kind == "set" and isinstance(node, ast.Call) and call_name(node) not in COPIES
+                )
+                (built_by_call if whole else result.messages).append(
+                    f"{exc}; that part of STEP_NAMES is not indexed"
+                )
+                continue
+            result.messages.extend(
+                f"{p}; that part of STEP_NAMES is not indexed" for p in parts.problems
+            )
+            parts.problems.clear()
+            for item in items:
+                _registry_entry(result, parts, item)
+    if not result.registry:
+        result.messages.extend(built_by_call)
+
+
+def _registry_entry(result: Scan, parts: RegistryParts, item: Entry) -> None:
+    name = literal(item.key)
+    try:
+        fields = {
+            literal(f.key): literal(f.value) for f in parts.entries(item.value, item.rel, item.tree)
+        }
+    except Unreadable:
+        fields = {None: None}
+    if not isinstance(name, str) or None in fields or None in fields.values():
+        shown = name if isinstance(name, str) else ast.unparse(item.key)
+        result.warn(f"{item.rel}: STEP_NAMES entry {shown!r} is not a literal; skipped")
+        return
+    step_type = fields.get("sagemaker_step_type")
+    parsed = enum_member(step_type, SageMakerStepType)
+    if step_type is not None and parsed is None:
+        result.warn(f"{item.rel}: {name}: unknown sagemaker_step_type {step_type!r} ignored")
+    result.registry_files[item.rel] += 1
+    result.registry[name] = RegistryEntry(
+        step_name=name,
+        config_class=str(fields.get("config_class", "")),
+        builder_step_name=str(fields.get("builder_step_name", "")),
+        spec_type=str(fields.get("spec_type", "")),
+        sagemaker_step_type=parsed,
+        description=str(fields.get("description", "")),
+    )
+
+
+def _load(root: Path, rel: str) -> ast.Module | None:
+    """A module of the repository, parsed (None: missing or unreadable; the walk reports those)."""
+    text = _read(root / rel) if (root / rel).is_file() else None
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse_module(text, filename=rel)
+    except (CodeTooComplex, SyntaxError):
+        return None
 
 
 def _contract(result: Scan, rel: str, name: str, call: ast.Call) -> ScriptContractPlan | None:
@@ -240,11 +296,18 @@ def _contract(result: Scan, rel: str, name: str, call: ast.Call) -> ScriptContra
         return None
 
 
-def _spec(result: Scan, rel: str, name: str, call: ast.Call) -> StepSpecificationPlan | None:
+def _spec(
+    result: Scan, rel: str, name: str, call: ast.Call, tree: ast.Module
+) -> StepSpecificationPlan | None:
     kw = keywords(call)
-    step_type = step_type_of(_value(kw.get("step_type")))
+    node = kw.get("step_type")
+    step_type = step_type_text(node, module_constants(tree))
     if step_type is None:
-        result.warn(f"{rel}: {name} skipped: step_type is not a literal or get_spec_step_type(...)")
+        shown = " ".join(ast.unparse(node).split())[:80] if node is not None else "missing"
+        result.warn(
+            f"{rel}: {name} skipped: step_type ({shown}) is not a string, get_spec_step_type(...), "
+            "get_spec_step_type_with_job_type(...), or a + or f-string of these"
+        )
         return None
     deps = [_item(result, rel, name, c, DependencyPlan) for c in _calls(kw.get("dependencies"))]
     outs = [_item(result, rel, name, c, OutputPlan) for c in _calls(kw.get("outputs"))]

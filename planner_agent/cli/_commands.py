@@ -12,7 +12,7 @@ from typing import Any
 from .._files import atomic_write, path_problem
 from ..batch import BatchFileLimits, plan_steps
 from ..batch._inputs import requirement_files
-from ..checks import check_plan, sort_issues
+from ..checks import CodebaseIndex, check_plan, sort_issues
 from ..errors import (
     BatchError,
     OutputError,
@@ -43,6 +43,7 @@ from ._output import (
     output_file,
     print_issues,
 )
+from ._ranking import rank_dependencies
 from ._rules import IMPORT_CODES, rules_json, rules_text
 
 __all__ = [
@@ -194,15 +195,17 @@ def cmd_check(args: argparse.Namespace, stdin: Stdin) -> int:
     requirements = None
     if args.requirements:
         requirements = load_requirements(_requirements(args.requirements, stdin))
+    index = CodebaseIndex.from_path(args.codebase) if args.codebase else None
     found = check_plan(
         loaded.plan,
-        codebase=args.codebase,
+        codebase=index,
         requirements=requirements,
         disable=[code for code in disabled if code not in IMPORT_CODES],
     )
     # IMPORT codes (and ENUM001 found while reading) are the reader's: disabled here.
     issues = sort_issues(i for i in [*loaded.issues, *found] if i.code not in disabled)
-    print_issues(issues, args.format, " + ".join(_shown(raw) for raw in args.plan))
+    rankings = rank_dependencies(loaded.plan, index) if index is not None else None
+    print_issues(issues, args.format, " + ".join(_shown(raw) for raw in args.plan), rankings)
     return EXIT_PLAN_ERRORS if any(i.is_error for i in issues) else EXIT_OK
 
 

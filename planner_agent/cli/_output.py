@@ -1,5 +1,6 @@
 """What the commands share: exit codes, usage errors, ``-`` (standard input and output), the
-``-o`` destination, the waiting spinner, and the issue and batch reports."""
+``-o`` destination, the waiting spinner, and the issue (with the resolver's ranking) and batch
+reports."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .._files import check_writable
 from ..batch import BatchResult
 from ..errors import OutputError, PlannerError, shown_path
 from ..plan import PlanIssue, Severity
+from ._ranking import Ranking, ranking_text
 
 __all__ = [
     "EXIT_CODES",
@@ -171,16 +173,26 @@ class Spinner:
             self._stop.set()
 
 
-def print_issues(issues: Sequence[PlanIssue], fmt: str, source: str) -> None:
-    """The issues of a checked plan on standard output: grouped text, or one JSON object."""
+def print_issues(
+    issues: Sequence[PlanIssue],
+    fmt: str,
+    source: str,
+    rankings: Sequence[Ranking] | None = None,
+) -> None:
+    """The issues of a checked plan on standard output: grouped text, or one JSON object.
+
+    ``rankings`` (given a codebase) adds the resolver's candidates per dependency.
+    """
     errors = sum(i.severity is Severity.ERROR for i in issues)
     if fmt == "json":
-        payload = {
+        payload: dict[str, object] = {
             "source": source,
             "errors": errors,
             "warnings": len(issues) - errors,
             "issues": [i.model_dump(mode="json") for i in issues],
         }
+        if rankings is not None:
+            payload["resolver"] = [r.to_dict() for r in rankings]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
     for severity in (Severity.ERROR, Severity.WARNING):
@@ -189,6 +201,8 @@ def print_issues(issues: Sequence[PlanIssue], fmt: str, source: str) -> None:
             print(f"{severity.value.upper()}S ({len(group)})")
             for issue in group:
                 print(f"  {issue.code}  {issue.path or '<plan>'}\n      {issue.message}")
+    if rankings is not None:
+        print("\n".join(ranking_text(rankings)))
     print(f"{source}: {errors} error(s), {len(issues) - errors} warning(s)")
 
 

@@ -1,17 +1,16 @@
-"""Where the repository keeps each component, as its `CodebaseIndex` shows, and its registry file.
+"""Where the repository keeps each component, as its `CodebaseIndex` detected it, and its registry.
 
-Folders come from where the indexed files are (the most common folder of the contracts, of the
-specifications, of the ``config_*`` and of the ``builder_*`` modules), so configs and builders
-may live apart; the index's `Layout` is the fallback for a kind the repository has none of yet.
-The registry is the file that assigns ``STEP_NAMES`` a dict literal (``step_names.py``,
-``step_names_original.py``, ...): the layout's registry file when it has one, else the best of
-the files named like a registry, else any file that assigns ``STEP_NAMES``.
+There is one detection: `CodebaseIndex` (``index.layout``, the detected layout unless the caller
+gave one: the most common folder of each kind, configs and builders possibly apart, the registry
+file with the most ``STEP_NAMES`` entries). `RepoLayout` adds the tests folder. The registry to
+edit is the file that assigns ``STEP_NAMES`` a dict literal (``step_names.py``,
+``step_names_original.py``, ...): the layout's registry file when it has one, else the best of the
+files named like a registry, else any file that assigns ``STEP_NAMES``.
 """
 
 from __future__ import annotations
 
 import ast
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,8 +23,6 @@ from ._imports import python_files
 from ._types import ScaffoldError
 
 __all__ = ["Registry", "RepoLayout", "detect_layout", "find_registry", "import_root"]
-
-MAX_ENTRY_POINTS = 25
 
 
 @dataclass(frozen=True)
@@ -50,56 +47,17 @@ class Registry:
     node: ast.Dict
 
 
-def _parent(path: str) -> str:
-    return path.rpartition("/")[0] or "."
-
-
-def _most_common(paths: Iterable[str]) -> str | None:
-    counts = Counter(_parent(p) for p in paths)
-    if not counts:
-        return None
-    best = max(counts.values())
-    return min(d for d, n in counts.items() if n == best)
-
-
-def _named(path: str, prefix: str) -> bool:
-    return path.rpartition("/")[2].startswith(prefix)
-
-
 def detect_layout(index: CodebaseIndex) -> RepoLayout:
-    """The folders of the repository ``index`` describes (fallback: ``index.layout``)."""
-    root, layout = index.root, index.layout
-    contracts = [s.contract.file_path for s in index.steps.values() if s.contract]
-    specs = [spec.file_path for s in index.steps.values() for spec in s.specs]
-    configs = [p for p in index.config_classes.values() if _named(p, "config_")]
-    builders = [p for p in index.builder_classes.values() if _named(p, "builder_")]
-    contracts_dir = _most_common(contracts) or layout.contracts_dir
-    # A sample of entry points is enough to tell which folder holds the scripts.
-    entry_points = sorted({s.contract.entry_point for s in index.steps.values() if s.contract})
-    entry_points = entry_points[:MAX_ENTRY_POINTS]
+    """The folders of the repository ``index`` describes: its layout, and the tests folder."""
+    layout = index.layout
     return RepoLayout(
-        contracts=contracts_dir,
-        specs=_most_common(specs) or layout.specs_dir,
-        configs=_most_common(configs) or layout.steps_dir,
-        builders=_most_common(builders) or layout.steps_dir,
-        scripts=_scripts_dir(root, contracts_dir, layout.scripts_dir, entry_points),
-        tests=next((d for d in ("tests", "test") if (root / d).is_dir()), "tests"),
+        contracts=layout.contracts_dir,
+        specs=layout.specs_dir,
+        configs=layout.configs_dir,
+        builders=layout.builders_dir,
+        scripts=layout.scripts_dir,
+        tests=next((d for d in ("tests", "test") if (index.root / d).is_dir()), "tests"),
     )
-
-
-def _scripts_dir(root: Path, contracts_dir: str, default: str, entry_points: list[str]) -> str:
-    """The folder holding most of the contracts' entry points (the layout's when none does)."""
-    base = PurePosixPath(contracts_dir).parent
-    candidates = [default, (base / "scripts").as_posix(), (base / "pipeline_scripts").as_posix()]
-    found = {
-        c: sum((root / c / e).is_file() for e in entry_points)
-        for c in dict.fromkeys(candidates)
-        if (root / c).is_dir()
-    }
-    if found:
-        best = max(found.values())
-        return next(c for c, n in found.items() if n == best)
-    return default if PurePosixPath(default).parent == base else candidates[1]
 
 
 def find_registry(index: CodebaseIndex, layout: RepoLayout) -> Registry:
