@@ -23,11 +23,6 @@ LABELS = Path(__file__).parent / "fixtures" / "llm_plans_labels.json"
 
 # Why today's code misreads each plan (importer, severity policy); one strict xfail per plan.
 FALSE_ALARM_CAUSES = {
-    "score_calibration_v2.md": "importer: suffixed title taken as the step name, quoted values, "
-    "inline lists, 'None needed' as a job type, helper class taken as the config, registry dict "
-    "fragment and ### file headings not read",
-    "pretrained_model_import.md": "importer: 'None required' read as an env var, inline lists and "
-    "quoted property path kept whole",
     "drift_report_part1.md": "importer: contract and specification tables not read (outputs read "
     "as inputs), unlabelled config bullets not read",
 }
