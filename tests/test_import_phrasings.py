@@ -1,7 +1,8 @@
 """The importer reads the entries of real steps the way people write them: a dependency or output
 as ``- Logical name: `x``` with its facts as sub-bullets, the specification and the config as
 tables (a ``Dependency``/``Output`` column names the entry; ``(required)`` means no default), and
-config fields the class declares itself stay step parameters."""
+config fields the class declares itself stay step parameters; a registry entry may be a
+``Field | Value`` table."""
 
 from __future__ import annotations
 
@@ -56,3 +57,13 @@ def test_fields_the_class_declares_stay_step_parameters() -> None:
     assert {"instance_type", "instance_count", "volume_size_in_gb"} <= set(step)
     assert config.sagemaker_parameters == []  # none of them is a BasePipelineConfig field
     assert not [i for i in check_plan(parse_markdown(PHRASINGS["code"](data)).plan) if i.is_error]
+
+
+@pytest.mark.parametrize("step_id", STEPS)
+def test_a_registry_table_is_read(step_id: str) -> None:
+    data = plan_data(step_by_id(step_id))
+    parsed = parse_markdown(PHRASINGS["tables"](data))
+    entry = parsed.plan.registry_entry.model_dump(mode="json", exclude={"description"})
+    stated = {k: v for k, v in data["registry_entry"].items() if k != "description"}
+    assert entry == stated
+    assert not [i for i in parsed.issues if i.path.startswith("registry_entry")]

@@ -22,16 +22,11 @@ EXPECTED: dict[str, Any] = json.loads((FOLDER / "expected.json").read_text(encod
 LABELS = Path(__file__).parent / "fixtures" / "llm_plans_labels.json"
 
 # Why today's code misreads each plan (importer, severity policy); one strict xfail per plan.
-FALSE_ALARM_CAUSES = {
-    "drift_report_part1.md": "importer: contract and specification tables not read (outputs read "
-    "as inputs), unlabelled config bullets not read",
-}
+FALSE_ALARM_CAUSES: dict[str, str] = {}
 # True defects today's code misses.
 MISSED = {
     ("pretrained_model_import.md", "ENUM001"): "importer: '(DependencyType.PROCESSING_INPUT)' in a "
     "dependency bullet is not read as the type, so the invalid value is never reported",
-    ("drift_report_part1.md", "PROP001"): "importer: the outputs table is not read, so the "
-    "capitalised property path is never checked",
 }
 
 

@@ -42,10 +42,6 @@ from planner_agent.plan import PlanIssue
 PHRASING_NAMES = ["object", *PHRASINGS]
 
 
-def _phrasing(*names: str) -> Callable[[RealStep, str], bool]:
-    return lambda _, phrasing: phrasing in names
-
-
 @dataclass(frozen=True)
 class Cause:
     """A known cause of false alarms and the cases it hits."""
@@ -58,14 +54,7 @@ _UNKNOWN_TYPE = Cause(
     "ENUM001: sagemaker_step_type RedshiftDataLoading is not in SageMakerStepType",
     lambda step, _: step.step_type not in KNOWN_TYPES,
 )
-CAUSES: list[Cause] = [
-    _UNKNOWN_TYPE,
-    Cause(
-        "importer: a registry entry written as a Field | Value table under Implementation "
-        "Details is not read, so the entry is derived without its sagemaker_step_type (REG005)",
-        _phrasing("tables"),
-    ),
-]
+CAUSES: list[Cause] = [_UNKNOWN_TYPE]
 # With the stub repository as codebase.
 CODEBASE_CAUSES: list[Cause] = [_UNKNOWN_TYPE]
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import partial
 
+from ..conventions import PROCESSING_OUTPUT_PREFIX, TRAINING_OUTPUT_PREFIXES
 from ..plan import JobType, NodeType
 from ._blocks import SECTION_NAMES, Node
 from ._context import Context, Facts
@@ -205,6 +206,14 @@ def _variants(node: Node, value: str, ctx: Context, where: str, path: str) -> li
     return list(dict.fromkeys(found))
 
 
+def _is_output_dir(path: str) -> bool:
+    """Under a folder SageMaker uploads after the job (processing output, model, output data)."""
+    return any(path == d or path.startswith(f"{d}/") for d in _OUT_DIRS)
+
+
+_OUT_DIRS = (PROCESSING_OUTPUT_PREFIX, *TRAINING_OUTPUT_PREFIXES)
+
+
 def _component_table(
     kind: str, owner: Node, facts: Facts, ctx: Context, where: str, path: str
 ) -> None:
@@ -214,7 +223,10 @@ def _component_table(
         direction = fields.get("direction", "").lower()
         if kind == "contract":
             entry = path_entry("", fields)
-            target = "outputs" if direction.startswith("out") else "inputs"
+            # Without a direction column, SageMaker's output folders say which it is.
+            folder = str(entry["container_path"]) if entry else ""
+            out = direction.startswith("out") or (not direction and _is_output_dir(folder))
+            target = "outputs" if out else "inputs"
         elif kind == "spec":
             out = direction.startswith("out") or "property_path" in fields
             out = out or ("output" in fields and "dependency" not in fields)

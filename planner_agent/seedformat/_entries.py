@@ -258,13 +258,15 @@ def _default_clause(text: str) -> tuple[str, str | None]:
 
     >>> _default_clause('int, Default 1'), _default_clause('the path (default: "")')
     (('int', '1'), ('the path', '""'))
+    >>> _default_clause(': default "ml.m5.large"')
+    (':', '"ml.m5.large"')
     """
     at = text.lower().rfind("default")
     if at < 0:
         return text, None
     before = text[:at].rstrip()
     opened = before.endswith("(")
-    if not before.endswith((",", "(", ";")):
+    if not before.endswith((",", "(", ";")) and before != ":":  # ": default 1" is the value
         return text, None
     after = text[at + len("default") :]
     if opened:
@@ -281,6 +283,9 @@ def _default_clause(text: str) -> tuple[str, str | None]:
     return before.rstrip(",(;").rstrip(), value
 
 
+# Words of a sentence (not a value such as `ml.m5.xlarge`, `'a b'` or `[1, 2]`).
+_PROSE = re.compile(r"^[A-Za-z][\w-]*(?: [\w./-]+){2,}\.?$")
+_REQUIRED_NOTE = re.compile(r"\s*[(,]\s*(?:required|mandatory)\s*\)?\s*$", re.I)
 _NO_DEFAULT = re.compile(r"^\(?\s*(?:required|mandatory|essential)\s*\)?$", re.I)
 
 
@@ -311,7 +316,10 @@ def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
             kind, eq, default = rest[1:].partition(" = ")
             if not eq and "=" in rest[1:]:
                 kind, eq, default = rest[1:].partition("=")
-            if kind.strip() and not eq and not _TYPE_LIKE.match(plain_text(kind)):
+            kind = _REQUIRED_NOTE.sub("", kind)  # "str (required)": the type, with no default
+            if kind.strip() and not eq and _PROSE.match(plain_text(kind)):
+                desc = desc or kind.strip()  # "uri: S3 or local location of the model"
+            elif kind.strip() and not eq and not _TYPE_LIKE.match(plain_text(kind)):
                 entry["default"] = kind.strip()  # "instance_type: ml.m5.xlarge" states a value
             elif kind.strip():
                 entry["type"] = plain_text(kind)

@@ -18,7 +18,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from .._pycode import parse_expression
+from .._pycode import as_str, parse_expression
 from ..conventions import (
     allowed_config_fields,
     builder_class_name,
@@ -215,16 +215,14 @@ def _spec(bs: Facts, code: Code, step_name: str, sm_type: Any, ctx: Context) -> 
     }
 
 
-def _config(bcfg: Facts, code: Code, step_name: str, training: bool, ctx: Context) -> Facts:
+def _config(bcfg: Facts, code: Code, class_name: str, training: bool, ctx: Context) -> Facts:
     """Configuration: the bullets say which fields are SageMaker parameters; code-only fields
     are SageMaker parameters when the base class has them."""
     step, sagemaker = bcfg.get("step_parameters"), bcfg.get("sagemaker_parameters")
     fields: list[Facts] | None = code.config.get("fields")
     default_base = "BasePipelineConfig" if training else "ProcessingStepConfigBase"
     path = "components.configuration"
-    class_name = _derive(
-        bcfg, code.config, "class_name", config_class_name(step_name), f"{path}.class_name", ctx
-    )
+    class_name = _derive(bcfg, code.config, "class_name", class_name, f"{path}.class_name", ctx)
     base = _derive(bcfg, code.config, "base_class", default_base, f"{path}.base_class", ctx)
     # A field the class declares is a SageMaker parameter only if its base class has it.
     inherited = allowed_config_fields(base, SageMakerStepType.TRAINING if training else None)
@@ -283,7 +281,14 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
         "components": {
             "script_contract": _contract(comp.get("contract", {}), code, script_path, name, ctx),
             "step_specification": _spec(comp.get("spec", {}), code, step_name, sm_type, ctx),
-            "configuration": _config(comp.get("config", {}), code, step_name, training, ctx),
+            "configuration": _config(
+                comp.get("config", {}),
+                code,
+                # the class the registry entry names, when the plan states no class of its own
+                as_str(registry.get("config_class")) or config_class_name(step_name),
+                training,
+                ctx,
+            ),
             "step_builder": {
                 "file_path": bb.get("file_path") or code.paths.get("builder", ""),
                 "class_name": _derive(
