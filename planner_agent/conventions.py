@@ -10,6 +10,8 @@ import re
 from types import MappingProxyType
 from typing import Final
 
+from ._env_source import ENV_SOURCE_HELP as ENV_SOURCE_HELP
+from ._env_source import env_var_field
 from ._layout import DEFAULT_LAYOUT, Layout
 from .plan import DependencyType, JobType, NodeType, SageMakerStepType
 
@@ -139,7 +141,6 @@ DEFAULT_REGISTRY: Final = MappingProxyType(
 LEGACY_ALIASES: Final = MappingProxyType(
     {"MIMSPackaging": "Package", "MIMSPayload": "Payload", "ModelRegistration": "Registration"}
 )
-
 # Step types whose contracts use the training container layout.
 TRAINING_LIKE: Final = frozenset({SageMakerStepType.TRAINING})
 # Step types whose contracts use the processing container layout.
@@ -166,21 +167,6 @@ def snake_case(step_name: str) -> str:
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
-
-
-ENV_SOURCE_HELP: Final = "Only if not the lower-case config field: 'config.<field>' or 'builder'"
-
-
-def env_var_field(name: str, source: str = "") -> str | None:
-    """The config field that feeds env var ``name``: the lower-case name unless ``source`` says
-    ``config.<field>``; None when the builder (or the execution context) sets it, or for a nested
-    attribute (``config.hyperparameters.label_name``).
-
-    >>> env_var_field("LABEL_FIELD"), env_var_field("LABEL_FIELD", "config.label_name")
-    ('label_field', 'label_name')
-    """
-    rest = source.strip().removeprefix("config.") or name.lower()
-    return None if rest == "builder" or "." in rest else rest
 
 
 def config_class_name(step_name: str) -> str:
