@@ -78,12 +78,11 @@ def test_smollm2_serves_schema_constrained_json_through_the_planner(no_config: N
     (attempt,) = info.value.attempts
     assert attempt.finish_reason == "length"
     assert attempt.usage.completion_tokens == 128 and attempt.usage.prompt_tokens > 1000
-    # llguidance enforced the bounded dialect: compact JSON (no whitespace between tokens) and
-    # the PascalCase pattern of step_name, whatever a 135M model would have written.
-    name = re.match(r'\{"step_name":"([^"]*)"', attempt.raw)
+    # The grammar enforced the bounded dialect's PascalCase pattern of step_name, whatever a
+    # 135M model would have written.
+    name = re.match(r'\s*\{\s*"step_name"\s*:\s*"([^"]*)"', attempt.raw)
     assert name is not None, attempt.raw[:80]
     assert re.fullmatch(PASCAL_CASE, name.group(1)), name.group(1)
-    assert not re.search(r'",\s+"|":\s', attempt.raw)
 
 
 def test_one_server_per_model_shared_and_coexisting(no_config: None) -> None:

@@ -102,13 +102,10 @@ def bounded_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """Add ``maxItems``/``maxLength`` to every list/string so a small local model terminates.
 
     llama.cpp turns these keywords into its grammar; without them 0.5B models loop until
-    ``max_tokens``. A pattern bounds its string itself. The top-level ``x-guidance`` key asks
-    llguidance (the embedded server's converter; others ignore it) for compact JSON: indentation
-    is a third of a pretty-printed draft's tokens, and a CPU decodes ~20 tokens a second.
+    ``max_tokens``. A pattern bounds its string itself.
     """
     result = copy.deepcopy(dict(schema))
     _bound(result, None)
-    result["x-guidance"] = {"whitespace_flexible": False}
     return result
 
 
