@@ -46,6 +46,10 @@ _TYPE_LIKE = re.compile(
 )
 
 
+_DATA_TYPES = {d.value.lower() for d in DataType}
+_DEPENDENCY_TYPES = {d.value for d in DependencyType}
+
+
 def _named(text: str) -> tuple[str, str, str] | None:
     """``name rest — description`` -> (name, rest, description); None unless a name leads."""
     head, desc = split_description(text)
@@ -109,7 +113,7 @@ def _qualifiers(text: str, fields: Facts) -> str:
             fields.setdefault("property_path", unquote(re.sub(r"^at\s+", "", word)))
         elif as_bool(word) is not None and lower in ("required", "optional"):
             fields.setdefault("required", word)
-        elif lower.replace(" ", "") in {d.value.lower() for d in DataType}:
+        elif lower.replace(" ", "") in _DATA_TYPES:
             fields.setdefault("data_type", word)
         elif (
             word.startswith("DependencyType.")
@@ -117,7 +121,7 @@ def _qualifiers(text: str, fields: Facts) -> str:
                 r"[a-z]+(_[a-z]+)*_(input|output|data|artifacts?|samples|property|hyperparameters)",
                 word,
             )
-            or lower in {d.value for d in DependencyType}
+            or lower in _DEPENDENCY_TYPES
             or word in DependencyType.__members__
         ):
             fields.setdefault("type", word)

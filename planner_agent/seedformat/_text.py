@@ -62,13 +62,17 @@ _EMPTY_PHRASE = re.compile(
 )
 # Label words written into a value ("type processing_output", "property path properties.X",
 # "Default 1"), by the field they name: stripped so that the value is what is left.
+# "(?:\s*[:=]\s*|\s+)" once, after a whole word: no run of spaces is tried twice.
 _FIELD_WORDS = {
-    "property_path": r"property[ _-]?path|path",
-    "type": r"(?:dependency|output)?[ _-]?type",
-    "data_type": r"data[ _-]?type|type",
-    "default": r"defaults?(?:[ _-]?value)?(?:\s+(?:to|is|of))?",
-    "container_path": r"(?:container[ _-]?)?path",
-    "required": r"required\s*[:=]",
+    key: re.compile(rf"^(?:{words})\b(?:\s*[:=]\s*|\s+)(?=\S)", re.I)
+    for key, words in (
+        ("property_path", r"property[ _-]?path|path"),
+        ("type", r"(?:dependency|output)?[ _-]?type"),
+        ("data_type", r"data[ _-]?type|type"),
+        ("default", r"defaults?(?:[ _-]?value)?(?:\s+(?:to|is|of))?"),
+        ("container_path", r"(?:container[ _-]?)?path"),
+        ("required", r"required\s*[:=]"),
+    )
 }
 
 
@@ -114,8 +118,7 @@ def field_value(key: str, text: str) -> str:
     value = plain_text(text)
     words = _FIELD_WORDS.get(key)
     if words:
-        # "(?:\s*[:=]\s*|\s+)" once, after a whole word: no run of spaces is tried twice.
-        value = re.sub(rf"^(?:{words})\b(?:\s*[:=]\s*|\s+)(?=\S)", "", value, count=1, flags=re.I)
+        value = words.sub("", value, count=1)
     return value if key == "default" else unquote(value)
 
 
@@ -219,12 +222,13 @@ def enum_word(raw: str, enum_cls: type[StrEnum]) -> str | None:
     """
     text = unquote(plain_text(raw)).strip().rstrip(".")
     found = enum_text(text, enum_cls)
-    if found in {m.value for m in enum_cls}:
+    values = {m.value for m in enum_cls}
+    if found in values:
         return found
     first = re.match(r"[\w.]+", text)
     if first and first.group(0) != text:
         head = enum_text(first.group(0), enum_cls)
-        if head in {m.value for m in enum_cls}:
+        if head in values:
             return head
     return found if re.fullmatch(r"[A-Za-z_][\w.]*", text) else None
 
