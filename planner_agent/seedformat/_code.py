@@ -39,7 +39,7 @@ from ._classes import builder_rank, class_fields, config_rank
 from ._context import Context, Facts
 from ._text import PY_PATH
 
-__all__ = ["MAX_BLOCK_CHARS", "Code", "read_blocks"]
+__all__ = ["MAX_BLOCK_CHARS", "REGISTRY_KEYS", "Code", "read_blocks"]
 
 MAX_BLOCK_CHARS = 500_000
 """Longest code block read (about 10,000 lines; a plan's blocks are a few thousand characters).
@@ -47,7 +47,8 @@ A longer one is reported (``IMPORT004``) and not read: parsing costs time and, f
 memory some 170 times the block's size."""
 
 _FIRST_LINE = re.compile(r"\s*(.*)")  # the first line that is not blank, without splitting all
-_REGISTRY_KEYS = {"config_class", "builder_step_name", "spec_type", "sagemaker_step_type"}
+REGISTRY_KEYS = frozenset({"config_class", "builder_step_name", "spec_type", "sagemaker_step_type"})
+"""The keys of a STEP_NAMES entry that mark a dict (or a table) as one."""
 _CONTRACT_KEYS = {"expected_input_paths", "expected_output_paths", "entry_point"}
 _TEST_HEADING = re.compile(r"\b(unit |integration )?tests?\b|\btesting\b", re.I)
 
@@ -167,7 +168,7 @@ def _read_python(module: ast.Module, block: Block, code: Code) -> None:
                     isinstance(target, ast.Subscript)
                     and isinstance(target.slice, ast.Constant)
                     and isinstance(value, dict)
-                    and _REGISTRY_KEYS & set(value)
+                    and REGISTRY_KEYS & set(value)
                 ):
                     code.registry.append((str(target.slice.value), value))  # STEP_NAMES["X"] = {}
     for node in ast.walk(module):
@@ -204,9 +205,9 @@ def _read_registry(value: Any, code: Code) -> None:
     found: list[tuple[str, dict[str, Any]]] = []
     if isinstance(value, dict):
         for key, entry in value.items():
-            if isinstance(entry, dict) and _REGISTRY_KEYS & set(entry):
+            if isinstance(entry, dict) and REGISTRY_KEYS & set(entry):
                 found.append((str(key), entry))
-        if _REGISTRY_KEYS & set(value) and isinstance(value.get("step_name"), str):
+        if REGISTRY_KEYS & set(value) and isinstance(value.get("step_name"), str):
             found.append((value["step_name"], value))
     known = {name for name, _ in code.registry}
     code.registry += [(name, entry) for name, entry in found if name not in known]

@@ -50,22 +50,12 @@ from .._pycode import as_str
 from ..conventions import builder_class_name, config_class_name
 from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
-from ._blocks import (
-    SECTION_NAMES,
-    Node,
-    Section,
-    combine,
-    has_plan_structure,
-    read_document,
-    tree,
-    unwrap,
-)
+from ._blocks import SECTION_NAMES, combine, has_plan_structure, read_document, unwrap
 from ._code import read_blocks
 from ._context import Context
 from ._facts import assemble
 from ._identity import choose_classes, find_step_name
 from ._sections import read_sections
-from ._text import plain_text
 
 __all__ = ["ParsedMarkdown", "looks_like_plan", "parse_markdown"]
 
@@ -138,10 +128,9 @@ def _parse(text: str | Sequence[str]) -> ParsedMarkdown:
             " read what was there",
         )
     code = read_blocks(document.blocks, ctx)
-    known = {name for name, _ in code.registry}
-    code.registry += [e for e in _registry_tables(document.sections) if e[0] not in known]
-
     bullets = read_sections(document.sections, ctx)
+    known = {name for name, _ in code.registry}
+    code.registry += [e for e in bullets.pop("registry", []) if e[0] not in known]
     missing = [SECTION_NAMES[k] for k in SECTION_NAMES if k not in bullets]
     if missing:
         ctx.warn("IMPORT001", "<root>", "sections not found: " + "; ".join(missing))
@@ -166,28 +155,3 @@ def _parse(text: str | Sequence[str]) -> ParsedMarkdown:
             f"markdown plan could not be assembled: {json_path(tuple(first['loc']))}: {first['msg']}"
         ) from None
     return ParsedMarkdown(plan=plan, issues=[*enum_issues, *ctx.issues], unread=ctx.unread)
-
-
-_REGISTRY_KEYS = ("config_class", "builder_step_name", "spec_type", "sagemaker_step_type")
-
-
-def _registry_tables(sections: list[Section]) -> list[tuple[str, dict[str, str]]]:
-    """Registry entries written as a two-column ``Field | Value`` table in Implementation Details
-    (``| step name | X |``, ``| config_class | XConfig |`` ...)."""
-    found: list[tuple[str, dict[str, str]]] = []
-    for section in (s for s in sections if s.key == "details"):
-        stack: list[Node] = [tree(section.lines)]
-        while stack:
-            node = stack.pop()
-            stack += node.children
-            pairs = [list(row.values()) for row in node.rows]
-            facts = {
-                plain_text(p[0]).lower().replace(" ", "_"): plain_text(p[1])
-                for p in pairs
-                if len(p) == 2
-            }
-            name = facts.get("step_name") or facts.get("name")
-            entry = {k: facts[k] for k in (*_REGISTRY_KEYS, "description") if facts.get(k)}
-            if name and any(k in entry for k in _REGISTRY_KEYS):
-                found.append((name, entry))
-    return found

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..conventions import DEFAULT_REGISTRY, LEGACY_ALIASES
 from ._blocks import SECTION_NAMES, Node, Section, tree
+from ._code import REGISTRY_KEYS
 from ._components import read_components
 from ._context import Context, Facts
 from ._labels import (
@@ -281,8 +282,31 @@ def _merge(first: Any, more: Any) -> Any:
     return first if first not in ("", None) else more
 
 
+def _registry_tables(root: Node) -> list[tuple[str, dict[str, str]]]:
+    """Registry entries written as a two-column ``Field | Value`` table in Implementation Details
+    (``| step name | X |``, ``| config_class | XConfig |`` ...)."""
+    found: list[tuple[str, dict[str, str]]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        stack += node.children
+        pairs = [list(row.values()) for row in node.rows]
+        facts = {
+            plain_text(p[0]).lower().replace(" ", "_"): plain_text(p[1])
+            for p in pairs
+            if len(p) == 2
+        }
+        name = facts.get("step_name") or facts.get("name")
+        entry = {k: v for k, v in facts.items() if v and (k in REGISTRY_KEYS or k == "description")}
+        if name and REGISTRY_KEYS & set(entry):
+            found.append((name, entry))
+    return found
+
+
 def read_sections(sections: list[Section], ctx: Context) -> dict[str, Any]:
-    """Bullet facts per seed section; other sections are reported as unread."""
+    """Bullet facts per seed section; other sections are reported as unread. The registry
+    entries that Implementation Details state as tables are under ``registry`` (the code
+    blocks of that section are read by `planner_agent.seedformat._code`)."""
     bullets: dict[str, Any] = {}
     parts: dict[str, int] = {}  # the part each section was first read from
     for section in sections:
@@ -298,7 +322,9 @@ def read_sections(sections: list[Section], ctx: Context) -> dict[str, Any]:
             for node in root.children:
                 if node.text.strip():
                     ctx.skip("text before the first section", node.line, node.text)
-        elif key != "details":
+        elif key == "details":
+            bullets.setdefault("registry", []).extend(_registry_tables(root))
+        else:
             count = sum(1 for _, line in section.lines if line.strip())
             why = "repeats an earlier section" if key else "is not a seed section"
             ctx.unread.append(f"section '{section.title}' (line {section.line}, {count} lines)")
