@@ -124,6 +124,8 @@ class Document:
     title: str | None
     sections: list[Section]
     blocks: list[Block]
+    structured: bool = False
+    """True when the text has a plan's structure (`has_plan_structure`)."""
 
 
 def unwrap(text: str) -> str:
@@ -302,10 +304,12 @@ def tree(lines: list[tuple[int, str]]) -> Node:
 
 def has_plan_structure(body: str) -> bool:
     """True when ``body`` has a plan title and a seed section, or two seed sections."""
-    headings = _headings(scan(body)[0])
-    title = _title(headings)
+    return _structured(_headings(scan(body)[0]))
+
+
+def _structured(headings: list[tuple[int, int, str]]) -> bool:
     sections = {section_key(t) for _, _, t in headings} - {None}
-    return (title is not None and bool(sections)) or len(sections) >= 2
+    return (_title(headings) is not None and bool(sections)) or len(sections) >= 2
 
 
 def read_document(body: str) -> Document:
@@ -324,7 +328,7 @@ def read_document(body: str) -> Document:
         before = bisect_left(heading_lines, start) - 1
         heading = headings[before][2] if before >= 0 else ""
         blocks.append(Block(lang, code, heading, owner.key, start, closed))
-    return Document(title[1] if title else None, sections, blocks)
+    return Document(title[1] if title else None, sections, blocks, _structured(headings))
 
 
 def combine(documents: list[Document]) -> Document:
@@ -354,4 +358,4 @@ def combine(documents: list[Document]) -> Document:
             last = max(last, block.line + offset + block.code.count("\n") + 2)
         offset = last
     title = next((d.title for d in documents if d.title), None)
-    return Document(title, sections, blocks)
+    return Document(title, sections, blocks, any(d.structured for d in documents))

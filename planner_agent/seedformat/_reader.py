@@ -111,13 +111,15 @@ def _parse(text: str | Sequence[str]) -> ParsedMarkdown:
     if not texts:
         raise PlanImportError("no plan text given: pass the plan's markdown, or its parts")
     bodies = [unwrap(t) for t in texts]
-    if not any(has_plan_structure(b) for b in bodies) and not has_plan_structure("\n".join(bodies)):
+    document = combine([read_document(b) for b in bodies])
+    # Parts may each lack what their text joined has (a title in one, a section in another).
+    joined = len(bodies) > 1 and not document.structured and has_plan_structure("\n".join(bodies))
+    if not document.structured and not joined:
         raise PlanImportError(
             "text is not a seed-format implementation plan: no '# Implementation Plan for <Step>'"
             " heading and fewer than two of the seed's sections"
         )
     ctx = Context()
-    document = combine([read_document(b) for b in bodies])
     unclosed = next((b for b in document.blocks if not b.closed), None)
     if unclosed is not None:
         ctx.warn(
