@@ -118,13 +118,7 @@ def _load_parts(sources: list[str | Path], format: PlanFormat) -> LoadedPlan:
             )
         texts.append(text)
         names.append(name)
-    try:
-        parsed = parse_markdown(texts)
-    except PlanImportError as exc:
-        raise PlanImportError(f"{' + '.join(names)}: {exc.message}") from None
-    return LoadedPlan(
-        plan=parsed.plan, issues=list(parsed.issues), format="markdown", unread=list(parsed.unread)
-    )
+    return _markdown(texts, " + ".join(names))
 
 
 def load_plan(
@@ -167,6 +161,11 @@ def load_plan(
             plan, issues = plan_from_data(embedded, name)
             return LoadedPlan(plan=plan, issues=issues, format="json")
         raise PlanImportError(f"{name} is neither {_MARKDOWN} nor plan JSON")
+    return _markdown(text, name)
+
+
+def _markdown(text: str | list[str], name: str) -> LoadedPlan:
+    """The markdown plan ``text`` (or its parts); an error names where it comes from."""
     try:
         parsed = parse_markdown(text)
     except PlanImportError as exc:
