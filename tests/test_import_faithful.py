@@ -20,7 +20,7 @@ import pytest
 from planner_agent.checks import CodebaseIndex, check_plan
 from planner_agent.errors import PlanImportError
 from planner_agent.plan import DependencyType, JobType, SageMakerStepType
-from planner_agent.seedformat import ParsedMarkdown, load_plan, parse_markdown
+from planner_agent.seedformat import ParsedMarkdown, load_plan, parse_markdown, render_markdown
 
 SECTIONS = {
     "overview": "## 1. Step Overview\n- **Purpose**: Calibrate model scores.\n",
@@ -201,6 +201,42 @@ def test_a_file_label_under_a_component_is_its_path() -> None:
     contract_plan = parsed.plan.components.script_contract
     assert contract_plan.file_path == "src/pipeline_script_contracts/model_calibration_contract.py"
     assert contract_plan.input_paths[0].description == ""  # not the closing tick
+    assert not parsed.unread
+
+
+def test_an_env_var_source_is_read_and_rendered_back() -> None:
+    contract = SECTIONS["contract"].replace(
+        "- **Required environment variables**: LABEL_FIELD\n",
+        "- **Required environment variables**:\n"
+        "  - LABEL_FIELD (required, source: config.label_field)\n"
+        "- **Optional environment variables**:\n"
+        '  - RUN_ID (optional, source: builder, default: "")\n',
+    )
+    parsed = parse_markdown(plan_text(contract=contract))
+    contract_plan = parsed.plan.components.script_contract
+    assert contract_plan.env_var_sources == {
+        "LABEL_FIELD": "config.label_field",
+        "RUN_ID": "builder",
+    }
+    assert contract_plan.required_env_vars == ["LABEL_FIELD"]
+    assert contract_plan.optional_env_vars == {"RUN_ID": ""}  # the source is not the default
+    assert not parsed.unread
+    again = parse_markdown(render_markdown(parsed.plan)).plan.components.script_contract
+    assert again.env_var_sources == contract_plan.env_var_sources
+
+
+def test_a_contract_table_without_a_direction_column_tells_outputs_by_folder() -> None:
+    contract = (
+        "### Script Contract\n\n"
+        "| Logical name | Container path |\n|---|---|\n"
+        "| evaluation_data | `/opt/ml/processing/input/eval_data` |\n"
+        "| calibrated_data | `/opt/ml/processing/output/calibrated` |\n\n"
+        "- **Required environment variables**: LABEL_FIELD\n"
+    )
+    parsed = parse_markdown(plan_text(contract=contract))
+    contract_plan = parsed.plan.components.script_contract
+    assert [p.logical_name for p in contract_plan.input_paths] == ["evaluation_data"]
+    assert [p.logical_name for p in contract_plan.output_paths] == ["calibrated_data"]
     assert not parsed.unread
 
 
