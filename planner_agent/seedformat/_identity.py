@@ -72,10 +72,20 @@ def _stated_names(code: Code) -> list[tuple[str, str]]:
     return names
 
 
-def choose_classes(code: Code, config_name: str, builder_name: str) -> None:
-    """Set ``code.config`` and ``code.builder`` from the classes the blocks define: the one
-    named as expected, else the best ranked (a subclass of the framework's base before a helper
-    class such as ``SystemPromptConfig(BaseModel)``), the first of equals."""
+def _stated_entry(code: Code, step_name: str) -> tuple[str, Facts] | None:
+    """The STEP_NAMES entry for the step (or the first one), or None."""
+    found = next((e for e in code.registry if _key(e[0]) == _key(step_name)), None)
+    return found or (code.registry[0] if code.registry else None)
+
+
+def choose_classes(code: Code, step_name: str) -> None:
+    """Set ``code.config`` and ``code.builder`` from the classes the blocks define: the one the
+    registry entry (`registry_entry`'s) names or the step name implies, else the best ranked (a
+    subclass of the framework's base before a helper class such as
+    ``SystemPromptConfig(BaseModel)``), the first of equals."""
+    name, entry = _stated_entry(code, step_name) or (step_name, {})
+    config_name = as_str(entry.get("config_class")) or config_class_name(name)
+    builder_name = as_str(entry.get("builder_step_name")) or builder_class_name(name)
 
     def best(found: list[Facts], name: str) -> Facts | None:
         named = [c for c in found if c["class_name"] == name]
@@ -132,8 +142,7 @@ def stated_sagemaker_type(bullets: dict[str, Any]) -> tuple[str | None, str]:
 def registry_entry(code: Code, step_name: str, bullets: dict[str, Any], ctx: Context) -> Facts:
     """The STEP_NAMES entry for the step (or the first one); what it does not state is derived
     or filled in from the bullets, and reported (``IMPORT006``)."""
-    found = next((e for e in code.registry if _key(e[0]) == _key(step_name)), None)
-    found = found or (code.registry[0] if code.registry else None)
+    found = _stated_entry(code, step_name)
     name, entry = found or (step_name, {})
     sm_type = code_enum(entry.get("sagemaker_step_type"), SageMakerStepType)
     stated_type, where = stated_sagemaker_type(bullets)

@@ -46,8 +46,6 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from .._enums import json_path, validate_with_enum_repair
-from .._pycode import as_str
-from ..conventions import builder_class_name, config_class_name
 from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
 from ._blocks import SECTION_NAMES, combine, has_plan_structure, read_document, unwrap
@@ -142,12 +140,7 @@ def _parse(text: str | Sequence[str]) -> ParsedMarkdown:
         raise PlanImportError(
             "no step name found: no plan title, STEP_NAMES entry or spec step_type"
         )
-    stated = next((e for n, e in code.registry if n == step_name), {})
-    choose_classes(
-        code,
-        as_str(stated.get("config_class")) or config_class_name(step_name),
-        as_str(stated.get("builder_step_name")) or builder_class_name(step_name),
-    )
+    choose_classes(code, step_name)
     data = assemble(step_name, bullets, code, ctx)
     try:
         plan, enum_issues = validate_with_enum_repair(ImplementationPlan, data)
