@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._lexer import scan
 from ._text import Labels, match_key, plain_text
@@ -342,19 +342,10 @@ def combine(documents: list[Document]) -> Document:
         last = offset
         for section in document.sections:
             lines = [(n + offset, text) for n, text in section.lines]
-            sections.append(Section(section.key, section.title, section.line + offset, lines, part))
+            sections.append(replace(section, line=section.line + offset, lines=lines, part=part))
             last = max([last, section.line + offset, *(n for n, _ in lines)])
         for block in document.blocks:
-            blocks.append(
-                Block(
-                    block.lang,
-                    block.code,
-                    block.heading,
-                    block.section,
-                    block.line + offset,
-                    block.closed,
-                )
-            )
+            blocks.append(replace(block, line=block.line + offset))
             last = max(last, block.line + offset + block.code.count("\n") + 2)
         offset = last
     title = next((d.title for d in documents if d.title), None)
