@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from .._suggest import did_you_mean
-from ..checks import RULES
+from ..checks import RULES, rules_table_markdown
 from ..checks._core import FAMILY_ORDER
 from ..seedformat import IMPORT_CODES
 
@@ -71,11 +71,12 @@ def rules_json() -> str:
 
 
 def rules_markdown() -> str:
-    """Every code as a markdown table (the README's): code | severity | family | what / fix."""
-    lines = ["| code | severity | family | what it checks / how to fix |", "|---|---|---|---|"]
-    for info in all_codes():
+    """Every code as a markdown table (the README's): the checks' own table of the rules
+    (`rules_table_markdown`), then one row per IMPORT code in its columns."""
+    lines = [rules_table_markdown()]
+    for code, info in sorted(IMPORT_CODES.items()):
         summary = info.summary.replace("|", "\\|")
-        lines.append(f"| {info.code} | {info.severity} | {info.family} | {summary} |")
+        lines.append(f"| {code} | {info.severity.value} | {_IMPORT} | {summary} |")
     return "\n".join(lines) + "\n"
 
 
