@@ -110,8 +110,10 @@ def find_step_name(title: str | None, code: Code, ctx: Context) -> str | None:
     votes: dict[str, set[str]] = {}
     for name, where in [*stated, *([(titled, "title")] if titled else [])]:
         votes.setdefault(_key(name), set()).add(where)
-    # Most sources first; among equals the most trusted (the order of `stated`).
-    name, where = max(stated, key=lambda s: (len(votes[_key(s[0])]), -stated.index(s)))
+    # Most sources first; among equals the most trusted (the order of `stated`). By position,
+    # not `stated.index`: a block of thousands of classes would make that quadratic.
+    best = max(range(len(stated)), key=lambda i: (len(votes[_key(stated[i][0])]), -i))
+    name, where = stated[best]
     others = sorted({n for n, _ in stated if _key(n) != _key(name)})
     if titled and _key(titled) != _key(name):
         others.insert(0, f"{titled} (title)")
