@@ -51,12 +51,13 @@ def test_a_required_cell_is_no_default(step_id: str) -> None:
 
 def test_fields_the_class_declares_stay_step_parameters() -> None:
     data = plan_data(step_by_id("cursus:DataUploading"))
-    config = parse_markdown(PHRASINGS["code"](data)).plan.components.configuration
+    plan = parse_markdown(PHRASINGS["code"](data)).plan
+    config = plan.components.configuration
     assert config.base_class == "BasePipelineConfig"
     step = [p.name for p in config.step_parameters]
     assert {"instance_type", "instance_count", "volume_size_in_gb"} <= set(step)
     assert config.sagemaker_parameters == []  # none of them is a BasePipelineConfig field
-    assert not [i for i in check_plan(parse_markdown(PHRASINGS["code"](data)).plan) if i.is_error]
+    assert not [i for i in check_plan(plan) if i.is_error]
 
 
 @pytest.mark.parametrize("step_id", STEPS)
