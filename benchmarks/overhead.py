@@ -43,10 +43,11 @@ def main() -> None:
         "total": [],
     }
     draft = calibration_draft_dict()
-    # A new plan each run, as each reply is: defeats per-plan caching (the markdown of a plan the
-    # checks saw reuses their rendering, as a result's markdown does).
+    # A new plan each run, every code block different (the step name is in each): defeats
+    # per-plan and per-block caching (the markdown of a plan the checks saw reuses their
+    # rendering, as a result's markdown does).
     replies = [
-        json.dumps({**draft, "algorithm": f"{draft['algorithm']} ({i})"}) for i in range(args.runs)
+        json.dumps({**draft, "step_name": f"{draft['step_name']}{i}"}) for i in range(args.runs)
     ]
     for i in range(args.runs):
         requirements = f"{CALIBRATION_REQUIREMENTS} (variant {i})"  # defeat any per-text caching
