@@ -42,12 +42,19 @@ def main() -> None:
         "render": [],
         "total": [],
     }
+    draft = calibration_draft_dict()
+    # A new plan each run, every code block different (the step name is in each): defeats
+    # per-plan and per-block caching (the markdown of a plan the checks saw reuses their
+    # rendering, as a result's markdown does).
+    replies = [
+        json.dumps({**draft, "step_name": f"{draft['step_name']}{i}"}) for i in range(args.runs)
+    ]
     for i in range(args.runs):
         requirements = f"{CALIBRATION_REQUIREMENTS} (variant {i})"  # defeat any per-text caching
         t0 = time.perf_counter()
         prompt = planner.prompt(requirements)
         t1 = time.perf_counter()
-        parsed = parse_json_reply(reply)
+        parsed = parse_json_reply(replies[i])
         t2 = time.perf_counter()
         assert parsed.plan is not None
         planner.check(parsed.plan, requirements)

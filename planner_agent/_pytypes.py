@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 from typing import Any, Final
 
 from ._pycode import CodeTooComplex, parse_expression
@@ -125,6 +126,7 @@ class _NormalizeType(ast.NodeTransformer):
         return ast.Subscript(value=self.visit(node.value), slice=inner, ctx=ast.Load())
 
 
+@lru_cache(maxsize=512)  # Pure; every check reads each field's type twice (CODE002, CODE003).
 def type_problem(text: str) -> str | None:
     """Why ``text`` is not a Python type a rendered config class can use (None: it is one).
 
@@ -202,6 +204,7 @@ def _fits(value: Any, kinds: tuple[type, ...]) -> bool:
     return isinstance(value, kinds)
 
 
+@lru_cache(maxsize=512)  # Pure; each plan's fields are checked again after every repair.
 def default_problem(type_text: str, default: str | None) -> str | None:
     """Why ``default`` is not a literal of ``type_text`` (None: it is, or it cannot be judged).
 

@@ -16,8 +16,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from layout_trees import RELEASE, SIBLING
+
 from planner_agent.checks import check_plan, sort_issues
-from planner_agent.conventions import DEFAULT_LAYOUT, Layout, snake_case
+from planner_agent.conventions import DEFAULT_LAYOUT, snake_case
 from planner_agent.plan import PlanIssue, SageMakerStepType
 from planner_agent.seedformat import load_plan
 
@@ -27,24 +29,7 @@ JOB_TYPES = ("training", "validation", "testing", "calibration")
 KNOWN_TYPES = {t.value for t in SageMakerStepType}
 
 # The real repositories' folders (what layout detection should find in a stub repository).
-REAL_LAYOUTS: dict[str, dict[str, str]] = {
-    "cursus": {
-        "contracts": "src/cursus/steps/contracts",
-        "specs": "src/cursus/steps/specs",
-        "configs": "src/cursus/steps/configs",
-        "builders": "src/cursus/steps/builders",
-        "scripts": "src/cursus/steps/scripts",
-        "registry": "src/cursus/registry/step_names_original.py",
-    },
-    "nlp": {
-        "contracts": "src/pipeline_script_contracts",
-        "specs": "src/pipeline_step_specs",
-        "configs": "src/pipeline_steps",
-        "builders": "src/pipeline_steps",
-        "scripts": "src/pipeline_scripts",
-        "registry": "src/pipeline_registry/step_names.py",
-    },
-}
+REAL_LAYOUTS: dict[str, dict[str, str]] = {"cursus": RELEASE, "nlp": SIBLING}
 
 
 @dataclass(frozen=True)
@@ -192,18 +177,6 @@ def base_step(step_type: str) -> str:
     """``X`` for ``X_Training`` and the other job-type variants."""
     base, _, job = step_type.rpartition("_")
     return base if base and job.lower() in JOB_TYPES else step_type
-
-
-def real_layout(repo: str) -> Layout:
-    """The repository's layout in today's `Layout` (one folder for configs and builders)."""
-    dirs = REAL_LAYOUTS[repo]
-    return Layout(
-        contracts_dir=dirs["contracts"],
-        specs_dir=dirs["specs"],
-        steps_dir=dirs["builders"],
-        scripts_dir=dirs["scripts"],
-        registry_file=dirs["registry"],
-    )
 
 
 def _downstream(step: RealStep) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import REAL_LAYOUTS, RealStep, real_steps
+from layout_trees import write_file
 
 _IMPORTS = {
     "cursus": "from ...core.base.specification_base import DependencySpec, DependencyType, "
@@ -141,7 +142,5 @@ def write_repo(repo: str, root: Path) -> Path:
     for folder in {dirs[k] for k in ("contracts", "specs", "configs", "builders", "scripts")}:
         files.setdefault(f"{folder}/__init__.py", [])
     for rel, parts in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("".join(parts), encoding="utf-8")
+        write_file(root, rel, "".join(parts))
     return root

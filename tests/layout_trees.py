@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from planner_agent.conventions import Layout
+
 # step name -> (sagemaker_step_type, script stem, job types of its variant specs, output)
 STEPS = {
     "TabularPreprocessing": (
@@ -47,7 +49,20 @@ SIBLING = {
 }
 
 
-def _write(root: Path, rel: str, text: str) -> None:
+def layout_of(places: dict[str, str]) -> Layout:
+    """The `Layout` of folders ``places`` (``RELEASE``, ``SIBLING``) without ``init_files``."""
+    return Layout(
+        contracts_dir=places["contracts"],
+        specs_dir=places["specs"],
+        configs_dir=places["configs"],
+        builders_dir=places["builders"],
+        scripts_dir=places["scripts"],
+        registry_file=places["registry"],
+    )
+
+
+def write_file(root: Path, rel: str, text: str) -> None:
+    """Write ``text`` to ``root/rel``, making its folders."""
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, "utf-8")
@@ -119,34 +134,36 @@ def spec_text(constant: str, step_type: str, kind: str, output: str = "processed
 
 def _tree(root: Path, places: dict[str, str], variant_form: str) -> Path:
     for name, (kind, script, jobs, output) in STEPS.items():
-        _write(root, f"{places['contracts']}/{script}_contract.py", _contract(script, kind, output))
-        _write(root, f"{places['scripts']}/{script}.py", "def main():\n    return 0\n")
+        write_file(
+            root, f"{places['contracts']}/{script}_contract.py", _contract(script, kind, output)
+        )
+        write_file(root, f"{places['scripts']}/{script}.py", "def main():\n    return 0\n")
         base = f'get_spec_step_type("{name}")'
-        _write(
+        write_file(
             root,
             f"{places['specs']}/{script}_spec.py",
             spec_text(f"{script.upper()}_SPEC", base, kind, output),
         )
         for job in jobs:
             step_type = variant_form.format(name=name, job=job, Job=job.capitalize())
-            _write(
+            write_file(
                 root,
                 f"{places['specs']}/{script}_{job}_spec.py",
                 spec_text(f"{script.upper()}_{job.upper()}_SPEC", step_type, kind, output),
             )
-        _write(
+        write_file(
             root,
             f"{places['configs']}/config_{script}_step.py",
             f"class {name}Config(BasePipelineConfig):\n    pass\n",
         )
-        _write(
+        write_file(
             root,
             f"{places['builders']}/builder_{script}_step.py",
             f"class {name}StepBuilder(StepBuilderBase):\n    pass\n",
         )
     for kind in ("contracts", "specs", "configs", "builders", "scripts"):
-        _write(root, f"{places[kind]}/__init__.py", "")
-    _write(root, places["registry"], _registry(STEPS))
+        write_file(root, f"{places[kind]}/__init__.py", "")
+    write_file(root, places["registry"], _registry(STEPS))
     return root
 
 
@@ -154,14 +171,14 @@ def release_tree(root: Path) -> Path:
     """The four-layer release's layout under ``root``; variants use the job-type helper."""
     _tree(root, RELEASE, 'get_spec_step_type_with_job_type("{name}", "{job}")')
     # The release's step_names.py builds STEP_NAMES by a call (not a literal) at import time.
-    _write(
+    write_file(
         root,
         "src/cursus/registry/step_names.py",
         "from .step_names_original import STEP_NAMES as _ORIGINAL\n\n"
         "def get_step_names():\n    return dict(_ORIGINAL)\n\n"
         "STEP_NAMES = get_step_names()\n",
     )
-    _write(root, "src/cursus/registry/__init__.py", "")
+    write_file(root, "src/cursus/registry/__init__.py", "")
     return root
 
 
@@ -169,7 +186,9 @@ def sibling_tree(root: Path, variant_form: str = '"{name}_{Job}"') -> Path:
     """The older sibling's layout under ``root``; ``variant_form`` states a variant's step_type
     (``{name}``, ``{job}``, ``{Job}`` are filled in)."""
     _tree(root, SIBLING, variant_form)
-    _write(root, "src/pipeline_steps/config_base.py", "class BasePipelineConfig:\n    pass\n")
-    _write(root, "src/pipeline_steps/builder_step_base.py", "class StepBuilderBase:\n    pass\n")
-    _write(root, "src/pipeline_registry/__init__.py", "")
+    write_file(root, "src/pipeline_steps/config_base.py", "class BasePipelineConfig:\n    pass\n")
+    write_file(
+        root, "src/pipeline_steps/builder_step_base.py", "class StepBuilderBase:\n    pass\n"
+    )
+    write_file(root, "src/pipeline_registry/__init__.py", "")
     return root

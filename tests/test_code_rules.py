@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
+from samples import CALIBRATION_REQUIREMENTS, calibration_draft, calibration_draft_dict
 
-from planner_agent import REPAIR_CODES, ImplementationPlan, Planner, PlanResult
+from planner_agent import REPAIR_CODES, ImplementationPlan, Planner, PlanResult, render_markdown
 from planner_agent.checks import check_plan
 from planner_agent.plan import ConfigParameter
 from planner_agent.testing import Reply, ScriptedServer, ScriptedTransport
@@ -136,3 +136,18 @@ def test_prose_that_says_nothing_is_reported() -> None:
     transform = calibration_draft_dict()
     transform.update(sagemaker_step_type="Transform", algorithm="-", env_vars=[])
     assert "TEXT001" not in {i.code for i in _plan(transform).issues}
+
+
+def test_a_plan_changed_after_its_check_is_rendered_and_checked_anew() -> None:
+    # The checks and the markdown share one rendering per plan; a plan is mutable, so an edit
+    # after the check must show in the markdown and in the next check.
+    plan = calibration_draft().to_plan()
+    assert not [i for i in check_plan(plan) if i.code == "CODE001"]
+    before = render_markdown(plan)
+    plan.components.processing_script.algorithm = "Bin the scores into 20 buckets"
+    _param(name="batch", type="int", default="(yield)")(plan)
+    after = render_markdown(plan)
+    assert "Bin the scores into 20 buckets" in after and "Bin the scores" not in before
+    assert "batch: int = (yield)" in after
+    found = [i.path for i in check_plan(plan) if i.code == "CODE001"]
+    assert found == ["components.configuration"]

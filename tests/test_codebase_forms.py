@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from layout_trees import SIBLING, STEPS, sibling_tree, spec_text
+from layout_trees import SIBLING, STEPS, sibling_tree, spec_text, write_file
 
 from planner_agent.checks import CodebaseIndex, CodebaseWarning
 
@@ -25,12 +25,6 @@ def _index(root: Path) -> CodebaseIndex:
     with warnings.catch_warnings():
         warnings.simplefilter("error", CodebaseWarning)  # a clean index warns about nothing
         return CodebaseIndex.from_path(root)
-
-
-def _write(root: Path, rel: str, text: str) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8")
 
 
 # --------------------------------------------------------------------------- step types
@@ -55,7 +49,7 @@ def test_a_step_type_stated_once_as_a_module_constant_is_read(tmp_path: Path) ->
     text = '_BASE = get_spec_step_type("XGBoostModelEval")\n' + spec_text(
         "XGBOOST_MODEL_EVAL_TESTING_SPEC", '_BASE + "_Testing"', "Processing", "eval_output"
     )
-    _write(tmp_path, f"{SIBLING['specs']}/xgboost_model_eval_testing_spec.py", text)
+    write_file(tmp_path, f"{SIBLING['specs']}/xgboost_model_eval_testing_spec.py", text)
     step = _index(tmp_path).steps["XGBoostModelEval"]
     assert step.job_types == ["testing"]
 
@@ -69,7 +63,7 @@ def test_an_unreadable_step_type_is_a_warning_naming_the_file(
 ) -> None:
     sibling_tree(tmp_path)
     rel = f"{SIBLING['specs']}/model_calibration_spec.py"
-    _write(tmp_path, rel, spec_text("MODEL_CALIBRATION_SPEC", expression, "Processing"))
+    write_file(tmp_path, rel, spec_text("MODEL_CALIBRATION_SPEC", expression, "Processing"))
     with pytest.warns(CodebaseWarning) as caught:
         index = CodebaseIndex.from_path(tmp_path)
     message = next(str(w.message) for w in caught if rel in str(w.message))
@@ -96,7 +90,7 @@ def _registry_repo(root: Path, files: dict[str, str]) -> Path:
     sibling_tree(root)
     (root / SIBLING["registry"]).unlink()
     for name, text in files.items():
-        _write(root, f"src/pipeline_registry/{name}", text)
+        write_file(root, f"src/pipeline_registry/{name}", text)
     return root
 
 

@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from layout_trees import RELEASE, SIBLING, STEPS, release_tree, sibling_tree
+from layout_trees import RELEASE, SIBLING, STEPS, layout_of, release_tree, sibling_tree
 
 from planner_agent import Layout, Planner
 from planner_agent.checks import CodebaseIndex, check_plan
@@ -20,17 +20,6 @@ from planner_agent.testing import Reply, ScriptedServer, sample_draft
 
 MODEL = "gpt-4o-mini"
 NEW_STEP = "ScoreCalibration"
-
-
-def _expected(places: dict[str, str]) -> Layout:
-    return Layout(
-        contracts_dir=places["contracts"],
-        specs_dir=places["specs"],
-        configs_dir=places["configs"],
-        builders_dir=places["builders"],
-        scripts_dir=places["scripts"],
-        registry_file=places["registry"],
-    )
 
 
 def _folders(layout: Layout) -> Layout:
@@ -57,7 +46,7 @@ def test_standard_updates_list_each_package_once() -> None:
         "src/pipeline_step_specs/__init__.py",
         "src/pipeline_script_contracts/__init__.py",
     )
-    split = _expected(RELEASE)
+    split = layout_of(RELEASE)
     assert split.standard_updates() == (
         "src/cursus/registry/step_names_original.py",
         "src/cursus/steps/configs/__init__.py",
@@ -94,17 +83,17 @@ def test_settings_reject_a_layout_of_another_type() -> None:
 def test_detects_the_four_layer_release_layout(tmp_path: Path) -> None:
     index = CodebaseIndex.from_path(release_tree(tmp_path))
     assert set(index.steps) == set(STEPS)
-    assert _folders(index.detected_layout) == _expected(RELEASE)
+    assert _folders(index.detected_layout) == layout_of(RELEASE)
     assert index.layout is index.detected_layout  # nothing given: the detected layout is used
     # step_names.py builds STEP_NAMES by a call; the literal is in step_names_original.py.
     assert index.layout.registry_file.endswith("registry/step_names_original.py")
-    assert index.layout.standard_updates() == _expected(RELEASE).standard_updates()
+    assert index.layout.standard_updates() == layout_of(RELEASE).standard_updates()
     assert len(index.steps["TabularPreprocessing"].specs) == 3
 
 
 def test_detects_the_older_sibling_layout(tmp_path: Path) -> None:
     index = CodebaseIndex.from_path(sibling_tree(tmp_path))
-    assert _folders(index.layout) == _expected(SIBLING) == DEFAULT_LAYOUT
+    assert _folders(index.layout) == layout_of(SIBLING) == DEFAULT_LAYOUT
     assert index.layout.configs_dir == index.layout.builders_dir == "src/pipeline_steps"
     assert index.layout.standard_updates() == DEFAULT_LAYOUT.standard_updates()
 
@@ -116,7 +105,7 @@ def test_a_later_copy_of_the_release_beside_the_sibling_layout_does_not_win(
     sibling_tree(tmp_path)
     release_tree(tmp_path)
     index = CodebaseIndex.from_path(tmp_path)
-    assert _folders(index.layout) == _expected(SIBLING)
+    assert _folders(index.layout) == layout_of(SIBLING)
     assert all(
         s.file_path.startswith("src/pipeline_step_specs/")
         for s in index.steps["ModelCalibration"].specs
@@ -203,7 +192,7 @@ def test_a_layout_given_overrides_the_detected_one(tmp_path: Path) -> None:
     )
     planner, result = _plan_with(tmp_path, layout=mine)
     assert planner.layout is mine and planner.codebase.layout is mine  # type: ignore[union-attr]
-    assert _folders(planner.codebase.detected_layout) == _expected(RELEASE)  # type: ignore[union-attr]
+    assert _folders(planner.codebase.detected_layout) == layout_of(RELEASE)  # type: ignore[union-attr]
     plan = result.plan  # type: ignore[attr-defined]
     assert plan.components.step_builder.file_path.startswith("src/cursus/steps/mine/")
     # A prebuilt index takes the layout given too, so the plan and its checks agree.

@@ -10,8 +10,10 @@ from typing import Any
 from samples import calibration_draft_dict
 
 from planner_agent import Planner, PlanResult, SageMakerStepType
-from planner_agent.checks._code import BLOCKS
 from planner_agent.conventions import SNAKE_CASE
+from planner_agent.plan import ImplementationPlan
+from planner_agent.seedformat._spec_code import registry_block
+from planner_agent.seedformat._step_files import step_files
 from planner_agent.testing import Reply, ScriptedServer
 
 MODEL = "gpt-4o-mini"
@@ -50,6 +52,13 @@ def seen_reply() -> dict[str, Any]:
     return draft
 
 
+def _compile_blocks(plan: ImplementationPlan) -> None:
+    """Compile every code block the plan's markdown shows (a SyntaxError fails the test)."""
+    compile(registry_block(plan), "registry entry", "exec")
+    for file in step_files(plan):
+        compile(file.text, file.kind, "exec")
+
+
 def _plan(*replies: dict[str, Any], attempts: int) -> tuple[PlanResult, list[str]]:
     with ScriptedServer([Reply.json(r) for r in replies]) as server:
         result = Planner(client=server.client(), model=MODEL, max_attempts=attempts).plan(EXAMPLE)
@@ -77,8 +86,7 @@ def test_mechanical_faults_are_repaired_and_reported() -> None:
     assert [o.aliases for o in spec.outputs] == [["calibrated_model"], []]
     field = plan.components.configuration.step_parameters[-1]
     assert (field.name, field.type, field.default) == ("id_field", "str", "'ID'")
-    for name, _, render in BLOCKS:
-        compile(render(plan), name, "exec")
+    _compile_blocks(plan)
 
 
 def test_what_needs_a_decision_stays_an_error() -> None:
@@ -106,5 +114,4 @@ def test_the_reask_lists_only_what_was_left_and_the_answer_is_clean() -> None:
     assert plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
     paths = [c.container_path for c in plan.components.script_contract.output_paths]
     assert len(set(paths)) == len(paths)
-    for name, _, render in BLOCKS:
-        compile(render(plan), name, "exec")
+    _compile_blocks(plan)

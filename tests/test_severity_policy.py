@@ -193,6 +193,12 @@ def test_init_exports_are_asked_for_only_where_the_codebase_has_them(tmp_path: P
         (root / "src" / init / "__init__.py").write_text('"""Discovered."""\n', encoding="utf-8")
     discovering = CodebaseIndex.from_path(root).without("Package")
     assert check_plan(plan, codebase=discovering) == []
+    # The same repository, indexed again after it starts exporting: the new index is read anew.
+    init = root / "src" / "pipeline_steps" / "__init__.py"
+    init.write_text("from .builder_package_step import *\n", encoding="utf-8")
+    exporting = CodebaseIndex.from_path(root).without("Package")
+    (issue,) = check_plan(plan, codebase=exporting)
+    assert issue.code == "ALIGN006" and "src/pipeline_steps/__init__.py" in issue.message
 
 
 def test_registry_file_is_still_required() -> None:

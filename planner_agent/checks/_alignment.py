@@ -9,7 +9,16 @@ from collections.abc import Iterator
 from .._suggest import did_you_mean
 from ..conventions import TRAINING_LIKE, allowed_config_fields
 from ..plan import ImplementationPlan, Severity
-from ._core import CONFIG, CONTRACT, SCRIPT, SPEC, CheckContext, Finding, family_rule
+from ._core import (
+    CONFIG,
+    CONTRACT,
+    SCRIPT,
+    SPEC,
+    CheckContext,
+    Finding,
+    env_var_paths,
+    family_rule,
+)
 from ._policy import exports_needed
 
 _rule = family_rule("alignment")
@@ -126,14 +135,6 @@ def _fields(plan: ImplementationPlan) -> set[str]:
     return own | inherited | LATER_BASE_FIELDS
 
 
-def _env_vars(plan: ImplementationPlan) -> Iterator[tuple[str, str]]:
-    contract = plan.components.script_contract
-    for i, name in enumerate(contract.required_env_vars):
-        yield f"{CONTRACT}.required_env_vars[{i}]", name
-    for name in contract.optional_env_vars:
-        yield f"{CONTRACT}.optional_env_vars.{name}", name
-
-
 @_rule(
     "CONF001",
     E,
@@ -141,7 +142,7 @@ def _env_vars(plan: ImplementationPlan) -> Iterator[tuple[str, str]]:
 )
 def env_var_sources_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     sources, fields = plan.components.script_contract.env_var_sources, _fields(plan)
-    env = [n for _, n in _env_vars(plan)]
+    env = [n for _, n in env_var_paths(plan)]
     for name, source in sources.items():
         path = f"{CONTRACT}.env_var_sources.{name}"
         text = source.strip()
@@ -168,11 +169,11 @@ def env_var_sources_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterat
 def env_vars_have_config_fields(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     sources, fields = plan.components.script_contract.env_var_sources, _fields(plan)
     required = plan.components.script_contract.required_env_vars
-    for path, name in _env_vars(plan):
-        if name in sources or name not in required or name.lower() in fields:
+    for i, name in enumerate(required):
+        if name in sources or name.lower() in fields:
             continue
         yield (
-            path,
+            f"{CONTRACT}.required_env_vars[{i}]",
             f"required env var {name!r} has no config field {name.lower()!r}; add it, or state "
             "its source ('config.<field>' or 'builder')",
         )

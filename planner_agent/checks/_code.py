@@ -9,35 +9,51 @@ default the way the rendered class will. The repair pass fixes the mechanical ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import lru_cache
 
 from .._pytypes import default_problem, type_problem
 from ..plan import ImplementationPlan, Severity
-from ..seedformat._builder_code import builder_block
-from ..seedformat._code_text import spec_constants
-from ..seedformat._config_code import config_block
-from ..seedformat._script_code import script_block
-from ..seedformat._spec_code import contract_block, registry_block, spec_block
-from ._core import CONFIG, CheckContext, Finding, family_rule
+from ..seedformat._spec_code import registry_block
+from ..seedformat._step_files import StepFileKind, step_files
+from ._core import (
+    BUILDER,
+    CONFIG,
+    CONTRACT,
+    REGISTRY,
+    SCRIPT,
+    SPEC,
+    CheckContext,
+    Finding,
+    family_rule,
+)
 
 _rule = family_rule("code")
 E = Severity.ERROR
 
+#: Each rendered file kind: the block's name in messages and the plan part it comes from.
+BLOCKS: dict[StepFileKind, tuple[str, str]] = {
+    "contract": ("script contract", CONTRACT),
+    "spec": ("step specification", SPEC),
+    "config": ("configuration class", CONFIG),
+    "script": ("processing script", SCRIPT),
+    "builder": ("step builder", BUILDER),
+}
 
-def spec_blocks(plan: ImplementationPlan) -> str:
-    """The specification blocks: the base step's, or one per job-type variant, in one text."""
-    return "\n\n".join(spec_block(plan, job_type) for job_type, _, _ in spec_constants(plan))
 
+@lru_cache(maxsize=64)
+def compile_problem(name: str, text: str) -> str | None:
+    """Why block ``text`` does not compile (naming the line and its code), else None.
 
-#: Each rendered block: its name, the plan part it comes from, and its renderer.
-BLOCKS: tuple[tuple[str, str, Callable[[ImplementationPlan], str]], ...] = (
-    ("registry entry", "registry_entry", registry_block),
-    ("script contract", "components.script_contract", contract_block),
-    ("step specification", "components.step_specification", spec_blocks),
-    ("configuration class", CONFIG, config_block),
-    ("processing script", "components.processing_script", script_block),
-    ("step builder", "components.step_builder", builder_block),
-)
+    Cached: a plan checked again (after a repair, in another phrasing) compiles nothing twice.
+    """
+    try:
+        compile(text, f"<{name}>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line, lines = getattr(exc, "lineno", None) or 0, text.splitlines()
+        where = f" at line {line}: {lines[line - 1].strip()!r}" if 0 < line <= len(lines) else ""
+        return f"the {name} block does not compile ({getattr(exc, 'msg', str(exc))}){where}"
+    return None
 
 
 @_rule(
@@ -47,18 +63,13 @@ BLOCKS: tuple[tuple[str, str, Callable[[ImplementationPlan], str]], ...] = (
     "block, the line and the code there; fix the plan value that produced it.",
 )
 def blocks_compile(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    for name, path, render in BLOCKS:
-        text = render(plan)
-        try:
-            compile(text, f"<{name}>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as exc:
-            line = getattr(exc, "lineno", None) or 0
-            source = (
-                text.splitlines()[line - 1].strip() if 0 < line <= len(text.splitlines()) else ""
-            )
-            where = f" at line {line}: {source!r}" if line else ""
-            message = getattr(exc, "msg", str(exc))
-            yield path, f"the {name} block does not compile ({message}){where}"
+    # The texts the markdown shows (rendered once per plan and shared with the writer).
+    blocks = [("registry entry", REGISTRY, registry_block(plan))]
+    blocks += [(*BLOCKS[f.kind], f.text) for f in step_files(plan)]
+    for name, path, text in blocks:
+        problem = compile_problem(name, text)
+        if problem:
+            yield path, problem
 
 
 def _fields(plan: ImplementationPlan) -> Iterator[tuple[str, str, str | None, str]]:

@@ -47,6 +47,15 @@ SCRIPT = "components.processing_script"
 REGISTRY = "registry_entry"
 
 
+def env_var_paths(plan: ImplementationPlan) -> list[tuple[str, str]]:
+    """(JSON path, name) of each env var of the contract: the required ones, then the optional."""
+    contract = plan.components.script_contract
+    names = [
+        (f"{CONTRACT}.required_env_vars[{i}]", n) for i, n in enumerate(contract.required_env_vars)
+    ]
+    return names + [(f"{CONTRACT}.optional_env_vars.{n}", n) for n in contract.optional_env_vars]
+
+
 @dataclass(frozen=True)
 class Rule:
     """One deterministic check with a stable code; ``check`` yields the issues it finds."""

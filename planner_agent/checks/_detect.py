@@ -11,6 +11,7 @@ folder, then to the first in sort order, so detection is deterministic.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -50,18 +51,7 @@ def detect_layout(root: Path, found: Scan, fallback: Layout) -> Layout:
         for folder in layout.packages()
         if not (root / folder).is_dir() or (root / folder / "__init__.py").is_file()
     ]
-    return Layout(**_fields(layout), init_files=inits)
-
-
-def _fields(layout: Layout) -> dict[str, str]:
-    return {
-        "contracts_dir": layout.contracts_dir,
-        "specs_dir": layout.specs_dir,
-        "configs_dir": layout.configs_dir,
-        "builders_dir": layout.builders_dir,
-        "scripts_dir": layout.scripts_dir,
-        "registry_file": layout.registry_file,
-    }
+    return dataclasses.replace(layout, init_files=tuple(inits))
 
 
 def _parent(path: str) -> str:

@@ -15,7 +15,17 @@ from ..conventions import (
     snake_case,
 )
 from ..plan import ImplementationPlan, Severity
-from ._core import BUILDER, CONFIG, CONTRACT, SCRIPT, SPEC, CheckContext, Finding, family_rule
+from ._core import (
+    BUILDER,
+    CONFIG,
+    CONTRACT,
+    SCRIPT,
+    SPEC,
+    CheckContext,
+    Finding,
+    env_var_paths,
+    family_rule,
+)
 
 _rule = family_rule("naming")
 E, W = Severity.ERROR, Severity.WARNING
@@ -139,21 +149,13 @@ def logical_name_snake_case(plan: ImplementationPlan, ctx: CheckContext) -> Iter
                 )
 
 
-def _env_names(plan: ImplementationPlan) -> list[tuple[str, str]]:
-    contract = plan.components.script_contract
-    names = [
-        (f"{CONTRACT}.required_env_vars[{i}]", n) for i, n in enumerate(contract.required_env_vars)
-    ]
-    return names + [(f"{CONTRACT}.optional_env_vars.{n}", n) for n in contract.optional_env_vars]
-
-
 @_rule(
     "NAME006",
     E,
     "Environment variable names are valid SageMaker environment keys (`[A-Za-z_][A-Za-z0-9_]*`). Rename, e.g. `label-field` -> `LABEL_FIELD`.",
 )
 def env_var_valid_key(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    for path, name in _env_names(plan):
+    for path, name in env_var_paths(plan):
         if not ENV_KEY.match(name):
             yield (
                 path,
@@ -167,7 +169,7 @@ def env_var_valid_key(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[F
     "By convention environment variables are UPPER_SNAKE_CASE. Rename, e.g. `labelField` -> `LABEL_FIELD`.",
 )
 def env_var_upper_snake(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    for path, name in _env_names(plan):
+    for path, name in env_var_paths(plan):
         if ENV_KEY.match(name) and not UPPER_SNAKE_CASE.match(name):
             yield (
                 path,

@@ -29,7 +29,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
@@ -218,7 +217,9 @@ _IMPORT = re.compile(r"^\s*(from|import)\s", re.MULTILINE)
 
 
 @lru_cache(maxsize=64)
-def _exports(file: Path) -> bool:
+def _exports(index: CodebaseIndex, rel: str) -> bool:
+    # Keyed by the index, not the path: a repository indexed again after an edit is read again.
+    file = index.root / rel
     try:
         text = file.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -239,4 +240,4 @@ def exports_needed(index: CodebaseIndex | None, init_files: Iterable[str]) -> li
     files = list(init_files)
     if index is None:
         return files
-    return [f for f in files if _exports(index.root / f)]
+    return [f for f in files if _exports(index, f)]

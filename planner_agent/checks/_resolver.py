@@ -328,6 +328,15 @@ class Candidate:
         """The total score."""
         return self.breakdown.total
 
+    def for_plan(self, dependency: str) -> ResolverCandidate:
+        """This candidate as the plan records it for ``dependency`` (score to 4 places)."""
+        return ResolverCandidate(
+            dependency=dependency,
+            step=self.producer,
+            output=self.output.logical_name,
+            score=round(self.score, 4),
+        )
+
 
 def candidate_pool(
     producers: Iterable[tuple[str, OutputPlan]], *own_step_types: str
@@ -371,12 +380,7 @@ def resolver_candidates(
     spec = plan.components.step_specification
     pool = candidate_pool(producers, plan.step_name, spec.step_type)
     return [
-        ResolverCandidate(
-            dependency=dependency.logical_name,
-            step=candidate.producer,
-            output=candidate.output.logical_name,
-            score=round(candidate.score, 4),
-        )
+        candidate.for_plan(dependency.logical_name)
         for dependency in spec.dependencies
         for candidate in rank_candidates(dependency, pool)[:top]
     ]

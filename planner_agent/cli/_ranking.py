@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from ..checks import CodebaseIndex
-from ..checks._resolver import THRESHOLD, Candidate, candidate_pool, rank_candidates
+from ..checks._resolver import THRESHOLD, candidate_pool, rank_candidates
 from ..conventions import strip_job_suffix
-from ..plan import DependencyPlan, ImplementationPlan, ResolverCandidate
+from ..plan import ImplementationPlan, ResolverCandidate
 
 __all__ = ["RANKED", "Ranking", "rank_dependencies", "ranking_text"]
 
@@ -50,15 +50,6 @@ class Ranking:
         }
 
 
-def _candidate(dependency: DependencyPlan, c: Candidate) -> ResolverCandidate:
-    return ResolverCandidate(
-        dependency=dependency.logical_name,
-        step=c.producer,
-        output=c.output.logical_name,
-        score=round(c.score, 4),
-    )
-
-
 def rank_dependencies(plan: ImplementationPlan, index: CodebaseIndex) -> list[Ranking]:
     """Per dependency of ``plan``, the codebase producers the resolver ranks first."""
     spec = plan.components.step_specification
@@ -66,7 +57,7 @@ def rank_dependencies(plan: ImplementationPlan, index: CodebaseIndex) -> list[Ra
     found = []
     for dependency in spec.dependencies:
         ranked = rank_candidates(dependency, pool, include_below_threshold=True)
-        top = [_candidate(dependency, c) for c in ranked[:RANKED]]
+        top = [c.for_plan(dependency.logical_name) for c in ranked[:RANKED]]
         matched = tuple(c for c in top if c.score > THRESHOLD)
         below = top[0] if top and not matched else None
         links = []
@@ -83,7 +74,7 @@ def rank_dependencies(plan: ImplementationPlan, index: CodebaseIndex) -> list[Ra
                 ),
                 None,
             )
-            hit = _candidate(dependency, ranked[rank - 1]) if rank else None
+            hit = ranked[rank - 1].for_plan(dependency.logical_name) if rank else None
             links.append((f"{link.step}.{link.output}", rank, hit))
         found.append(
             Ranking(dependency.logical_name, dependency.required, matched, below, tuple(links))

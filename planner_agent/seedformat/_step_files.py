@@ -15,6 +15,7 @@ where the repository keeps each name (nothing else changes).
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,9 +49,29 @@ def tidy(text: str) -> str:
     return re.sub(r"\n{4,}", "\n\n\n", text).strip("\n") + "\n"
 
 
+# Recent renderings by the plan's JSON: the checks (CODE001) compile the texts that the markdown
+# and scaffolding then show, so one plan is rendered once (plans are mutable: key by content).
+_RENDERED: dict[str, tuple[StepFile, ...]] = {}
+_RENDERED_MAX = 16
+_LOCK = threading.Lock()
+
+
 def step_files(plan: ImplementationPlan) -> list[StepFile]:
     """The step's files in the order the markdown shows them (contract, specifications, config,
     script, builder)."""
+    key = plan.model_dump_json()
+    with _LOCK:
+        files = _RENDERED.get(key)
+    if files is None:
+        files = tuple(_render(plan))
+        with _LOCK:
+            if len(_RENDERED) >= _RENDERED_MAX:
+                del _RENDERED[next(iter(_RENDERED))]  # the oldest
+            _RENDERED[key] = files
+    return list(files)
+
+
+def _render(plan: ImplementationPlan) -> list[StepFile]:
     comps = plan.components
     name, contract, config, builder = step_idents(plan)
     snake = snake_case(plan.step_name) or "step"
