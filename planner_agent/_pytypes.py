@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 from typing import Any, Final
 
 from ._pycode import CodeTooComplex, parse_expression
+
+# The functions below parse their text each time; every plan's checks and repairs ask about the
+# same few types ("str", "int | None"), so their answers (pure functions of text) are cached.
 
 __all__ = [
     "TYPING_NAMES",
@@ -87,6 +91,7 @@ def _expression(text: str) -> ast.expr | None:
         return None
 
 
+@lru_cache(maxsize=1024)
 def python_type(text: str) -> str | None:
     """``text`` written with builtin Python types, or None when it needs no change or cannot be
     mapped (``String`` -> ``str``, ``List[String]`` -> ``list[str]``, ``Optional[X]`` -> ``X | None``).
@@ -125,6 +130,7 @@ class _NormalizeType(ast.NodeTransformer):
         return ast.Subscript(value=self.visit(node.value), slice=inner, ctx=ast.Load())
 
 
+@lru_cache(maxsize=1024)
 def type_problem(text: str) -> str | None:
     """Why ``text`` is not a Python type a rendered config class can use (None: it is one).
 
@@ -158,6 +164,7 @@ def type_problem(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def _kinds(type_text: str) -> tuple[type, ...] | None:
     """The Python classes a default of ``type_text`` may be (None: any value, or unknown)."""
     node = _expression(type_text)
@@ -202,6 +209,7 @@ def _fits(value: Any, kinds: tuple[type, ...]) -> bool:
     return isinstance(value, kinds)
 
 
+@lru_cache(maxsize=1024)
 def default_problem(type_text: str, default: str | None) -> str | None:
     """Why ``default`` is not a literal of ``type_text`` (None: it is, or it cannot be judged).
 
@@ -226,6 +234,7 @@ def default_problem(type_text: str, default: str | None) -> str | None:
     return f"default {default} is not of type {typed}"
 
 
+@lru_cache(maxsize=1024)
 def python_default(type_text: str, default: str | None) -> str | None:
     """``default`` as a literal of ``type_text`` when the fix is mechanical, else None:
     text for a ``str`` is quoted, ``true``/``'False'`` for a ``bool`` become ``True``/``False``,
