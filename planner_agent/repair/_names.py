@@ -95,8 +95,8 @@ def upper_snake_env_vars(fx: Fixes) -> None:
         contract["required_env_vars"] = [
             new if n == old else n for n in contract["required_env_vars"]
         ]
-        optional = contract["optional_env_vars"]
-        contract["optional_env_vars"] = {new if k == old else k: v for k, v in optional.items()}
+        for key in ("optional_env_vars", "env_var_sources"):  # keyed by the env var's name
+            contract[key] = {new if k == old else k: v for k, v in contract[key].items()}
         for param in fx.config["step_parameters"]:
             if param["name"] in (old, old.lower(), snake_case(old)):
                 param["name"] = new.lower()
