@@ -27,7 +27,6 @@ __all__ = [
     "derived_output_path",
     "describe",
     "fill_container_paths",
-    "literal_type",
     "unique",
     "unique_path",
     "unquote",
@@ -157,20 +156,3 @@ def unquote(value: str | None) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value
-
-
-def literal_type(value: str) -> str:
-    """The Python type of a base-config value written as a literal.
-
-    >>> [literal_type(v) for v in ("True", "500", "0.5", "'ml.m5.xlarge'", "ml.m5.xlarge")]
-    ['bool', 'int', 'float', 'str', 'str']
-    """
-    if value in ("True", "False"):
-        return "bool"
-    if value.lstrip("-").isdigit():
-        return "int"
-    try:
-        float(value)
-    except ValueError:
-        return "str"
-    return "float" if any(c.isdigit() for c in value) else "str"  # not 'nan' or 'inf'

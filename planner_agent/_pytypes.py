@@ -25,6 +25,7 @@ from ._pycode import CodeTooComplex, parse_expression
 __all__ = [
     "TYPING_NAMES",
     "default_problem",
+    "literal_type",
     "python_default",
     "python_type",
     "type_problem",
@@ -201,6 +202,20 @@ def _value(node: ast.expr) -> tuple[bool, Any]:
         return True, ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False, None
+
+
+def literal_type(default: str | None) -> str:
+    """The type of a default written as a Python literal (``str`` when it is none, or unknown).
+
+    >>> [literal_type(v) for v in ("True", "500", "0.5", "'ml.m5.xlarge'", "ml.m5.xlarge", None)]
+    ['bool', 'int', 'float', 'str', 'str', 'str']
+    >>> literal_type("[1]"), literal_type("{[]: 1}")  # the second is no literal (unhashable key)
+    ('list', 'str')
+    """
+    node = _expression(default) if default else None
+    literal, value = _value(node) if node is not None else (False, None)
+    names = {bool: "bool", int: "int", float: "float", list: "list", dict: "dict"}
+    return names.get(type(value), "str") if literal else "str"
 
 
 def _fits(value: Any, kinds: tuple[type, ...]) -> bool:
