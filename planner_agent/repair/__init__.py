@@ -66,4 +66,5 @@ def repair_plan(
     try:
         return ImplementationPlan.model_validate(fixes.data), fixes.issues
     except ValidationError:  # a repair must never cost the plan: keep it as the model wrote it
+        logger.exception("the repaired plan is not valid; it is checked as the model wrote it")
         return plan, []
