@@ -13,12 +13,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from .conventions import (
-    PROCESSING_INPUT_PREFIX,
-    PROCESSING_LIKE,
-    PROCESSING_OUTPUT_PREFIX,
-    TRAINING_INPUT_PREFIXES,
     TRAINING_LIKE,
     TRAINING_OUTPUT_PREFIXES,
+    input_prefixes,
+    output_prefixes,
     snake_case,
 )
 from .plan import DependencyType, SageMakerStepType
@@ -29,7 +27,6 @@ __all__ = [
     "derived_output_path",
     "describe",
     "fill_container_paths",
-    "literal_type",
     "unique",
     "unique_path",
     "unquote",
@@ -70,11 +67,8 @@ def derived_input_path(step_type: SageMakerStepType | None, logical_name: str) -
     >>> derived_input_path(SageMakerStepType.TRAINING, "input_path")
     '/opt/ml/input/data/input_path'
     """
-    if step_type in TRAINING_LIKE:  # one channel per input, mounted under /opt/ml/input/data
-        return f"{TRAINING_INPUT_PREFIXES[0]}/{container_dir(logical_name)}"
-    if step_type in PROCESSING_LIKE:
-        return f"{PROCESSING_INPUT_PREFIX}/{container_dir(logical_name)}"
-    return None
+    prefixes = input_prefixes(step_type)  # training: a channel under /opt/ml/input/data
+    return f"{prefixes[0]}/{container_dir(logical_name)}" if prefixes else None
 
 
 def derived_output_path(
@@ -88,12 +82,10 @@ def derived_output_path(
     >>> derived_output_path(SageMakerStepType.TRAINING, "model", DependencyType.MODEL_ARTIFACTS)
     '/opt/ml/model'
     """
+    prefixes = output_prefixes(step_type)
     if step_type in TRAINING_LIKE:  # the two directories SageMaker uploads after training
-        model = output_type is DependencyType.MODEL_ARTIFACTS
-        return TRAINING_OUTPUT_PREFIXES[0 if model else 1]
-    if step_type in PROCESSING_LIKE:
-        return f"{PROCESSING_OUTPUT_PREFIX}/{container_dir(logical_name)}"
-    return None
+        return prefixes[0 if output_type is DependencyType.MODEL_ARTIFACTS else 1]
+    return f"{prefixes[0]}/{container_dir(logical_name)}" if prefixes else None
 
 
 def unique_path(path: str, logical_name: str, taken: set[str]) -> str:
@@ -164,20 +156,3 @@ def unquote(value: str | None) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value
-
-
-def literal_type(value: str) -> str:
-    """The Python type of a base-config value written as a literal.
-
-    >>> [literal_type(v) for v in ("True", "500", "0.5", "'ml.m5.xlarge'", "ml.m5.xlarge")]
-    ['bool', 'int', 'float', 'str', 'str']
-    """
-    if value in ("True", "False"):
-        return "bool"
-    if value.lstrip("-").isdigit():
-        return "int"
-    try:
-        float(value)
-    except ValueError:
-        return "str"
-    return "float" if any(c.isdigit() for c in value) else "str"  # not 'nan' or 'inf'

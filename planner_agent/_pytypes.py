@@ -19,9 +19,13 @@ from typing import Any, Final
 
 from ._pycode import CodeTooComplex, parse_expression
 
+# The functions below parse their text each time; every plan's checks and repairs ask about the
+# same few types ("str", "int | None"), so their answers (pure functions of text) are cached.
+
 __all__ = [
     "TYPING_NAMES",
     "default_problem",
+    "literal_type",
     "python_default",
     "python_type",
     "type_problem",
@@ -88,6 +92,7 @@ def _expression(text: str) -> ast.expr | None:
         return None
 
 
+@lru_cache(maxsize=1024)
 def python_type(text: str) -> str | None:
     """``text`` written with builtin Python types, or None when it needs no change or cannot be
     mapped (``String`` -> ``str``, ``List[String]`` -> ``list[str]``, ``Optional[X]`` -> ``X | None``).
@@ -160,6 +165,7 @@ def type_problem(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def _kinds(type_text: str) -> tuple[type, ...] | None:
     """The Python classes a default of ``type_text`` may be (None: any value, or unknown)."""
     node = _expression(type_text)
@@ -198,6 +204,20 @@ def _value(node: ast.expr) -> tuple[bool, Any]:
         return False, None
 
 
+def literal_type(default: str | None) -> str:
+    """The type of a default written as a Python literal (``str`` when it is none, or unknown).
+
+    >>> [literal_type(v) for v in ("True", "500", "0.5", "'ml.m5.xlarge'", "ml.m5.xlarge", None)]
+    ['bool', 'int', 'float', 'str', 'str', 'str']
+    >>> literal_type("[1]"), literal_type("{[]: 1}")  # the second is no literal (unhashable key)
+    ('list', 'str')
+    """
+    node = _expression(default) if default else None
+    literal, value = _value(node) if node is not None else (False, None)
+    names = {bool: "bool", int: "int", float: "float", list: "list", dict: "dict"}
+    return names.get(type(value), "str") if literal else "str"
+
+
 def _fits(value: Any, kinds: tuple[type, ...]) -> bool:
     if isinstance(value, bool) and bool not in kinds:
         return False  # True is an int to Python, never to a reader of the config
@@ -229,6 +249,7 @@ def default_problem(type_text: str, default: str | None) -> str | None:
     return f"default {default} is not of type {typed}"
 
 
+@lru_cache(maxsize=1024)
 def python_default(type_text: str, default: str | None) -> str | None:
     """``default`` as a literal of ``type_text`` when the fix is mechanical, else None:
     text for a ``str`` is quoted, ``true``/``'False'`` for a ``bool`` become ``True``/``False``,

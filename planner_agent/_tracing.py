@@ -39,16 +39,11 @@ try:  # optional: the [otel] extra
 except ImportError:  # pragma: no cover - exercised where the API is not installed
     otel_trace = None  # type: ignore[assignment]
 
-__all__ = ["TRACER_NAME", "available", "traced"]
+__all__ = ["TRACER_NAME", "traced"]
 
 TRACER_NAME: Final = "planner_agent"
 _Flow = Generator[dict[str, Any], Reply, PlanResult]
 State = Callable[[], "tuple[str, list[Attempt]] | None"]
-
-
-def available() -> bool:
-    """True when ``opentelemetry-api`` can be imported (spans are then made if recorded)."""
-    return otel_trace is not None
 
 
 def traced(flow: _Flow, model: str, state: State) -> _Flow:

@@ -15,9 +15,9 @@ import planner_agent.conventions as cv  # `from . import conventions` depends on
 
 from ._derive import describe as _describe
 from ._derive import fill_container_paths, why_path
-from ._derive import literal_type as _literal_type
 from ._derive import unique as _unique
 from ._derive import unquote as _unquote
+from ._pytypes import literal_type as _literal_type
 from .plan import (
     Alignment,
     Components,

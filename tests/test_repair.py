@@ -237,6 +237,18 @@ def test_ambiguous_and_unknown_step_names_are_left_for_the_checks() -> None:
     assert [i.code for i in result.warnings] == ["REG012", "REG012"]
 
 
+def test_a_renamed_env_var_keeps_its_stated_source() -> None:
+    draft = calibration_draft_dict()
+    _camel_env_var(draft)
+    draft["env_vars"][0]["source"] = "config.method"  # not the field named like the variable
+    result = _plan(draft)
+    assert "REPAIR002" in _codes(result)
+    assert result.ok, [str(i) for i in result.errors]  # no CONF001 for the old name
+    sources = _contract(result.plan).env_var_sources
+    assert sources == {"CALIBRATION_METHOD": "config.method"}
+    assert "method" in _step_params(result.plan)
+
+
 def test_name_repairs_never_merge_two_names() -> None:
     draft = calibration_draft_dict()
     # 'CalibratedData' would become the other output's name: renaming is not mechanical here

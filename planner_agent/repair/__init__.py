@@ -17,7 +17,6 @@ two conflicting paths is right) is left for the checks and a re-ask.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterable, Mapping
 
@@ -51,19 +50,21 @@ def repair_plan(
     holds codes to skip. ``plan`` itself is not changed.
     """
     off = set(disable)
-    fixes = Fixes(plan.model_dump(), DEFAULT_REGISTRY if registry is None else registry)
-    for code in REPAIR_CODES:
-        if code in off:
-            continue
-        fixes.code, before, reported = code, copy.deepcopy(fixes.data), len(fixes.issues)
+    while True:  # a broken repair must cost nothing: start again without it, keep the others
+        fixes = Fixes(plan.model_dump(), DEFAULT_REGISTRY if registry is None else registry)
         try:
-            REPAIRS[code](fixes)
-        except Exception:  # a broken repair must cost nothing: undo it, keep the others
-            logger.exception("repair %s failed; the plan is checked without it", code)
-            fixes.data, fixes.issues[reported:] = before, []
+            for code in REPAIR_CODES:
+                if code not in off:
+                    fixes.code = code
+                    REPAIRS[code](fixes)
+            break
+        except Exception:
+            logger.exception("repair %s failed; the plan is checked without it", fixes.code)
+            off.add(fixes.code)
     if not fixes.issues:
         return plan, []
     try:
         return ImplementationPlan.model_validate(fixes.data), fixes.issues
     except ValidationError:  # a repair must never cost the plan: keep it as the model wrote it
+        logger.exception("the repaired plan is not valid; it is checked as the model wrote it")
         return plan, []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..checks._policy import near_miss as misspelt
 from ..conventions import (
     JOB_SUFFIX,
     KEBAB_CASE,
@@ -94,8 +95,8 @@ def upper_snake_env_vars(fx: Fixes) -> None:
         contract["required_env_vars"] = [
             new if n == old else n for n in contract["required_env_vars"]
         ]
-        optional = contract["optional_env_vars"]
-        contract["optional_env_vars"] = {new if k == old else k: v for k, v in optional.items()}
+        for key in ("optional_env_vars", "env_var_sources"):  # keyed by the env var's name
+            contract[key] = {new if k == old else k: v for k, v in contract[key].items()}
         for param in fx.config["step_parameters"]:
             if param["name"] in (old, old.lower(), snake_case(old)):
                 param["name"] = new.lower()
@@ -122,8 +123,8 @@ def kebab_case_arguments(fx: Fixes) -> None:
 
 
 def near_miss(name: str, registry: list[str]) -> str | None:
-    """The one registry name ``name`` misses by case, separators, a class suffix, or one letter
-    (two in names of ten letters or more); None when there is none or more than one.
+    """The one registry name ``name`` misses by case, separators, a class suffix, or the
+    misspelling REG009 reports (`checks._policy.near_miss`); None when there is none or more than one.
 
     >>> near_miss("PytorchTraining", ["PyTorchTraining", "XGBoostTraining"])
     'PyTorchTraining'
@@ -133,31 +134,16 @@ def near_miss(name: str, registry: list[str]) -> str | None:
     True
     """
     flat = {_flat(r): r for r in registry}
-    for candidate in (name, _CLASS_SUFFIX.sub("", name)):
-        if _flat(candidate) in flat:
-            return flat[_flat(candidate)]
-    target = _flat(name)
-    budget = 2 if len(target) >= 10 else 1 if len(target) >= 5 else 0
-    close = [r for key, r in flat.items() if _distance(target, key, budget) <= budget]
-    return close[0] if len(close) == 1 else None
+    for candidate in dict.fromkeys((_flat(name), _flat(_CLASS_SUFFIX.sub("", name)))):
+        hit = misspelt(candidate, flat)
+        if hit is not None:  # exact, or a misspelling of no other name
+            unique = hit == candidate or misspelt(candidate, flat.keys() - {hit}) is None
+            return flat[hit] if unique else None
+    return None
 
 
 def _flat(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or ``limit + 1`` once it is certainly above ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-        if min(row) > limit:
-            return limit + 1
-    return row[-1]
 
 
 @repair(

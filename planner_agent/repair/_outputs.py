@@ -35,11 +35,6 @@ def drop_duplicate_aliases(fx: Fixes) -> None:
         used.update(kept)
 
 
-def _under(path: str, prefix: str) -> bool:
-    base = prefix.rstrip("/")
-    return path.rstrip("/") == base or path.startswith(base + "/")
-
-
 @repair(
     "REPAIR006",
     "An output whose container path repeated an earlier output's path, or overlapped an input's, "

@@ -6,19 +6,16 @@ stated are derived from the conventions (class names, base classes, the node typ
 derived dependency and output types, property paths, registry entry and resolver scores are
 reported (``IMPORT006``). `assemble` returns the data for `ImplementationPlan`, which the
 caller validates.
-
->>> _literal_type("0.5"), _literal_type("'x'"), _literal_type(None)
-('float', 'str', 'str')
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from enum import StrEnum
 from typing import Any
 
-from .._pycode import as_str, parse_expression
+from .._pycode import as_str
+from .._pytypes import literal_type
 from ..conventions import (
     allowed_config_fields,
     builder_class_name,
@@ -118,22 +115,12 @@ def _params(entries: list[Facts]) -> list[Facts]:
     return [
         {
             "name": e["name"],
-            "type": e.get("type") or _literal_type(e.get("default")),
+            "type": e.get("type") or literal_type(e.get("default")),
             "default": e.get("default"),
             "description": e.get("description", ""),
         }
         for e in entries
     ]
-
-
-def _literal_type(default: str | None) -> str:
-    """The type of a default written as a Python literal (``str`` when unknown)."""
-    try:
-        value = ast.literal_eval(parse_expression(default)) if default else None
-    except (ValueError, TypeError, SyntaxError):  # TypeError: an unhashable key ({[]: 1})
-        return "str"
-    names = {bool: "bool", int: "int", float: "float", list: "list", dict: "dict"}
-    return names.get(type(value), "str")
 
 
 def _contract(bc: Facts, code: Code, script_path: str, name: str, ctx: Context) -> Facts:
