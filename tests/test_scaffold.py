@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samples import calibration_draft_dict
+from samples import calibration_draft_dict, training_draft_dict
 
 from planner_agent.checks import CodebaseIndex
 from planner_agent.draft import PlanDraft
@@ -716,38 +716,7 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
 
 def _training_plan() -> ImplementationPlan:
     """An XGBoost training step fed by the fixture's TabularPreprocessing."""
-    return _plan(
-        step_name="RiskModelTraining",
-        sagemaker_step_type="Training",
-        description="Trains the risk model with XGBoost",
-        inputs=[
-            {
-                "logical_name": "input_path",
-                "container_path": "/opt/ml/input/data",
-                "dependency_type": "training_data",
-                "compatible_sources": ["TabularPreprocessing"],
-                "semantic_keywords": ["data", "training", "processed"],
-                "source_step": "TabularPreprocessing",
-                "source_output": "processed_data",
-            }
-        ],
-        outputs=[
-            {
-                "logical_name": "model_output",
-                "container_path": "/opt/ml/model",
-                "output_type": "model_artifacts",
-                "aliases": ["model_data"],
-            },
-            {
-                "logical_name": "evaluation_output",
-                "container_path": "/opt/ml/output/data",
-                "output_type": "processing_output",
-            },
-        ],
-        framework_requirements=[{"package": "xgboost", "version": ">=1.7"}],
-        env_vars=[],
-        main_functions=["load_data", "train"],
-    )
+    return PlanDraft.model_validate(training_draft_dict()).to_plan()
 
 
 def test_a_training_step_gets_the_training_contract_base(repo: Path) -> None:
