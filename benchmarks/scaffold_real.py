@@ -33,6 +33,9 @@ from planner_agent.scaffold import ScaffoldResult, scaffold_step
 from planner_agent.seedformat import step_files
 from planner_agent.testing import sample_draft
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' training step
+from samples import training_draft_dict
+
 BASE_FIELDS = dict(
     author="me", bucket="b", role="arn:aws:iam::123456789012:role/r", region="NA",
     service_name="svc", pipeline_version="1.0.0", project_root_folder="cursus",
@@ -42,37 +45,11 @@ BASE_FIELDS = dict(
 def plans() -> list[tuple[ImplementationPlan, str, dict[str, str]]]:
     """(plan, upstream step, the input to give the builder) for each step scaffolded."""
     processing = PlanDraft.model_validate(sample_draft("ScoreBinning")).to_plan()
-    training = sample_draft("RiskModelTraining")
-    training.update(
-        sagemaker_step_type="Training",
-        description="Trains the risk model with XGBoost",
-        inputs=[
-            {
-                "logical_name": "input_path",
-                "container_path": "/opt/ml/input/data",
-                "dependency_type": "training_data",
-                "compatible_sources": ["TabularPreprocessing"],
-                "semantic_keywords": ["data", "training", "processed"],
-                "source_step": "TabularPreprocessing",
-                "source_output": "processed_data",
-            }
-        ],
-        outputs=[
-            {
-                "logical_name": "model_output",
-                "container_path": "/opt/ml/model",
-                "output_type": "model_artifacts",
-                "aliases": ["model_data", "ModelArtifacts"],
-            },
-        ],
-        env_vars=[],
-        framework_requirements=[{"package": "xgboost", "version": ">=1.7"}],
-        sagemaker_settings=[  # the versions of the XGBoost estimator
-            {"name": "framework_version", "value": "'1.7-1'"},
-            {"name": "py_version", "value": "'py3'"},
-        ],
-        dag_updates=["Add edge TabularPreprocessing -> RiskModelTraining"],
-    )
+    training = training_draft_dict()
+    training["sagemaker_settings"] = [  # the versions of the XGBoost estimator
+        {"name": "framework_version", "value": "'1.7-1'"},
+        {"name": "py_version", "value": "'py3'"},
+    ]
     trained = PlanDraft.model_validate(training).to_plan()
     return [
         (processing, "XGBoostModelEval", {"evaluation_data": "s3://b/eval"}),

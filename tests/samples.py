@@ -104,6 +104,46 @@ def calibration_draft() -> PlanDraft:
     return PlanDraft.model_validate(calibration_draft_dict())
 
 
+def training_draft_dict() -> dict[str, Any]:
+    """A correct draft for an XGBoost training step, ``RiskModelTraining``, fed by
+    ``TabularPreprocessing``'s ``processed_data`` (the calibration draft with a training step's
+    input, outputs, packages and wiring). Shared with ``benchmarks/scaffold_real.py``."""
+    return {
+        **calibration_draft_dict(),
+        "step_name": "RiskModelTraining",
+        "sagemaker_step_type": "Training",
+        "description": "Trains the risk model with XGBoost",
+        "inputs": [
+            {
+                "logical_name": "input_path",
+                "container_path": "/opt/ml/input/data",
+                "dependency_type": "training_data",
+                "compatible_sources": ["TabularPreprocessing"],
+                "semantic_keywords": ["data", "training", "processed"],
+                "source_step": "TabularPreprocessing",
+                "source_output": "processed_data",
+            }
+        ],
+        "outputs": [
+            {
+                "logical_name": "model_output",
+                "container_path": "/opt/ml/model",
+                "output_type": "model_artifacts",
+                "aliases": ["model_data", "ModelArtifacts"],
+            },
+            {
+                "logical_name": "evaluation_output",
+                "container_path": "/opt/ml/output/data",
+                "output_type": "processing_output",
+            },
+        ],
+        "framework_requirements": [{"package": "xgboost", "version": ">=1.7"}],
+        "env_vars": [],
+        "main_functions": ["load_data", "train"],
+        "dag_updates": ["Add edge TabularPreprocessing -> RiskModelTraining"],
+    }
+
+
 @contextlib.contextmanager
 def html_endpoint() -> Iterator[str]:
     """A base URL that is a web site, not the API: every request gets a 200 HTML page."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samples import calibration_draft_dict
+from samples import calibration_draft_dict, training_draft_dict
 
 from planner_agent.checks import CodebaseIndex
 from planner_agent.draft import PlanDraft
@@ -106,6 +106,41 @@ def _run(repo: Path, code: str, *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
+
+
+def _created_step(repo: Path, step: str, inputs: dict[str, str], /, **seen: str) -> dict[str, Any]:
+    """The SageMaker step the scaffolded builder of ``step`` creates (offline) from ``inputs``:
+    each of ``seen``'s expressions over it (``step``; ``steps`` is `sagemaker.workflow.steps`),
+    and under ``"resolved"`` each output's property path evaluated on its properties."""
+    shown = ", ".join(f"{key!r}: {expression}" for key, expression in seen.items())
+    out = _run(
+        repo,
+        f"""
+        import json
+        import boto3
+        from sagemaker.workflow import steps
+        from sagemaker.workflow.pipeline_context import PipelineSession
+        from minipipe.steps.builders import {step}StepBuilder as Builder
+        from minipipe.steps.configs import {step}Config as Config
+
+        session = PipelineSession(
+            boto_session=boto3.Session(region_name="us-east-1"), default_bucket="b"
+        )
+        config = Config({BASE_FIELDS}, source_dir="src/minipipe/steps/scripts")
+        builder = Builder(
+            config, sagemaker_session=session, role="arn:aws:iam::123456789012:role/pipeline"
+        )
+        step = builder.create_step(inputs={inputs!r})
+        seen = {{{shown}}}
+        seen["resolved"] = {{
+            name: eval(out.property_path, {{}}, {{"properties": step.properties}}).expr
+            for name, out in builder.spec.outputs.items()
+        }}
+        print(json.dumps(seen))
+        """,
+    )
+    loaded: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return loaded
 
 
 # --------------------------------------------------------------------------- writing the step
@@ -662,41 +697,17 @@ def test_a_failure_part_way_restores_what_was_there(
 def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
     pytest.importorskip("sagemaker")
     scaffold_step(_plan(), repo)
-    out = _run(
+    seen = _created_step(
         repo,
-        f"""
-        import json
-        import boto3
-        from sagemaker.workflow.pipeline_context import PipelineSession
-        from sagemaker.workflow.steps import ProcessingStep
-        from minipipe.steps.builders import ModelCalibrationStepBuilder
-        from minipipe.steps.configs import ModelCalibrationConfig
-
-        session = PipelineSession(
-            boto_session=boto3.Session(region_name="us-east-1"), default_bucket="b"
-        )
-        builder = ModelCalibrationStepBuilder(
-            ModelCalibrationConfig({BASE_FIELDS}, source_dir="src/minipipe/steps/scripts"),
-            sagemaker_session=session,
-            role="arn:aws:iam::123456789012:role/pipeline",
-        )
-        step = builder.create_step(inputs={{"evaluation_data": "s3://b/eval"}})
-        print(json.dumps({{
-            "is_processing_step": isinstance(step, ProcessingStep),
-            "name": step.name,
-            "inputs": {{i.input_name: i.destination for i in step.inputs}},
-            "outputs": [o.output_name for o in step.outputs],
-            "env": step.processor.env,
-            "code": step.code,
-            # Each output's property path, evaluated on the real step's properties.
-            "resolved": {{
-                name: eval(out.property_path, {{}}, {{"properties": step.properties}}).expr
-                for name, out in builder.spec.outputs.items()
-            }},
-        }}))
-        """,
+        "ModelCalibration",
+        {"evaluation_data": "s3://b/eval"},
+        is_processing_step="isinstance(step, steps.ProcessingStep)",
+        name="step.name",
+        inputs="{i.input_name: i.destination for i in step.inputs}",
+        outputs="[o.output_name for o in step.outputs]",
+        env="step.processor.env",
+        code="step.code",
     )
-    seen = json.loads(out.strip().splitlines()[-1])
     assert seen == {
         "is_processing_step": True,
         "name": "ModelCalibration",
@@ -716,38 +727,7 @@ def test_the_builder_creates_a_sagemaker_processing_step(repo: Path) -> None:
 
 def _training_plan() -> ImplementationPlan:
     """An XGBoost training step fed by the fixture's TabularPreprocessing."""
-    return _plan(
-        step_name="RiskModelTraining",
-        sagemaker_step_type="Training",
-        description="Trains the risk model with XGBoost",
-        inputs=[
-            {
-                "logical_name": "input_path",
-                "container_path": "/opt/ml/input/data",
-                "dependency_type": "training_data",
-                "compatible_sources": ["TabularPreprocessing"],
-                "semantic_keywords": ["data", "training", "processed"],
-                "source_step": "TabularPreprocessing",
-                "source_output": "processed_data",
-            }
-        ],
-        outputs=[
-            {
-                "logical_name": "model_output",
-                "container_path": "/opt/ml/model",
-                "output_type": "model_artifacts",
-                "aliases": ["model_data"],
-            },
-            {
-                "logical_name": "evaluation_output",
-                "container_path": "/opt/ml/output/data",
-                "output_type": "processing_output",
-            },
-        ],
-        framework_requirements=[{"package": "xgboost", "version": ">=1.7"}],
-        env_vars=[],
-        main_functions=["load_data", "train"],
-    )
+    return PlanDraft.model_validate(training_draft_dict()).to_plan()
 
 
 def test_a_training_step_gets_the_training_contract_base(repo: Path) -> None:
@@ -792,37 +772,15 @@ def test_without_a_training_base_the_contract_is_a_script_contract(repo: Path) -
 def test_the_builder_creates_a_sagemaker_training_step(repo: Path) -> None:
     pytest.importorskip("sagemaker")
     scaffold_step(_training_plan(), repo)
-    out = _run(
+    seen = _created_step(
         repo,
-        f"""
-        import json
-        import boto3
-        from sagemaker.workflow.pipeline_context import PipelineSession
-        from sagemaker.workflow.steps import TrainingStep
-        from minipipe.steps.builders import RiskModelTrainingStepBuilder
-        from minipipe.steps.configs import RiskModelTrainingConfig
-
-        session = PipelineSession(
-            boto_session=boto3.Session(region_name="us-east-1"), default_bucket="b"
-        )
-        config = RiskModelTrainingConfig({BASE_FIELDS}, source_dir="src/minipipe/steps/scripts")
-        builder = RiskModelTrainingStepBuilder(
-            config, sagemaker_session=session, role="arn:aws:iam::123456789012:role/pipeline"
-        )
-        step = builder.create_step(inputs={{"input_path": "s3://b/train"}})
-        print(json.dumps({{
-            "is_training_step": isinstance(step, TrainingStep),
-            "estimator": type(step.estimator).__name__,
-            "entry_point": step.estimator.entry_point,
-            "channels": sorted(step.inputs),
-            "resolved": {{
-                name: eval(out.property_path, {{}}, {{"properties": step.properties}}).expr
-                for name, out in builder.spec.outputs.items()
-            }},
-        }}))
-        """,
+        "RiskModelTraining",
+        {"input_path": "s3://b/train"},
+        is_training_step="isinstance(step, steps.TrainingStep)",
+        estimator="type(step.estimator).__name__",
+        entry_point="step.estimator.entry_point",
+        channels="sorted(step.inputs)",
     )
-    seen = json.loads(out.strip().splitlines()[-1])
     assert seen == {
         "is_training_step": True,
         "estimator": "XGBoost",

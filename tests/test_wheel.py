@@ -96,33 +96,31 @@ def test_wheel_installs_and_finds_prompts(wheel: Path, tmp_path: Path) -> None:
     (work / "req.md").write_text(
         "Calibrate XGBoost scores with isotonic regression.", encoding="utf-8"
     )
+
+    def run(program: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """``program`` of the venv, run in the working folder outside the repository."""
+        done = subprocess.run(
+            [str(bindir / program), *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
     probe = (
         "import planner_agent, pathlib; from planner_agent.prompt._knowledge import prompts_dir, Knowledge; "
         "k = Knowledge.default(); print(pathlib.Path(planner_agent.__file__).parent); print(prompts_dir()); "
         "print(len(k.examples))"
     )
-    out = subprocess.run(
-        [str(bindir / "python"), "-c", probe],
-        cwd=work,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout.splitlines()
+    out = run("python", "-c", probe).stdout.splitlines()
     package_dir, prompts, examples = out
     assert str(venv) in package_dir and str(REPO) not in package_dir
     assert prompts.startswith(package_dir) and prompts.endswith("_data/prompts")
     assert int(examples) >= 3
-    cli = subprocess.run(
-        [str(bindir / "planner-agent"), "prompt", "req.md", "--model", "gpt-4o-mini"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert cli.returncode == 0, cli.stderr
+    cli = run("planner-agent", "prompt", "req.md", "--model", "gpt-4o-mini")
     assert "## Requirements for the New Step" in cli.stdout and "total" in cli.stderr
     # The quick start's examples come from the installed wheel, whatever the working folder.
     quick = (
@@ -136,15 +134,6 @@ def test_wheel_installs_and_finds_prompts(wheel: Path, tmp_path: Path) -> None:
         "repo = example_repository('copy')\n"
         "print(scaffold_step(result, repo, dry_run=True).paths('contract'))\n"
     )
-    done = subprocess.run(
-        [str(bindir / "python"), "-c", quick],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    shown_req, contracts = done.stdout.splitlines()
+    shown_req, contracts = run("python", "-c", quick).stdout.splitlines()
     assert shown_req.startswith(package_dir) and shown_req.endswith("model_calibration.md")
     assert "src/tinypipe/steps/contracts/model_calibration_contract.py" in contracts

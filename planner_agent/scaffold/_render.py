@@ -37,6 +37,7 @@ class Component:
     module: str
     names: tuple[str, ...] = ()
     planned: str = ""  # where the plan put it ("" when it did not say)
+    text: str = ""  # the plan's rendered text ("" for the test file, rendered in the repository)
 
     @property
     def folder(self) -> str:
@@ -59,7 +60,7 @@ def plan_components(plan: ImplementationPlan, layout: RepoLayout) -> list[Compon
     script = comps.script_contract.entry_point
 
     def component(f: StepFile, folder: str, planned: str) -> Component:
-        return Component(f.kind, f"{folder}/{f.module}.py", f.module, f.names, planned)
+        return Component(f.kind, f"{folder}/{f.module}.py", f.module, f.names, planned, f.text)
 
     found = [component(files["contract"], folders["contract"], files["contract"].path)]
     found += [component(f, layout.specs, comps.step_specification.file_path) for f in specs]
@@ -70,6 +71,7 @@ def plan_components(plan: ImplementationPlan, layout: RepoLayout) -> list[Compon
             f"{layout.scripts}/{script}",
             module_name(script, name),
             planned=comps.processing_script.file_path,
+            text=files["script"].text,
         ),
         Component("test", f"{layout.tests}/test_{name}_step.py", f"test_{name}_step"),
     ]
@@ -85,24 +87,21 @@ def render_files(
 ) -> tuple[dict[str, str], list[str]]:
     """(repository-relative path -> text, notes) for every component."""
     notes: list[str] = []
-    by_kind: dict[FileKind, list[Component]] = {}
     for c in components:
-        by_kind.setdefault(c.kind, []).append(c)
         if c.planned and PurePosixPath(c.planned).parent != PurePosixPath(c.folder):
             notes.append(
                 f"the plan puts the {c.kind} in {PurePosixPath(c.planned).parent}/; this "
                 f"repository keeps them in {c.folder}/, so it is written there"
             )
     texts: dict[str, str] = {}
-    rendered = step_files(plan)
-    for kind in ("contract", "spec", "config", "builder", "script"):
-        files = [f for f in rendered if f.kind == kind]
-        for component, file in zip(by_kind[kind], files, strict=True):
-            text = _retitle(file.text, component.rel)
-            if kind == "contract":
-                text = _contract_base(text, resolver, component.folder, notes)
-            texts[component.rel] = tidy(resolver.rewrite(text, component.folder, notes))
-    test = by_kind["test"][0]
+    for c in components:
+        if c.kind == "test":
+            continue
+        text = _retitle(c.text, c.rel)
+        if c.kind == "contract":
+            text = _contract_base(text, resolver, c.folder, notes)
+        texts[c.rel] = tidy(resolver.rewrite(text, c.folder, notes))
+    test = next(c for c in components if c.kind == "test")
     texts[test.rel] = test_text(plan, _targets(plan, components, resolver, texts, test))
     for rel, text in texts.items():
         try:
