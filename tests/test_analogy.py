@@ -3,15 +3,17 @@ choice of the closest step, and drafts derived from a codebase's steps."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from planner_agent import check_plan
+from planner_agent import Planner, check_plan
 from planner_agent.checks._codebase import CodebaseIndex
 from planner_agent.draft import PlanDraft
+from planner_agent.local import CACHE_ENV, LOCAL_ENV
 from planner_agent.local.analogy import (
     analogy_examples,
     analogy_query,
@@ -57,12 +59,22 @@ def test_one_shipped_draft_per_common_kind_each_valid_and_clean() -> None:
         assert errors == [], (name, errors)
 
 
-def test_each_draft_has_the_shipped_example_of_the_same_step() -> None:
+def test_each_draft_states_the_facts_of_the_shipped_example_of_the_same_step() -> None:
+    """Hosted models see the markdown example, the local model the draft: the same facts."""
     examples = {e.name: e for e in Knowledge.default().examples}
     for name, data in shipped_drafts().items():
-        body = examples[name].body  # hosted models see this markdown; the local model the draft
-        for port in [*data["inputs"], *data["outputs"]]:
-            assert f"`{port['logical_name']}`" in body, (name, port["logical_name"])
+        example = examples[name]
+        assert example.sagemaker_step_type == data["sagemaker_step_type"], name
+        ports = [*data["inputs"], *data["outputs"]]
+        facts = [p["logical_name"] for p in ports] + [p["container_path"] for p in ports]
+        facts += [v["name"] for v in data["env_vars"]]
+        facts += [a["name"] for a in data["script_arguments"]]
+        for port in data["inputs"]:
+            facts += [*port["compatible_sources"], *port["semantic_keywords"]]
+        for port in data["outputs"]:
+            facts += port["aliases"]
+        missing = [f for f in facts if f is not None and f not in example.body]
+        assert missing == [], name
 
 
 @pytest.mark.parametrize(("request_text", "expected"), list(KINDS.items()))
@@ -111,3 +123,26 @@ def test_drafts_from_a_codebase_carry_its_names_and_paths() -> None:
     assert "model_output" in [o.logical_name for o in draft.outputs]
     examples = analogy_examples(codebase.examples(), codebase)
     assert {e.name for e in examples} >= {"XGBoostTraining", "Package"}
+
+
+# Needs the package, not the model: it runs in every suite run where the [local] extra is.
+@pytest.mark.skipif(
+    importlib.util.find_spec("xllamacpp") is None, reason="the [local] extra is not installed"
+)
+def test_the_local_prompt_is_the_short_digest_and_one_filled_draft(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY", "PLANNER_MODEL"):
+        monkeypatch.delenv(name, raising=False)  # so that the name picks the embedded model
+    monkeypatch.delenv(LOCAL_ENV, raising=False)
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    planner = Planner(model="qwen2.5-coder-0.5b")  # a named model: nothing starts before plan()
+    assert planner.local and planner.knowledge.source == "default (local digest)"
+    prompt = planner.prompt(CALIBRATION.read_text(encoding="utf-8"))
+    assert prompt.examples == ("ScoreCalibration",)
+    draft = json.loads(
+        prompt.messages[-1]["content"].split("(copy this shape", 1)[1].split("\n")[1]
+    )
+    assert draft["step_name"] == prompt.examples[0]
+    assert prompt.tokens < 1_700  # the full knowledge and two examples: ~3,100
+    assert not list(tmp_path.iterdir())  # no model was assembled

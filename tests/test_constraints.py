@@ -3,6 +3,7 @@ registry's step names with a codebase, and the regex/keyword subset llama.cpp's 
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,14 @@ import jsonschema
 import pytest
 from samples import CALIBRATION_REQUIREMENTS, calibration_draft_dict
 
-from planner_agent import plan_step
+from planner_agent import conventions, plan_step
 from planner_agent.llm._constraints import (
     CONSTRAINED_FIELDS,
     KEBAB_CASE,
     PASCAL_CASE,
     PYTHON_TYPES,
     SNAKE_CASE,
+    STEP_REFERENCE,
     UPPER_SNAKE,
     grammar_problems,
     pattern_problems,
@@ -77,6 +79,11 @@ def test_enums_for_step_dependency_job_and_python_types() -> None:
         (KEBAB_CASE, ["job-type", "mode"], ["job_type", "JobType"]),
         (
             PASCAL_CASE,
+            ["XGBoostTraining", "Package"],
+            ["xgboost_training", "any preprocessing step", "A", "TabularPreprocessing_Training"],
+        ),
+        (
+            STEP_REFERENCE,
             ["XGBoostTraining", "TabularPreprocessing_Training", "Package"],
             ["xgboost_training", "any preprocessing step", "A", "Tabular_preprocessing"],
         ),
@@ -89,6 +96,26 @@ def test_patterns_accept_names_and_reject_others(
     assert all(re.fullmatch(pattern, name) for name in good)
     assert not any(re.fullmatch(pattern, name) for name in bad)
     assert not any(re.fullmatch(pattern, "a" * 70 + name) for name in good)  # bounded length
+
+
+@pytest.mark.parametrize(
+    ("pattern", "convention"),
+    [
+        (SNAKE_CASE, conventions.SNAKE_CASE),
+        (UPPER_SNAKE, conventions.UPPER_SNAKE_CASE),
+        (KEBAB_CASE, conventions.KEBAB_CASE),
+        (PASCAL_CASE, conventions.PASCAL_CASE),
+    ],
+)
+def test_the_grammar_writes_only_names_the_naming_checks_accept(
+    pattern: str, convention: re.Pattern[str]
+) -> None:
+    rng = random.Random(7)
+    names = ["label_", "a__b", "A_", "LABEL__FIELD", "job--type", "mode-", "Step_Training"]
+    names += ["".join(rng.choices("aZ0_-", k=rng.randint(1, 8))) for _ in range(3000)]
+    allowed = [n for n in names if re.fullmatch(pattern, n)]
+    assert allowed  # the sample reaches the pattern's names
+    assert [n for n in allowed if not convention.match(n)] == []
 
 
 def test_published_schemas_use_only_what_llama_cpp_grammars_enforce() -> None:

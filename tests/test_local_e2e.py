@@ -122,15 +122,3 @@ def test_named_local_model_gets_the_local_profile_without_starting(no_config: No
     assert planner.profile.context_window == resolve_spec("smollm2").n_ctx
     assert planner.max_attempts == 1  # local default; explicit values win
     assert Planner(model="smollm2", max_attempts=3).max_attempts == 3
-
-
-def test_the_local_prompt_is_the_short_digest_and_one_filled_draft(no_config: None) -> None:
-    planner = Planner(model="qwen2.5-coder-0.5b")  # a named model: nothing starts before plan()
-    assert planner.local and planner.knowledge.source == "default (local digest)"
-    prompt = planner.prompt(CALIBRATION_REQUIREMENTS)
-    assert len(prompt.examples) == 1
-    draft = json.loads(
-        prompt.messages[-1]["content"].split("(copy this shape", 1)[1].split("\n")[1]
-    )
-    assert draft["step_name"] == prompt.examples[0]
-    assert prompt.tokens < 1_700  # the full knowledge and two examples: ~3,100

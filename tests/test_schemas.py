@@ -62,8 +62,10 @@ def test_bounded_schema_bounds_every_list_and_free_string() -> None:
     arrays = [n for n in nodes if n.get("type") == "array"]
     strings = [n for n in nodes if n.get("type") == "string" and "enum" not in n]
     assert arrays and all("maxItems" in n for n in arrays)
-    # A pattern bounds its own length ({0,63}); every other string has maxLength.
+    # A pattern bounds its own length (counted repeats); every other string has maxLength.
     assert strings and all("maxLength" in n or "pattern" in n for n in strings)
+    patterns = [n["pattern"] for n in strings if "pattern" in n]
+    assert patterns and not [p for p in patterns if "*" in p or "+" in p]  # no unbounded repeat
     keywords = bounded["$defs"]["DraftInput"]["properties"]["semantic_keywords"]
     assert keywords["maxItems"] == 12
 

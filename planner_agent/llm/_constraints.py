@@ -4,9 +4,9 @@ A server that enforces the draft's schema (llama.cpp, vLLM, OpenAI strict mode) 
 the *shape* of each name: snake_case logical names, UPPER_SNAKE environment variables, kebab-case
 arguments, PascalCase step names and Python type names. A small model then cannot write
 ``ProcessedData`` or ``String`` at all. Step references (``source_step``, ``compatible_sources``,
-``consumers[].step``) are the registry's names when a codebase is known, or any PascalCase name:
-a new upstream step planned in the same batch is not registered yet, so a plain enum would forbid
-it; the enum branch comes first so that registry names are what the grammar offers first.
+``consumers[].step``) are the registry's names when a codebase is known, or any PascalCase name
+(optionally with a job-variant suffix): a new upstream step planned in the same batch is not
+registered yet, so a plain enum would forbid it; the enum branch comes first so that registry names are what the grammar offers first.
 
 Patterns use only what llama.cpp's GBNF converter turns into grammar (anchored ``^...$``,
 literals, ``[...]`` classes, groups, ``|`` and ``? * + {m,n}``); llguidance (the embedded
@@ -15,7 +15,7 @@ against that subset.
 
 >>> constrain_names({"$defs": {"DraftEnvVar": {"properties": {"name": {"type": "string"}}}}})[
 ...     "$defs"]["DraftEnvVar"]["properties"]["name"]["pattern"]
-'^[A-Z][A-Z0-9_]{0,63}$'
+'^[A-Z][A-Z0-9]{0,23}(_[A-Z0-9]{1,23}){0,7}$'
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ __all__ = [
     "PASCAL_CASE",
     "PYTHON_TYPES",
     "SNAKE_CASE",
+    "STEP_REFERENCE",
     "UPPER_SNAKE",
     "constrain_names",
     "grammar_problems",
@@ -37,11 +38,16 @@ __all__ = [
     "with_step_names",
 ]
 
-SNAKE_CASE: Final = r"^[a-z][a-z0-9_]{0,63}$"
-UPPER_SNAKE: Final = r"^[A-Z][A-Z0-9_]{0,63}$"
-KEBAB_CASE: Final = r"^[a-z][a-z0-9-]{0,63}$"
-#: Step names; a job-variant suffix (``_Training``) is allowed after the PascalCase name.
-PASCAL_CASE: Final = r"^[A-Z][A-Za-z0-9]{1,63}(_[A-Z][a-z]{1,15})?$"
+# Bounded forms of `planner_agent.conventions`' name regexes (at most 8 words of 24 characters):
+# the grammar can write only names the naming checks accept (a pattern laxer than the check,
+# e.g. one allowing ``label_`` or ``a__b``, let the grammar produce a flagged name).
+SNAKE_CASE: Final = r"^[a-z][a-z0-9]{0,23}(_[a-z0-9]{1,23}){0,7}$"
+UPPER_SNAKE: Final = r"^[A-Z][A-Z0-9]{0,23}(_[A-Z0-9]{1,23}){0,7}$"
+KEBAB_CASE: Final = r"^[a-z][a-z0-9]{0,23}(-[a-z0-9]{1,23}){0,7}$"
+#: The new step's name (what NAME001 and the scaffold accept).
+PASCAL_CASE: Final = r"^[A-Z][A-Za-z0-9]{1,63}$"
+#: A step reference: a step name, optionally with a job-variant suffix (``_Training``).
+STEP_REFERENCE: Final = r"^[A-Z][A-Za-z0-9]{1,63}(_[A-Z][a-z]{1,15})?$"
 KEYWORD: Final = r"^[a-z0-9][a-z0-9 _-]{0,39}$"
 #: The config field types a rendered Pydantic config class can declare.
 PYTHON_TYPES: Final = ("str", "int", "float", "bool", "list[str]", "dict[str, str]")
@@ -97,7 +103,7 @@ def constrain_names(schema: Mapping[str, Any]) -> dict[str, Any]:
     """
     result = copy.deepcopy(dict(schema))
     fields: dict[tuple[str, str], Leaf] = dict(_NAME_FIELDS)
-    fields.update(dict.fromkeys(STEP_REFERENCES, _pattern(PASCAL_CASE)))
+    fields.update(dict.fromkeys(STEP_REFERENCES, _pattern(STEP_REFERENCE)))
     _apply(result, fields)
     return result
 
@@ -115,7 +121,7 @@ def with_step_names(schema: Mapping[str, Any], names: Iterable[str]) -> dict[str
 
     def choose(node: dict[str, Any]) -> list[dict[str, Any]]:
         new = {k: v for k, v in node.items() if k not in ("enum", "maxLength")}
-        new.setdefault("pattern", PASCAL_CASE)
+        new.setdefault("pattern", STEP_REFERENCE)
         return [{"type": "string", "enum": known}, new]
 
     _apply(result, dict.fromkeys(STEP_REFERENCES, choose))

@@ -109,7 +109,8 @@ def decode_threads(cores: int, load: float | None = None) -> int:
     Each generated token synchronises the threads a few hundred times; when other processes keep
     the cores busy, every synchronisation waits for a descheduled thread. Measured on 2 shared
     cores (load 5.5, both niced): 2.1 tokens/s with 1 thread, 0.57 with 2. Prompt processing works
-    in large batches and keeps every core.
+    in large batches and keeps every core. `LocalServer.start` asks once per start (``load``:
+    the 1-minute load average then); a server keeps its count until it restarts.
 
     >>> decode_threads(2, load=0.3), decode_threads(2, load=5.5), decode_threads(1, load=0.0)
     (2, 1, 1)
@@ -175,7 +176,8 @@ class LocalServer:
     model_name: str
     n_ctx: int = DEFAULT_N_CTX
     n_threads: int = field(default_factory=_cpu_count)
-    #: Threads for generating tokens (None: ``n_threads``); `get_server` passes `decode_threads`.
+    #: Threads for generating tokens; None: `decode_threads` decides from the load average when
+    #: the server starts (once per start, not per request: llama.cpp fixes it at start-up).
     decode_threads: int | None = None
     #: How hard idle worker threads spin (0-100; llama.cpp's default 50). 0 on machines whose
     #: cores are shared: spinning threads take CPU time from the threads doing the work.
@@ -214,7 +216,9 @@ class LocalServer:
             params.n_ctx = self.n_ctx
             params.n_parallel = 1
             params.cpuparams.n_threads = (
-                self.n_threads if self.decode_threads is None else self.decode_threads
+                decode_threads(self.n_threads)
+                if self.decode_threads is None
+                else self.decode_threads
             )
             params.cpuparams_batch.n_threads = self.n_threads
             params.cpuparams.poll = params.cpuparams_batch.poll = self.poll
@@ -319,7 +323,6 @@ def get_server(
             server = None
         if server is None:
             server = LocalServer(path, name, n_ctx=wanted, verbose=verbose)
-            server.decode_threads = decode_threads(server.n_threads)
             _SERVERS[path] = server
         if not _ATEXIT_REGISTERED:
             atexit.register(stop_servers)
