@@ -30,7 +30,8 @@ from .errors import (
     UnsupportedResponseFormatError,
     UsageLimitExceededError,
 )
-from .llm._modes import OutputMode
+from .llm._modes import OutputMode, parse_for
+from .llm._replies import ReplyShape
 from .llm._transport import Reply
 from .plan import ImplementationPlan, PlanIssue
 from .prompt._builder import Prompt
@@ -52,6 +53,7 @@ class Planning(Protocol):
     max_tokens: int
     strict: bool
     layout: Layout
+    reply: ReplyShape
     usage_limits: UsageLimits | None
     plan_timeout: float | None
     on_attempt: Callable[[Attempt], None] | None
@@ -185,7 +187,7 @@ class Conversation:
                     attempts=run.attempts,
                 )
             return self._result(run)
-        parsed = run.mode.parse(reply.text, planner.layout)
+        parsed = parse_for(run.mode, reply.text, planner.layout, planner.reply)
         issues: list[PlanIssue] = []
         if parsed.plan is not None:
             plan, found = planner.examine(parsed.plan, self.text)

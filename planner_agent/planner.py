@@ -22,10 +22,9 @@ from .checks import Rule, check_plan, select_rules
 from .checks._codebase import CodebaseIndex, rank_examples
 from .checks._resolver import resolver_candidates
 from .conventions import DEFAULT_LAYOUT, Layout
-from .draft import PlanDraft
 from .errors import UnsupportedResponseFormatError
 from .llm._constraints import with_step_names
-from .llm._modes import OutputMode, get_mode
+from .llm._modes import OutputMode, get_mode, instructions_for
 from .llm._profiles import (
     ModelProfile,
     Price,
@@ -33,6 +32,7 @@ from .llm._profiles import (
     profile_for,
 )
 from .llm._providers import Connection, Provider, resolve_provider
+from .llm._replies import DECISIONS, ReplyName, ReplyShape, reply_shape
 from .llm._transport import RateGate, RetryPolicy, Transport
 from .local.analogy import analogy_examples, local_knowledge, rank_analogies
 from .plan import ImplementationPlan, PlanIssue
@@ -69,6 +69,7 @@ class Planner:
         client: openai.OpenAI | openai.AsyncOpenAI | None = None,
         model: str | None = None,
         mode: ModeOption = "auto",
+        reply: ReplyName = "auto",
         max_attempts: int | openai.NotGiven = openai.NOT_GIVEN,
         knowledge: Knowledge | str | Path | Mapping[str, str] | None = None,
         codebase: CodebaseIndex | str | Path | None = None,
@@ -93,6 +94,7 @@ class Planner:
         settings = Settings(
             model=model,
             mode=mode,
+            reply=reply,
             max_attempts=max_attempts,
             knowledge=knowledge,
             codebase=codebase,
@@ -172,6 +174,8 @@ class Planner:
             if isinstance(s.mode, OutputMode)
             else get_mode(self.profile.mode if s.mode == "auto" else s.mode)
         )
+        #: What a JSON reply holds (`planner_agent.llm.ReplyShape`): decisions or a whole draft.
+        self.reply: ReplyShape = reply_shape(s.reply, local=local)
         self.max_tokens: int = s.max_tokens or self.profile.default_max_tokens
         self.temperature = s.temperature
         self.retry_policy = RetryPolicy(retries=s.transport_retries)
@@ -222,7 +226,7 @@ class Planner:
     def schema(self) -> dict[str, Any]:
         """The JSON Schema sent to this endpoint, in the profile's dialect."""
         if self._schema is None:  # generating it costs milliseconds: once per planner
-            schema = self.profile.dialect.apply(PlanDraft.model_json_schema())
+            schema = self.profile.dialect.apply(self.reply.schema())
             if self.codebase is not None and self.profile.strict:
                 # Step references: the registry's names first, or a new step's PascalCase name.
                 schema = with_step_names(schema, self.codebase.registry)
@@ -263,12 +267,14 @@ class Planner:
             else:
                 examples, digest = list(self.knowledge.examples), ""
             if self.local:
-                examples = analogy_examples(examples, self.codebase)
+                examples = analogy_examples(
+                    examples, self.codebase, decisions=self.reply is DECISIONS
+                )
             schema = self.schema()
             builder = PromptBuilder(
                 self.knowledge,
                 counter=self.counter,
-                instructions=lambda section: mode.instructions(section, schema),
+                instructions=lambda section: instructions_for(mode, section, schema, self.reply),
                 layout=self.prompt_layout,
                 examples=examples,
                 examples_k=min(self.examples_k, 1) if self.local else self.examples_k,

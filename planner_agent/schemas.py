@@ -8,15 +8,17 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from ._files import atomic_write
+from .decisions import StepDecisions
 from .draft import PlanDraft
 from .llm._dialects import DIALECTS
 from .plan import ImplementationPlan
 
 __all__ = ["SCHEMA_KINDS", "SchemaKind", "schema_documents", "schema_for", "write_schemas"]
 
-SchemaKind = Literal["draft", "plan"]
-#: What a schema describes: ``draft`` what the LLM fills, ``plan`` the full plan.
-SCHEMA_KINDS: Final[tuple[SchemaKind, ...]] = ("draft", "plan")
+SchemaKind = Literal["draft", "decisions", "plan"]
+#: What a schema describes: ``draft`` what the LLM fills, ``decisions`` the small reply a small
+#: model fills (`planner_agent.decisions`), ``plan`` the full plan.
+SCHEMA_KINDS: Final[tuple[SchemaKind, ...]] = ("draft", "decisions", "plan")
 
 
 def schema_for(kind: SchemaKind, profile: str = "pydantic") -> dict[str, Any]:
@@ -34,13 +36,16 @@ def schema_for(kind: SchemaKind, profile: str = "pydantic") -> dict[str, Any]:
         raise ValueError(f"schema profile must be one of {', '.join(DIALECTS)}; got {profile!r}")
     if kind == "draft":
         schema = PlanDraft.model_json_schema()
+    elif kind == "decisions":
+        schema = StepDecisions.model_json_schema()
     else:
         schema = ImplementationPlan.model_json_schema(mode="serialization")
     return DIALECTS[profile].apply(schema)
 
 
 def schema_documents() -> dict[str, dict[str, Any]]:
-    """File name -> schema: the draft the LLM fills (as generated, strict, bounded) and the plan.
+    """File name -> schema: the draft the LLM fills and the decisions a small model fills (as
+    generated, strict, bounded), and the plan.
 
     >>> sorted(schema_documents())[0]
     'implementation_plan.schema.json'
@@ -50,6 +55,9 @@ def schema_documents() -> dict[str, dict[str, Any]]:
         "plan_draft.schema.json": schema_for("draft"),
         "plan_draft.strict.schema.json": schema_for("draft", "strict"),
         "plan_draft.bounded.schema.json": schema_for("draft", "bounded"),
+        "step_decisions.schema.json": schema_for("decisions"),
+        "step_decisions.strict.schema.json": schema_for("decisions", "strict"),
+        "step_decisions.bounded.schema.json": schema_for("decisions", "bounded"),
     }
 
 

@@ -31,6 +31,7 @@ from .checks._codebase import CodebaseIndex
 from .conventions import Layout
 from .llm._modes import OutputMode, get_mode
 from .llm._profiles import Price
+from .llm._replies import ReplyName
 from .llm._transport import RateGate
 from .prompt._builder import PromptLayout
 from .prompt._knowledge import Knowledge
@@ -73,6 +74,7 @@ class PlannerKeywords(RequestOptions, total=False):
     client: openai.OpenAI | openai.AsyncOpenAI | None
     model: str | None
     mode: ModeOption
+    reply: ReplyName
     max_attempts: int | openai.NotGiven
     knowledge: Knowledge | str | Path | Mapping[str, str] | None
     codebase: CodebaseIndex | str | Path | None
@@ -100,6 +102,9 @@ class Settings:
 
     model: str | None = None
     mode: ModeOption = "auto"
+    #: What a JSON reply holds: ``decisions`` (a few choices; the rest derived) or ``draft``
+    #: (every fact); ``auto``: decisions for the embedded local model, else draft.
+    reply: ReplyName = "auto"
     max_attempts: int | openai.NotGiven = openai.NOT_GIVEN
     knowledge: Knowledge | str | Path | Mapping[str, str] | None = None
     codebase: CodebaseIndex | str | Path | None = None
@@ -181,6 +186,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: isinstance(v, OutputMode | str),
         "one of auto, json_schema, json_object, markdown (or a registered OutputMode)",
     ),
+    "reply": (lambda v: v in ("auto", "draft", "decisions"), "'auto', 'draft' or 'decisions'"),
     "max_attempts": (
         lambda v: isinstance(v, openai.NotGiven) or is_int(v, 1),
         "a positive integer (1 = no re-ask)",

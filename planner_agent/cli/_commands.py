@@ -65,7 +65,11 @@ def _disabled(args: argparse.Namespace) -> list[str]:
 
 def _settings(args: argparse.Namespace) -> Settings:
     """The same validated `Settings` the Python API builds, from the command's options."""
-    kwargs: dict[str, Any] = {"mode": args.mode, "prompt_layout": args.prompt_layout}
+    kwargs: dict[str, Any] = {
+        "mode": args.mode,
+        "reply": getattr(args, "reply", "auto"),
+        "prompt_layout": args.prompt_layout,
+    }
     names = ("model", "knowledge", "codebase", "max_attempts", "max_tokens", "timeout")
     for name in (*names, "plan_timeout"):
         value = getattr(args, name, None)

@@ -100,6 +100,13 @@ def _planner_options(parser: argparse.ArgumentParser, *, calls: bool = True) -> 
         choices=["auto", *mode_names()],
         help="how the model replies (default: auto, picked per endpoint with fallback)",
     )
+    parser.add_argument(
+        "--reply",
+        default="auto",
+        choices=["auto", "draft", "decisions"],
+        help="what a JSON reply holds: decisions (a few choices, the rest derived) or a whole "
+        "draft (default: auto, decisions for the embedded local model)",
+    )
     parser.add_argument("--knowledge", metavar="DIR", help="directory overriding the documents")
     parser.add_argument("--codebase", metavar="PATH", help="pipeline repository to index")
     parser.add_argument(

@@ -36,7 +36,9 @@ from ._modes import (
     MarkdownMode,
     OutputMode,
     get_mode,
+    instructions_for,
     mode_names,
+    parse_for,
     register_mode,
     unregister_mode,
 )
@@ -55,15 +57,19 @@ from ._providers import (
     planned_endpoint,
     resolve_provider,
 )
+from ._replies import DECISIONS, DRAFT, REPLY_SHAPES, ReplyName, ReplyShape, reply_shape
 from ._transport import RateGate, Reply, RetryPolicy, Transport
 
 __all__ = [
     "BOUNDED",
+    "DECISIONS",
     "DEFAULT_OPENAI_MODEL",
     "DIALECTS",
+    "DRAFT",
     "LOCAL_BASE_URL",
     "MODELS",
     "PYDANTIC",
+    "REPLY_SHAPES",
     "STRICT",
     "AzureProvider",
     "ClientProvider",
@@ -83,6 +89,8 @@ __all__ = [
     "Provider",
     "RateGate",
     "Reply",
+    "ReplyName",
+    "ReplyShape",
     "RetryPolicy",
     "SchemaDialect",
     "Transport",
@@ -90,15 +98,18 @@ __all__ = [
     "connect",
     "cost_usd",
     "get_mode",
+    "instructions_for",
     "match_model",
     "mode_names",
     "model_info",
+    "parse_for",
     "parse_json_reply",
     "parse_markdown_reply",
     "planned_endpoint",
     "price_for",
     "profile_for",
     "register_mode",
+    "reply_shape",
     "resolve_provider",
     "unregister_mode",
 ]

@@ -85,12 +85,18 @@ _NAME_FIELDS: Final[Mapping[tuple[str, str], Leaf]] = {
     ("DraftParameter", "name"): _pattern(SNAKE_CASE),
     ("DraftParameter", "type"): _python_type,
     ("DraftSetting", "name"): _pattern(SNAKE_CASE),
+    # The small reply of `planner_agent.decisions`.
+    ("StepDecisions", "step_name"): _pattern(PASCAL_CASE),
+    ("DecidedInput", "logical_name"): _pattern(SNAKE_CASE),
+    ("DecidedOutput", "logical_name"): _pattern(SNAKE_CASE),
+    ("DecidedEnvVar", "name"): _pattern(UPPER_SNAKE),
 }
 #: Fields that name a step of the pipeline (a registry name, or a new step's PascalCase name).
 STEP_REFERENCES: Final = (
     ("DraftInput", "source_step"),
     ("DraftInput", "compatible_sources"),
     ("DraftConsumer", "step"),
+    ("DecidedInput", "source_step"),
 )
 CONSTRAINED_FIELDS: Final = (*_NAME_FIELDS, *STEP_REFERENCES)
 

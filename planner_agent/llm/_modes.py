@@ -21,6 +21,7 @@ from .._suggest import did_you_mean
 from ..conventions import Layout
 from ..errors import ConfigurationError
 from ._parse import ParsedReply, parse_json_reply, parse_markdown_reply
+from ._replies import DRAFT, ReplyShape
 
 __all__ = [
     "JsonObjectMode",
@@ -28,23 +29,13 @@ __all__ = [
     "MarkdownMode",
     "OutputMode",
     "get_mode",
+    "instructions_for",
     "mode_names",
+    "parse_for",
     "register_mode",
     "unregister_mode",
 ]
 
-_JSON_NOTES: Final = """\
-Reply with ONE JSON object and nothing else (no prose, no code fence). Describe each input and \
-output once; the tool derives the script contract, the specification, class names, file paths, \
-property paths, node type, registry entry, alignment section and all Implementation Details code \
-from it, so do not write code. Notes:
-- `container_path`: null derives the conventional directory from the step type and logical name; \
-set it only to override (with `path_reason`). `read_by_script: false`: a specification-only \
-dependency. `source_step`/`source_output`: the registered producer and its output name.
-- `outputs[].consumers`: registered downstream steps and the dependency name each declares.
-- `env_vars` become config fields (lower-case name); `sagemaker_settings` only change \
-base-config fields (e.g. use_large_processing_instance).
-- Keep lists short and strings to one sentence."""
 _HEADING: Final = "## Expected Output Format\n\n"
 
 
@@ -62,13 +53,15 @@ class OutputMode:
         """Fields this mode adds to the chat-completion request (e.g. ``response_format``)."""
         return {}
 
-    def instructions(self, output_section: str, schema: Mapping[str, Any]) -> str:
+    def instructions(
+        self, output_section: str, schema: Mapping[str, Any], *, reply: ReplyShape = DRAFT
+    ) -> str:
         """The prompt's output section; ``output_section`` is the template's own."""
-        return f"{_HEADING}{_JSON_NOTES}\n"
+        return f"{_HEADING}{reply.notes}\n"
 
-    def parse(self, text: str, layout: Layout) -> ParsedReply:
+    def parse(self, text: str, layout: Layout, *, reply: ReplyShape = DRAFT) -> ParsedReply:
         """Read a reply: the plan, or the precise errors to list in a re-ask."""
-        return parse_json_reply(text, layout)
+        return parse_json_reply(text, layout, reply)
 
     def reask(self, errors: Sequence[str]) -> str:
         """The user message that lists ``errors`` and asks for a corrected reply."""
@@ -113,10 +106,12 @@ class JsonObjectMode(OutputMode):
         """A plain ``json_object`` response format."""
         return {"response_format": {"type": "json_object"}}
 
-    def instructions(self, output_section: str, schema: Mapping[str, Any]) -> str:
-        """The JSON notes and the schema itself (the server will not enforce it)."""
+    def instructions(
+        self, output_section: str, schema: Mapping[str, Any], *, reply: ReplyShape = DRAFT
+    ) -> str:
+        """The reply's notes and the schema itself (the server will not enforce it)."""
         text = json.dumps(schema, separators=(",", ":"), sort_keys=True)
-        return f"{_HEADING}{_JSON_NOTES}\n\nThe JSON Schema of the object:\n{text}\n"
+        return f"{_HEADING}{reply.notes}\n\nThe JSON Schema of the object:\n{text}\n"
 
 
 class MarkdownMode(OutputMode):
@@ -125,12 +120,14 @@ class MarkdownMode(OutputMode):
     name = "markdown"
     corrected_reply = "the complete corrected plan in the same markdown format"
 
-    def instructions(self, output_section: str, schema: Mapping[str, Any]) -> str:
+    def instructions(
+        self, output_section: str, schema: Mapping[str, Any], *, reply: ReplyShape = DRAFT
+    ) -> str:
         """The template's own "Expected Output Format" section, unchanged."""
         return output_section
 
-    def parse(self, text: str, layout: Layout) -> ParsedReply:
-        """Read the reply as a seed-format markdown plan."""
+    def parse(self, text: str, layout: Layout, *, reply: ReplyShape = DRAFT) -> ParsedReply:
+        """Read the reply as a seed-format markdown plan (the reply shape is JSON's)."""
         return parse_markdown_reply(text)
 
 
@@ -166,6 +163,21 @@ def get_mode(name: str) -> OutputMode:
             f"mode must be one of {', '.join(['auto', *_MODES])}; got {name!r}{hint}."
         )
     return mode
+
+
+def instructions_for(
+    mode: OutputMode, output_section: str, schema: Mapping[str, Any], reply: ReplyShape
+) -> str:
+    """``mode``'s output section for ``reply`` (a mode written before reply shapes, whose
+    ``instructions`` takes no ``reply``, is still called for the default draft)."""
+    if reply is DRAFT:
+        return mode.instructions(output_section, schema)
+    return mode.instructions(output_section, schema, reply=reply)
+
+
+def parse_for(mode: OutputMode, text: str, layout: Layout, reply: ReplyShape) -> ParsedReply:
+    """``mode``'s reading of ``text`` as ``reply`` (see `instructions_for`)."""
+    return mode.parse(text, layout) if reply is DRAFT else mode.parse(text, layout, reply=reply)
 
 
 def mode_names() -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Turn a model reply into a plan, or into the precise list of what was wrong with it.
 
-JSON replies are read as a `PlanDraft` (a code fence or stray prose around the object is
+JSON replies are read as their reply shape's model (`planner_agent.llm._replies`; a code fence or stray prose around the object is
 tolerated) and expanded with ``to_plan``; markdown replies go through the seed-format reader.
 The output modes (`planner_agent.llm._modes`) choose which reader a reply goes to.
 Errors are ``"<json path>: <message>"`` strings, ready to be listed in a re-ask.
@@ -16,10 +16,10 @@ from pydantic import ValidationError
 
 from .._plan_data import loads_json
 from ..conventions import DEFAULT_LAYOUT, Layout
-from ..draft import PlanDraft
 from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
 from ..seedformat._reader import parse_markdown
+from ._replies import DRAFT, REPLY_SHAPES, ReplyShape
 
 __all__ = [
     "ParsedReply",
@@ -78,8 +78,13 @@ def _json_text(text: str) -> str:
     return stripped[start : end + 1] if 0 <= start < end else stripped
 
 
-def parse_json_reply(text: str, layout: Layout = DEFAULT_LAYOUT) -> ParsedReply:
-    """Read a JSON reply as a `PlanDraft` and expand it into a plan.
+def parse_json_reply(
+    text: str, layout: Layout = DEFAULT_LAYOUT, reply: ReplyShape = DRAFT
+) -> ParsedReply:
+    """Read a JSON reply as ``reply``'s model (a `PlanDraft` by default) and expand it.
+
+    A reply in the other shape is read too (a server may ignore the schema); the errors listed
+    are those of the shape asked for.
 
     >>> parse_json_reply("not json").errors[0].startswith("<root>: reply is not valid JSON")
     True
@@ -100,13 +105,24 @@ def parse_json_reply(text: str, layout: Layout = DEFAULT_LAYOUT) -> ParsedReply:
     if not isinstance(data, dict):
         return ParsedReply(None, (f"<root>: expected a JSON object, got {type(data).__name__}",))
     try:
-        draft = PlanDraft.model_validate(data)
+        reply.model.model_validate(data)
     except ValidationError as exc:
-        return ParsedReply(None, tuple(format_validation_error(exc)))
+        other = next((s for s in REPLY_SHAPES.values() if _fits(s, data)), None)
+        if other is None:
+            return ParsedReply(None, tuple(format_validation_error(exc)))
+        reply = other
     try:
-        return ParsedReply(draft.to_plan(layout))
-    except ValidationError as exc:  # a derived view rejected a value the draft allowed
+        return ParsedReply(reply.read(data, layout))
+    except ValidationError as exc:  # a derived view rejected a value the reply allowed
         return ParsedReply(None, tuple(format_validation_error(exc)))
+
+
+def _fits(shape: ReplyShape, data: dict[str, object]) -> bool:
+    try:
+        shape.model.model_validate(data)
+    except ValidationError:
+        return False
+    return True
 
 
 def parse_markdown_reply(text: str) -> ParsedReply:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..checks._codebase import CodebaseIndex, StepInfo, rank_examples
+from ..decisions import decisions_from_draft
 from ..draft import PlanDraft
 from ..errors import KnowledgeError
 from ..plan import JobType
@@ -57,25 +58,44 @@ def shipped_drafts() -> Mapping[str, dict[str, Any]]:
     return drafts
 
 
-def draft_example(example: Example, draft: Mapping[str, Any]) -> Example:
-    """``example`` (its name, type and keywords rank it) with the compact draft as its body."""
-    text = json.dumps(draft, separators=(",", ":"), ensure_ascii=False)
+def draft_example(
+    example: Example, draft: Mapping[str, Any], *, decisions: bool = False
+) -> Example:
+    """``example`` (its name, type and keywords rank it) with the compact draft as its body;
+    ``decisions``: only the decisions it states (`StepDecisions`), the shape a small reply has."""
+    shown: Mapping[str, Any] = draft
+    if decisions:
+        try:
+            shown = decisions_from_draft(draft).model_dump(mode="json")
+        except ValueError:  # a codebase step no draft can hold: show what it has
+            shown = draft
+    text = json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
     return dataclasses.replace(example, body=f"{_LEAD}\n{text}")
 
 
 def analogy_examples(
-    examples: Sequence[Example], codebase: CodebaseIndex | None = None
+    examples: Sequence[Example],
+    codebase: CodebaseIndex | None = None,
+    *,
+    decisions: bool = False,
 ) -> list[Example]:
-    """The examples a small model sees: each step that has a draft, shown as that draft.
+    """The examples a small model sees: each step that has a draft, shown as that draft (or as
+    its decisions, when that is what the reply holds).
 
     With a codebase, its steps' drafts are derived from their contracts and specifications;
     otherwise the shipped drafts are matched to the shipped examples by name.
     """
     if codebase is not None:
         found = [(e, codebase.find_step(e.name)) for e in examples]
-        return [draft_example(e, draft_from_step(s)) for e, s in found if s is not None]
+        return [
+            draft_example(e, draft_from_step(s), decisions=decisions)
+            for e, s in found
+            if s is not None
+        ]
     drafts = shipped_drafts()
-    return [draft_example(e, drafts[e.name]) for e in examples if e.name in drafts]
+    return [
+        draft_example(e, drafts[e.name], decisions=decisions) for e in examples if e.name in drafts
+    ]
 
 
 def analogy_query(requirements: str, min_words: int = 12) -> str:
