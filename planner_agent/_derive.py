@@ -9,8 +9,9 @@ override the convention; the repair pass uses the same derivation to separate ou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Final, Protocol
 
 from .conventions import (
     TRAINING_LIKE,
@@ -59,16 +60,44 @@ def container_dir(logical_name: str) -> str:
     return name
 
 
+# Input names whose directory the real framework's steps agree on, other than the name itself
+# (facts of the public four-layer repositories' contracts, from steps outside the quality
+# benchmark's corpus): the evaluation steps read scored data at ``eval_data``, most steps read
+# ``input_data`` at ``data``, the Bedrock steps read templates and schemas at short names.
+_INPUT_DIRS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "input_data": "data",
+        "processed_data": "eval_data",
+        "evaluation_data": "eval_data",
+        "eval_data": "eval_data",
+        "prompt_templates": "templates",
+        "validation_schema": "schema",
+        "model_artifacts_input": "model_artifacts_input",
+    }
+)
+#: Training inputs that are the whole channel folder (train/val/test are sub-folders of it).
+_TRAINING_ROOT_INPUTS: Final = frozenset({"input_path"})
+
+
 def derived_input_path(step_type: SageMakerStepType | None, logical_name: str) -> str | None:
     """The conventional directory of an input (None: the step type has no container).
 
     >>> derived_input_path(SageMakerStepType.PROCESSING, "model_input")
     '/opt/ml/processing/input/model'
+    >>> derived_input_path(SageMakerStepType.PROCESSING, "input_data")
+    '/opt/ml/processing/input/data'
     >>> derived_input_path(SageMakerStepType.TRAINING, "input_path")
-    '/opt/ml/input/data/input_path'
+    '/opt/ml/input/data'
+    >>> derived_input_path(SageMakerStepType.TRAINING, "pretrained_model")
+    '/opt/ml/input/data/pretrained_model'
     """
     prefixes = input_prefixes(step_type)  # training: a channel under /opt/ml/input/data
-    return f"{prefixes[0]}/{container_dir(logical_name)}" if prefixes else None
+    if not prefixes:
+        return None
+    name = snake_case(logical_name)
+    if step_type in TRAINING_LIKE and name in _TRAINING_ROOT_INPUTS:
+        return prefixes[0]
+    return f"{prefixes[0]}/{_INPUT_DIRS.get(name) or container_dir(logical_name)}"
 
 
 def derived_output_path(

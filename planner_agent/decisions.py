@@ -16,8 +16,8 @@ overview, error-handling and testing sections, which state what the derived code
 ...     "env_vars": [{"name": "NUM_BINS", "default": "10"}, {"name": "SCORE_FIELD",
 ...                   "default": "prob"}]})
 >>> draft = d.to_draft()
->>> draft.inputs[0].container_path, draft.inputs[0].compatible_sources
-('/opt/ml/processing/input/evaluation_data', ['XGBoostModelEval'])
+>>> draft.inputs[0].container_path, draft.inputs[0].source_step
+('/opt/ml/processing/input/eval_data', 'XGBoostModelEval')
 >>> [(e.type, e.default, e.required) for e in draft.env_vars]
 [('int', '10', False), ('str', "'prob'", False)]
 """

@@ -160,7 +160,7 @@ class Planner:
             self.codebase.layout if self.codebase is not None else DEFAULT_LAYOUT
         )
         # Small local models rarely fix rule issues when re-asked (measured), and each attempt
-        # takes minutes on a CPU: one attempt there unless asked; three elsewhere.
+        # takes half a minute or more on a CPU: one attempt there unless asked; three elsewhere.
         max_attempts = s.max_attempts
         self.max_attempts: int = (
             (1 if local else 3) if isinstance(max_attempts, openai.NotGiven) else max_attempts

@@ -12,6 +12,7 @@ import pytest
 
 from planner_agent import Planner, check_plan
 from planner_agent.checks._codebase import CodebaseIndex
+from planner_agent.decisions import StepDecisions
 from planner_agent.draft import PlanDraft
 from planner_agent.local import CACHE_ENV, LOCAL_ENV
 from planner_agent.local.analogy import (
@@ -140,9 +141,11 @@ def test_the_local_prompt_is_the_short_digest_and_one_filled_draft(
     assert planner.local and planner.knowledge.source == "default (local digest)"
     prompt = planner.prompt(CALIBRATION.read_text(encoding="utf-8"))
     assert prompt.examples == ("ScoreCalibration",)
-    draft = json.loads(
+    shown = json.loads(
         prompt.messages[-1]["content"].split("(copy this shape", 1)[1].split("\n")[1]
     )
-    assert draft["step_name"] == prompt.examples[0]
-    assert prompt.tokens < 1_700  # the full knowledge and two examples: ~3,100
+    # The embedded model replies with decisions, so its example shows decisions.
+    assert planner.reply.name == "decisions" and set(shown) == set(StepDecisions.model_fields)
+    assert shown["step_name"] == prompt.examples[0]
+    assert prompt.tokens < 1_300  # the full knowledge and two examples: ~3,100
     assert not list(tmp_path.iterdir())  # no model was assembled

@@ -90,7 +90,7 @@ def test_derived_values_are_typed_quoted_and_unique() -> None:
     contract = plan.components.script_contract
     paths = [p.container_path for p in [*contract.input_paths, *contract.output_paths]]
     assert paths == [
-        "/opt/ml/processing/input/evaluation_data",
+        "/opt/ml/processing/input/eval_data",  # the evaluation steps' convention
         "/opt/ml/processing/input/model",
         "/opt/ml/processing/output/binned_scores",
         "/opt/ml/processing/output/bin_metrics",

@@ -38,7 +38,8 @@ def test_processing_paths_are_derived_when_absent() -> None:
     draft["outputs"].append({"logical_name": "metrics_output", "output_type": "processing_output"})
     result = _plan(draft)
     inputs, outputs = _paths(result)
-    assert inputs == {"evaluation_data": "/opt/ml/processing/input/evaluation_data"}
+    # The evaluation steps' convention: scored data is read at eval_data.
+    assert inputs == {"evaluation_data": "/opt/ml/processing/input/eval_data"}
     assert outputs == {
         "calibration_output": "/opt/ml/processing/output/calibration",
         "calibrated_data": "/opt/ml/processing/output/calibrated_data",
@@ -47,7 +48,7 @@ def test_processing_paths_are_derived_when_absent() -> None:
     assert result.errors == []
     # the derived paths are in every view: overview and alignment too
     assert "(/opt/ml/processing/output/metrics)" in " ".join(result.plan.overview.outputs)
-    assert "/opt/ml/processing/input/evaluation_data" in result.plan.alignment.input_alignment[0]
+    assert "/opt/ml/processing/input/eval_data" in result.plan.alignment.input_alignment[0]
 
 
 def test_training_paths_are_derived_for_channels_and_model() -> None:
@@ -63,7 +64,7 @@ def test_training_paths_are_derived_for_channels_and_model() -> None:
     ]
     result = _plan(draft)
     inputs, outputs = _paths(result)
-    assert inputs == {"input_path": "/opt/ml/input/data/input_path"}
+    assert inputs == {"input_path": "/opt/ml/input/data"}  # the channel folder itself
     assert outputs == {
         "model_output": "/opt/ml/model",
         "evaluation_output": "/opt/ml/output/data",

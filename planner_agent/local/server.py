@@ -392,6 +392,6 @@ def local_connection(
         raise
     if first:
         _ANNOUNCED.add(key)
-        say(" planning (a plan takes minutes on a CPU)\n")
+        say(" planning (about half a minute per plan on 2 CPU cores)\n")
     client = server.client(timeout)
     return Connection(client, server.model_name, str(client.base_url), "local", server.n_ctx)
