@@ -16,17 +16,21 @@ Precision = true defects / all error-level issues; recall = injected mistakes de
   the true defects each makes.
 - **Real LLM plans** (``tests/fixtures/llm_plans_labels.json``): the labelled issues of real plans.
   With ``--mirror`` (the folder holding ``TianpeiLuke+cursus/repo`` and
-  ``TianpeiLuke+nlp-pipeline/repo`` bare git mirrors) they are re-checked with today's code; issues
+  ``TianpeiLuke+nlp-pipeline/repo`` bare git mirrors) they are re-checked with today's code, once
+  without a codebase and once each against its own repository at ``codebase_commit`` (the tree
+  the step was planned against; ``codebase_issues`` hold the verdicts that tree changes); issues
   not labelled are listed for review. Without it, the stored labels are summarised.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import warnings
@@ -170,12 +174,18 @@ def style_precision() -> Tally:
     return tally
 
 
-def real_plans(mirror: Path | None) -> tuple[Tally, list[str], int]:
-    """Labelled real plans: re-checked from the mirrors if given (else the stored labels)."""
+def real_plans(mirror: Path | None, codebases: Path | None = None) -> tuple[Tally, list[str], int]:
+    """Labelled real plans: re-checked from the mirrors if given (else the stored labels).
+
+    With ``codebases`` (a scratch folder), each plan is checked against its own repository at
+    ``codebase_commit`` and its ``codebase_issues`` verdicts override the labels.
+    """
     data = json.loads(LABELS.read_text(encoding="utf-8"))
     tally, unlabelled, true_total = Tally(), [], 0
+    indexes: dict[tuple[Path, str], CodebaseIndex] = {}
     for plan in data["plans"]:
-        labels = {(code, path): verdict for code, path, verdict, _ in plan["issues"]}
+        rows = plan["issues"] + (plan.get("codebase_issues", []) if codebases else [])
+        labels = {(code, path): verdict for code, path, verdict, _ in rows}
         true_total += sum(v == "true_defect" for v in labels.values())
         name = Path(plan["path"]).name
         if mirror is None:
@@ -184,19 +194,35 @@ def real_plans(mirror: Path | None) -> tuple[Tally, list[str], int]:
                 tally.add(name, issue, verdict == "true_defect")
             continue
         git = mirror / plan["repo"].replace("/", "+") / "repo"
-        shown = subprocess.run(
-            ["git", f"--git-dir={git}", "show", f"{plan['commit']}:{plan['path']}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        for issue in (i for i in check_text(shown.stdout) if i.is_error):
+        shown = _git(git, "show", f"{plan['commit']}:{plan['path']}").decode("utf-8")
+        codebase = None
+        if codebases is not None:
+            key = (git, plan["codebase_commit"])
+            if key not in indexes:
+                indexes[key] = _index_at(git, plan["codebase_commit"], codebases)
+            codebase = indexes[key]
+        for issue in (i for i in check_text(shown, codebase=codebase) if i.is_error):
             verdict = labels.get((issue.code, issue.path))
             if verdict is None:
                 unlabelled.append(f"{name}: {issue}")
                 continue
             tally.add(name, issue, verdict == "true_defect")
     return tally, unlabelled, true_total
+
+
+def _git(git: Path, *args: str) -> bytes:
+    return subprocess.run(
+        ["git", f"--git-dir={git}", *args], capture_output=True, check=True
+    ).stdout
+
+
+def _index_at(git: Path, commit: str, scratch: Path) -> CodebaseIndex:
+    """The index of the repository's ``src`` folder at ``commit`` (extracted under ``scratch``)."""
+    dest = scratch / f"{git.parent.name}-{commit[:12]}"
+    dest.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(_git(git, "archive", commit, "src"))) as archive:
+        archive.extractall(dest, filter="data")
+    return CodebaseIndex.from_path(dest)
 
 
 def _table(title: str, tally: Tally, keys: list[str]) -> None:
@@ -260,11 +286,27 @@ def main() -> None:
     for text, count in style.causes.most_common(args.top):
         print(f"{count:>6}  {text}")
     real, unlabelled, true_total = real_plans(args.mirror)
-    mode = "re-checked from the mirrors" if args.mirror else "stored labels"
+    mode = "re-checked from the mirrors, no codebase" if args.mirror else "stored labels"
     _table(f"real LLM-written plans ({mode})", real, sorted(set(real.true) | set(real.false)))
-    print(f"labelled true defects still found: {sum(real.true.values())} of {true_total}")
+    print(f"labelled true defects still found as errors: {sum(real.true.values())} of {true_total}")
     for line in unlabelled:
         print(f"  unlabelled: {line[:160]}")
+    with_cb: tuple[Tally, list[str], int] | None = None
+    if args.mirror is not None:
+        with tempfile.TemporaryDirectory() as scratch:
+            with_cb = real_plans(args.mirror, Path(scratch))
+        cb, cb_unlabelled, cb_total = with_cb
+        _table(
+            "real LLM-written plans, each checked against its repository at codebase_commit",
+            cb,
+            sorted(set(cb.true) | set(cb.false)),
+        )
+        print(
+            f"true defects (against that codebase) found as errors: {sum(cb.true.values())} of "
+            f"{cb_total}"
+        )
+        for line in cb_unlabelled:
+            print(f"  unlabelled: {line[:160]}")
     print(f"\n{time.perf_counter() - start:.0f} s")
     if args.json:
         injected = sum(v for k, v in counts["injected"].items() if k.startswith("phrasing"))
@@ -278,6 +320,17 @@ def main() -> None:
             "real_true": sum(real.true.values()),
             "real_false": sum(real.false.values()),
             "real_unlabelled": len(unlabelled),
+            "real_true_total": true_total,
+            "real_codebase": (
+                {
+                    "true": sum(with_cb[0].true.values()),
+                    "false": sum(with_cb[0].false.values()),
+                    "unlabelled": len(with_cb[1]),
+                    "true_total": with_cb[2],
+                }
+                if with_cb
+                else None
+            ),
             "top_causes": by_code.causes.most_common(args.top),
         }
         args.json.write_text(json.dumps(numbers, indent=1), encoding="utf-8")

@@ -148,6 +148,7 @@ PROCESSING_LIKE: Final = frozenset(
     {
         SageMakerStepType.PROCESSING,
         SageMakerStepType.CRADLE_DATA_LOADING,
+        SageMakerStepType.REDSHIFT_DATA_LOADING,
         SageMakerStepType.MIMS_MODEL_REGISTRATION_PROCESSING,
     }
 )

@@ -69,7 +69,8 @@ class NodeType(StrEnum):
 
 
 class SageMakerStepType(StrEnum):
-    """The ``sagemaker_step_type`` values a registry entry may carry."""
+    """The ``sagemaker_step_type`` values a registry entry may carry (the framework's
+    ``validate_sagemaker_step_type`` accepts exactly these)."""
 
     PROCESSING = "Processing"
     TRAINING = "Training"
@@ -80,6 +81,7 @@ class SageMakerStepType(StrEnum):
     UTILITY = "Utility"
     LAMBDA = "Lambda"
     CRADLE_DATA_LOADING = "CradleDataLoading"
+    REDSHIFT_DATA_LOADING = "RedshiftDataLoading"
     MIMS_MODEL_REGISTRATION_PROCESSING = "MimsModelRegistrationProcessing"
 
 

@@ -394,10 +394,10 @@ def test_a_sagemaker_type_filled_in_from_the_overview_is_reported() -> None:
     assert "states no sagemaker_step_type; filled in 'Training' from the overview" in (
         filled[0].message
     )
-    # Stated nowhere: not guessed, left for REG005 to report.
+    # Stated nowhere: not guessed, left for REG014 (no codebase) to report.
     parsed = parse_markdown(plan_text(details=details, builder=""))
     assert parsed.plan.registry_entry.sagemaker_step_type is None
-    assert "REG005" in _errors(parsed)
+    assert "REG014" in {i.code for i in check_plan(parsed.plan)}
 
 
 # --------------------------------------------------------------------------- wiring
@@ -597,3 +597,70 @@ def test_a_rule_under_a_bullet_is_not_a_heading() -> None:
     parsed = parse_markdown(plan_text(overview=overview))
     assert parsed.plan.overview.purpose == "Calibrate model scores."
     assert parsed.plan.components.script_contract.input_paths[0].logical_name == "evaluation_data"
+
+
+# --------------------------------------------------------------------------- config fields
+
+
+def test_a_remark_after_a_default_and_a_description_after_a_type_are_not_part_of_them() -> None:
+    config = (
+        "### Configuration\n- **Parameters**:\n"
+        "  - max_runtime_seconds: Default 1200 (20 minutes)\n"
+        "  - `calibration_method`: str - Method to use for calibration (GAM, isotonic, platt)\n"
+        "  - `label`: str = 'a (b)'\n"
+    )
+    parsed = parse_markdown(plan_text(config=config))
+    fields = {
+        p.name: p
+        for p in (
+            *parsed.plan.components.configuration.step_parameters,
+            *parsed.plan.components.configuration.sagemaker_parameters,
+        )
+    }
+    runtime, method, label = (
+        fields["max_runtime_seconds"],
+        fields["calibration_method"],
+        fields["label"],
+    )
+    assert (runtime.default, runtime.description) == ("1200", "20 minutes")
+    assert (method.type, method.default) == ("str", None)
+    assert method.description == "Method to use for calibration (GAM, isotonic, platt)"
+    assert label.default == "'a (b)'"  # a literal whose text has parentheses stays whole
+    assert not {"CODE002", "CODE003"} & set(_errors(parsed))
+
+
+def test_a_lambda_default_factory_is_read_as_the_value_it_makes() -> None:
+    details = (
+        "```python\nclass ModelCalibrationConfig(ProcessingStepConfigBase):\n"
+        "    names: List[str] = Field(\n"
+        "        default_factory=lambda: ['dialogue', 'shiptrack'],\n"
+        "        description='Input placeholders',\n"
+        "    )\n```\n"
+    )
+    parsed = parse_markdown(plan_text(details=details))
+    (names,) = [
+        p for p in parsed.plan.components.configuration.step_parameters if p.name == "names"
+    ]
+    assert names.default == "['dialogue', 'shiptrack']"
+    assert "CODE003" not in _errors(parsed)
+
+
+def test_registry_step_type_without_a_codebase_is_a_warning_and_an_error_with_one() -> None:
+    details = REGISTRY_FRAGMENT.replace('    "sagemaker_step_type": "Processing",\n', "")
+    parsed = parse_markdown(plan_text(details=details, builder=""))
+    issues = check_plan(parsed.plan)
+    (unverified,) = [i for i in issues if i.path == "registry_entry.sagemaker_step_type"]
+    assert unverified.code == "REG014" and not unverified.is_error
+    assert "pass --codebase to verify" in unverified.message
+    fixture = CodebaseIndex.from_path(Path(__file__).parent / "fixtures" / "codebase")
+    assert fixture.has_step_types
+    with_codebase = check_plan(parsed.plan, codebase=fixture.without("ModelCalibration"))
+    assert "REG005" in {i.code for i in with_codebase if i.is_error}
+
+
+def test_a_plan_that_lists_no_files_is_not_told_to_list_the_registry() -> None:
+    parsed = parse_markdown(plan_text(files=""))
+    assert parsed.plan.files_to_update == []
+    assert "ALIGN005" not in {i.code for i in check_plan(parsed.plan)}
+    listed = parse_markdown(plan_text(files="## 3. Files to Update\n- `src/x/__init__.py`\n"))
+    assert "ALIGN005" in _errors(listed)

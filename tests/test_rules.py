@@ -25,6 +25,7 @@ from planner_agent import checks as rules
 from planner_agent.checks import (
     RULES,
     CheckContext,
+    CodebaseIndex,
     Rule,
     check_plan,
     enum_issue,
@@ -336,6 +337,12 @@ RULE_CASES: list[tuple[str, str, Mutation, dict[str, Any]]] = [
     ("REG009", "Package", _source("XgboostTraining"), {}),
     ("REG012", "Package", _source("FeatureEngineering"), {}),
     ("REG013", "XGBoostTraining", _source("TabularPreprocessing_Training"), {}),
+    (
+        "REG014",
+        "Package",
+        lambda p: setattr(p.registry_entry, "sagemaker_step_type", None),
+        {"codebase": None},
+    ),
     ("REG010", "Registration", _upstream("MIMSPackaging"), {}),
     ("REG011", "XGBoostTraining", _source("any preprocessing step"), {}),
     (
@@ -853,3 +860,43 @@ def test_mistake_catalogue_is_detected_on_every_correct_plan() -> None:
     total = detected + len(missed)
     print(f"mutation detection rate: {detected}/{total} = {detected / total:.0%}")
     assert not missed, missed
+
+
+def test_sagemaker_parameters_are_checked_against_the_codebases_own_base_config(
+    tmp_path: Any,
+) -> None:
+    """A field later releases added (max_runtime_seconds) is accepted without a codebase, and an
+    error with one whose base config class lacks it; a stub base class is no evidence."""
+    plan = base_plan("Package").model_copy(deep=True)
+    config = plan.components.configuration
+    config.sagemaker_parameters.append(
+        ConfigParameter(name="max_runtime_seconds", type="int", default="1200")
+    )
+    assert "CONF002" not in codes(check_plan(plan))
+    index = fixture_index().without("Package")
+    assert index.fields_of(config.base_class) is not None  # the fixture defines the chain
+    (issue,) = [i for i in check_plan(plan, codebase=index) if i.code == "CONF002"]
+    assert issue.is_error and "'max_runtime_seconds'" in issue.message
+    assert "in the codebase" in issue.message
+    # Once the codebase's base class has the field, it is accepted.
+    grown = dataclasses.replace(
+        index,
+        config_fields={
+            **index.config_fields,
+            config.base_class: (
+                index.config_fields[config.base_class][0],
+                index.config_fields[config.base_class][1] | {"max_runtime_seconds"},
+            ),
+        },
+    )
+    assert "CONF002" not in codes(check_plan(plan, codebase=grown))
+    # A stub (a base class without fields) or a chain the codebase does not define: the reference.
+    (tmp_path / "config_base.py").write_text(
+        "class BasePipelineConfig:\n    pass\n\n\n"
+        "class ProcessingStepConfigBase(BasePipelineConfig):\n    pass\n",
+        encoding="utf-8",
+    )
+    stub = CodebaseIndex.from_path(tmp_path)
+    assert stub.fields_of("ProcessingStepConfigBase") is None
+    assert stub.fields_of("SomethingElseConfig") is None
+    assert "CONF002" not in codes(check_plan(plan, codebase=stub))

@@ -69,7 +69,17 @@ def test_readme_policy_table_is_generated() -> None:
 # --------------------------------------------------------------------------- step names
 
 
-@pytest.mark.parametrize("name", ["DataLoad", "FeatureEngineering", "ProcessingStep", "MyOwnStep"])
+def test_a_sagemaker_step_class_is_a_label_with_or_without_a_codebase() -> None:
+    plan = _plan("XGBoostModelEval")
+    plan.integration.upstream_steps.append(UpstreamLink(step="ProcessingStep"))
+    for codebase in (None, fixture_index().without("XGBoostModelEval")):
+        issues = check_plan(plan, codebase=codebase)
+        assert _errors(issues) == []
+        (label,) = [i for i in issues if i.path.startswith("integration.upstream_steps")]
+        assert label.code == "REG011" and "SageMaker step class" in label.message
+
+
+@pytest.mark.parametrize("name", ["DataLoad", "FeatureEngineering", "MyOwnStep"])
 def test_names_outside_the_reference_only_warn_without_codebase(name: str) -> None:
     plan = _plan("XGBoostModelEval")
     plan.integration.upstream_steps.append(UpstreamLink(step=name))
@@ -166,11 +176,15 @@ def test_builder_naming_follows_the_registry_era() -> None:
     older = _older_era(index)
     plan = _plan("Package")
     assert check_plan(plan, codebase=index) == []
-    (issue,) = check_plan(plan, codebase=older)
-    assert issue.code == "REG003" and "'PackageStep'" in issue.message
+    # The class form is accepted in an older registry too: it is what the public repository
+    # moved to (the next step it registered, DummyTraining, used it in a registry of Step names).
+    assert check_plan(plan, codebase=older) == []
     plan.registry_entry.builder_step_name = "PackageStep"
     assert check_plan(plan, codebase=older) == []
     assert "REG003" in _codes(check_plan(plan, codebase=index))
+    plan.registry_entry.builder_step_name = "PackagingStep"  # neither form
+    (issue,) = check_plan(plan, codebase=older)
+    assert issue.code == "REG003" and "'PackageStepBuilder'" in issue.message
 
 
 def test_config_and_builder_names_the_real_code_deviates_from_only_warn() -> None:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .._suggest import did_you_mean
-from ..conventions import TRAINING_LIKE, allowed_config_fields
+from ..conventions import TRAINING_CONFIG_FIELDS, TRAINING_LIKE, allowed_config_fields
 from ..plan import ImplementationPlan, Severity
 from ._core import (
     CONFIG,
@@ -101,10 +101,12 @@ _REGISTRY_FILE = re.compile(r"(^|/)(step_names\w*|registry\w*)\.py$")
 @_rule(
     "ALIGN005",
     E,
-    "files_to_update lists the registry file (a step missing from STEP_NAMES is never found): the codebase's, else any `step_names*.py`. Add it.",
+    "A plan that lists files to update lists the registry file (a step missing from STEP_NAMES is never found): the codebase's, else any `step_names*.py`. Add it.",
 )
 def registry_file_updated(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     listed = {f.removeprefix("./") for f in plan.files_to_update}
+    if not listed:
+        return  # The plan states no files at all (an imported plan without the section).
     registry = ctx.layout.registry_file
     if ctx.codebase is not None:
         found = registry in listed
@@ -186,10 +188,16 @@ def env_vars_have_config_fields(plan: ImplementationPlan, ctx: CheckContext) -> 
 )
 def sagemaker_parameters_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     config = plan.components.configuration
-    allowed = (
-        allowed_config_fields(config.base_class, plan.registry_entry.sagemaker_step_type)
-        | LATER_BASE_FIELDS
-    )
+    step_type = plan.registry_entry.sagemaker_step_type
+    # The codebase's own base class is the evidence when it defines it; else the reference,
+    # with the fields later releases added (the reference cannot say which release is used).
+    defined = ctx.codebase.fields_of(config.base_class) if ctx.codebase is not None else None
+    if defined is not None:
+        training = TRAINING_CONFIG_FIELDS if step_type in TRAINING_LIKE else frozenset()
+        allowed, where = defined | training, " in the codebase"
+    else:
+        allowed = allowed_config_fields(config.base_class, step_type) | LATER_BASE_FIELDS
+        where = ""
     for i, param in enumerate(config.sagemaker_parameters):
         if param.name not in allowed:
             hint = (
@@ -198,7 +206,7 @@ def sagemaker_parameters_exist(plan: ImplementationPlan, ctx: CheckContext) -> I
             )
             yield (
                 f"{CONFIG}.sagemaker_parameters[{i}].name",
-                f"{param.name!r} is not a field of {config.base_class}{hint}; "
+                f"{param.name!r} is not a field of {config.base_class}{where}{hint}; "
                 "use an existing field or make it a step parameter",
             )
 

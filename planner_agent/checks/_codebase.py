@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from .._files import path_problem
 from ..conventions import (
@@ -98,6 +99,10 @@ class StepInfo:
         return list(seen.values())
 
 
+# Classes a config chain may end in that define no pipeline field.
+_ROOT_BASES: Final = frozenset({"BaseModel", "object", "ABC", "Generic"})
+
+
 @dataclass(frozen=True, eq=False)  # Identity equality: indexes are compared and hashed as objects.
 class CodebaseIndex:
     """What the checks and the prompt need to know about an existing pipeline repository."""
@@ -111,6 +116,10 @@ class CodebaseIndex:
     detected_layout: Layout = DEFAULT_LAYOUT
     config_classes: Mapping[str, str] = field(default_factory=dict)
     builder_classes: Mapping[str, str] = field(default_factory=dict)
+    #: Config classes (``*Config``, ``*ConfigBase``) -> (base class names, own field names).
+    config_fields: Mapping[str, tuple[tuple[str, ...], frozenset[str]]] = field(
+        default_factory=dict
+    )
     warnings: tuple[str, ...] = ()
 
     @classmethod
@@ -139,6 +148,27 @@ class CodebaseIndex:
     def has_step_types(self) -> bool:
         """False for older registries whose entries carry no ``sagemaker_step_type`` at all."""
         return any(v is not None for v in self.registry.values())
+
+    def fields_of(self, config_class: str) -> frozenset[str] | None:
+        """The fields ``config_class`` has with its bases, as the codebase defines them.
+
+        None when a class of the chain is not in the codebase, or the chain declares no field
+        at all (a stub): the codebase is then no evidence of what the class lacks.
+        """
+        fields: set[str] = set()
+        todo, seen = [config_class], set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name in _ROOT_BASES:
+                continue
+            seen.add(name)
+            known = self.config_fields.get(name)
+            if known is None:
+                return None
+            bases, own = known
+            fields |= own
+            todo += bases
+        return frozenset(fields) or None
 
     def find_step(self, name: str) -> StepInfo | None:
         """The step named ``name``, also for job-variant names (``X_Training``, ``X-Training``)."""
@@ -235,6 +265,7 @@ def _assemble(root: Path, layout: Layout | None, found: Scan) -> CodebaseIndex:
         layout=layout or detected,
         detected_layout=detected,
         config_classes=dict(found.configs),
+        config_fields=dict(found.config_fields),
         builder_classes=dict(found.builders),
         warnings=tuple(found.messages),
     )

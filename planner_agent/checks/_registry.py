@@ -38,6 +38,11 @@ _STEP_CLASSES = {
 _GENERIC = re.compile(r"\s|^(any|all|other|some|e\.g|etc)\b|\*", re.IGNORECASE)
 
 
+def _is_label(name: str) -> bool:
+    """A description (``any preprocessing step``) or a SageMaker class (``ProcessingStep``)."""
+    return bool(_GENERIC.search(name)) or name in _STEP_CLASSES
+
+
 def _expect(plan: ImplementationPlan, field: str, actual: str, expected: str) -> Iterator[Finding]:
     if actual != expected:
         yield (
@@ -68,13 +73,16 @@ def entry_config_class(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[
 @_rule(
     "REG003",
     E,
-    "The registry entry's builder_step_name names the plan's builder class in the form of the registry's era: the class name (`<StepName>StepBuilder`); in an older codebase whose registry writes `<StepName>Step`, that form. Use the name given in the message.",
+    "The registry entry's builder_step_name names the plan's builder class (`<StepName>StepBuilder`); in an older codebase whose registry writes `<StepName>Step`, that form is accepted too. Use the name given in the message.",
 )
 def entry_builder_name(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     builder = plan.components.step_builder.class_name
-    if builder_era_suffix(ctx.codebase) == "Step" and builder.endswith("StepBuilder"):
-        builder = builder.removesuffix("Builder")  # Older registries name the step, not the class.
-    yield from _expect(plan, "builder_step_name", plan.registry_entry.builder_step_name, builder)
+    stated = plan.registry_entry.builder_step_name
+    older = builder_era_suffix(ctx.codebase) == "Step" and builder.endswith("StepBuilder")
+    if older and stated == builder.removesuffix("Builder"):
+        return  # Older registries name the step, not the class (the class form is what they
+        # moved to: the public repository's next registered step used it).
+    yield from _expect(plan, "builder_step_name", stated, builder)
 
 
 @_rule("REG004", E, "The registry entry's spec_type equals the step name. Use the step name.")
@@ -101,16 +109,36 @@ def _path_kind(plan: ImplementationPlan) -> ST | None:
 @_rule(
     "REG005",
     E,
-    "The registry entry has a sagemaker_step_type (Processing, Training, ...); only older codebases omit it. Add the type given in the message.",
+    "With a codebase whose registry states step types, the registry entry has a sagemaker_step_type (Processing, Training, ...). Add the type given in the message.",
 )
 def entry_has_step_type(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    if plan.registry_entry.sagemaker_step_type is not None:
-        return
-    if ctx.codebase is not None and ctx.codebase.registry and not ctx.codebase.has_step_types:
+    if plan.registry_entry.sagemaker_step_type is not None or ctx.codebase is None:
+        return  # Without a codebase: REG014, a warning.
+    if ctx.codebase.registry and not ctx.codebase.has_step_types:
         return  # The user's registry predates the field; the plan follows it.
+    yield (
+        f"{REGISTRY}.sagemaker_step_type",
+        f"add sagemaker_step_type to the registry entry{_kind_hint(plan)}",
+    )
+
+
+@_rule(
+    "REG014",
+    W,
+    "Without a codebase, a registry entry without sagemaker_step_type is reported as a warning: current registries require the field, older ones have none. Add the type given in the message, or pass --codebase to check against your registry.",
+)
+def entry_step_type_unverified(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if plan.registry_entry.sagemaker_step_type is None and ctx.codebase is None:
+        yield (
+            f"{REGISTRY}.sagemaker_step_type",
+            f"the registry entry has no sagemaker_step_type{_kind_hint(plan)}; current "
+            "registries require it (older ones have none: pass --codebase to verify)",
+        )
+
+
+def _kind_hint(plan: ImplementationPlan) -> str:
     kind = _path_kind(plan)
-    hint = f"; the container paths say {kind.value!r}" if kind else ""
-    yield f"{REGISTRY}.sagemaker_step_type", f"add sagemaker_step_type to the registry entry{hint}"
+    return f"; the container paths say {kind.value!r}" if kind else ""
 
 
 @_rule(
@@ -210,7 +238,7 @@ def _classified(
 ) -> Iterator[tuple[str, str, bool, str | None]]:
     """Unknown references that are neither labels nor legacy names, with the name they misspell."""
     for path, name, is_source in _unresolved(plan, ctx):
-        if _GENERIC.search(name) or strip_job_suffix(name) in LEGACY_ALIASES:
+        if _is_label(name) or strip_job_suffix(name) in LEGACY_ALIASES:
             continue  # REG010 / REG011 report these.
         yield path, name, is_source, _misspelt(name, ctx)
 
@@ -283,9 +311,11 @@ def legacy_names(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Findin
 @_rule(
     "REG011",
     W,
-    "Step lists name concrete registry steps, not labels like `any preprocessing step`. Replace the label with the registry names of the steps meant.",
+    "Step lists name concrete registry steps, not labels like `any preprocessing step` or SageMaker classes like `ProcessingStep`. Replace the label with the registry names of the steps meant.",
 )
 def generic_labels(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     for path, name, _ in _unresolved(plan, ctx):
-        if _GENERIC.search(name):
+        if name in _STEP_CLASSES:
+            yield path, f"{name!r} is a SageMaker step class, not a step; list registry step names"
+        elif _GENERIC.search(name):
             yield path, f"{name!r} is a label, not a step; list registry step names instead"

@@ -77,6 +77,8 @@ class Scan:
     # Each specification with the contract constants its module imports.
     specs: list[tuple[StepSpecificationPlan, list[str]]] = field(default_factory=list)
     configs: dict[str, str] = field(default_factory=dict)  # class name -> file
+    # Config classes (``*Config``, ``*ConfigBase``) -> (base class names, annotated field names).
+    config_fields: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
     builders: dict[str, str] = field(default_factory=dict)
     registry_files: Counter[str] = field(default_factory=Counter)  # file -> entries read there
     # Modules that set or extend STEP_NAMES (read once every file is scanned: parts may be anywhere).
@@ -180,6 +182,8 @@ def _extract(result: Scan, rel: str, tree: ast.Module) -> None:
         result.registry_code.append((rel, tree))
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
+            if node.name.endswith(("Config", "ConfigBase")):
+                result.config_fields[node.name] = _config_fields(node)
             if node.name.endswith("Config"):
                 result.configs[node.name] = rel
             elif node.name.endswith("StepBuilder"):
@@ -199,6 +203,21 @@ def _extract(result: Scan, rel: str, tree: ast.Module) -> None:
                 spec = _spec(result, rel, target, value, tree)
                 if spec is not None:
                     result.specs.append((spec, _contract_refs(tree)))
+
+
+def _config_fields(node: ast.ClassDef) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A config class's base names and its annotated, public, non-ClassVar fields."""
+    bases = tuple(ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases)
+    names = frozenset(
+        s.target.id
+        for s in node.body
+        if isinstance(s, ast.AnnAssign)
+        and isinstance(s.target, ast.Name)
+        and not s.target.id.startswith("_")
+        and s.target.id != "model_config"
+        and "ClassVar" not in ast.unparse(s.annotation)
+    )
+    return bases, names
 
 
 def _read_registries(result: Scan, root: Path) -> None:

@@ -36,8 +36,12 @@ def class_fields(cls: ast.ClassDef) -> list[Facts]:
                 ):
                     entry["default"] = ast.unparse(first)
                 elif "default_factory" in kw:
-                    factory = ast.unparse(kw["default_factory"])
-                    entry["default"] = {"list": "[]", "dict": "{}"}.get(factory, f"{factory}()")
+                    made = kw["default_factory"]
+                    factory = ast.unparse(made)
+                    if isinstance(made, ast.Lambda) and not made.args.args:
+                        entry["default"] = ast.unparse(made.body)  # lambda: [...] makes [...]
+                    else:
+                        entry["default"] = {"list": "[]", "dict": "{}"}.get(factory, f"{factory}()")
                 if isinstance(kw.get("description"), ast.Constant):
                     entry["description"] = str(kw["description"].value)  # type: ignore[attr-defined]
             elif value is not None:

@@ -14,6 +14,7 @@ default: "x")``; ``name: type = default — description``.
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
@@ -40,6 +41,10 @@ from ._text import (
 __all__ = ["env_entries", "param_entry", "path_entry", "spec_entry"]
 
 # What a type annotation in a bullet looks like ("str", "list[str]", "int | None", "JobType").
+# "type - description" (a dash between spaces, any dash).
+_DASHED = re.compile(r"\s+[-\u2013\u2014]\s+")
+# "value (remark)": what a literal default followed by a remark looks like.
+_NOTED = re.compile(r"^(.*?\S)\s*\(([^()]*)\)$")
 _TYPE_LIKE = re.compile(
     r"^(str|int|float|bool|dict|list|tuple|set|Optional|Union|Any|Literal|Path|Dict|List|None)\b"
     r"|^[A-Z][A-Za-z0-9]*$"
@@ -293,6 +298,26 @@ _REQUIRED_NOTE = re.compile(r"\s*[(,]\s*(?:required|mandatory)\s*\)?\s*$", re.I)
 _NO_DEFAULT = re.compile(r"^\(?\s*(?:required|mandatory|essential)\s*\)?$", re.I)
 
 
+def literal_and_note(value: str) -> tuple[str, str]:
+    """A default with a trailing remark split off when only the part before it is a literal.
+
+    >>> literal_and_note("1200 (20 minutes)"), literal_and_note("'a (b)'"), literal_and_note("f(x)")
+    (('1200', '20 minutes'), ("'a (b)'", ''), ('f(x)', ''))
+    """
+    found = _NOTED.match(value.strip())
+    if found is None or _is_literal(value.strip()) or not _is_literal(found.group(1)):
+        return value, ""
+    return found.group(1), found.group(2).strip()
+
+
+def _is_literal(text: str) -> bool:
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
     """Config parameter: ``name: type = default — description`` (and looser forms)."""
     entry: Facts = {}
@@ -321,6 +346,9 @@ def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
             if not eq and "=" in rest[1:]:
                 kind, eq, default = rest[1:].partition("=")
             kind = _REQUIRED_NOTE.sub("", kind)  # "str (required)": the type, with no default
+            parts = _DASHED.split(kind, maxsplit=1)
+            if len(parts) == 2 and _TYPE_LIKE.match(plain_text(parts[0])):
+                kind, desc = parts[0], desc or parts[1].strip()  # "str - Method to use for ..."
             if kind.strip() and not eq and _PROSE.match(plain_text(kind)):
                 desc = desc or kind.strip()  # "uri: S3 or local location of the model"
             elif kind.strip() and not eq and not _TYPE_LIKE.match(plain_text(kind)):
@@ -340,6 +368,10 @@ def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
         entry["name"] = name
         if desc:
             entry["description"] = desc
+        if entry.get("default"):
+            entry["default"], note = literal_and_note(entry["default"])
+            if note and not desc:
+                entry["description"] = note
     else:
         if not fields.get("name"):
             return None
