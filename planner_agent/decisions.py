@@ -105,7 +105,9 @@ class StepDecisions(_Decision):
             position_in_pipeline=(
                 f"After {', '.join(sources)}"
                 if sources
-                else "Reads inputs no registered step makes"
+                else "After the steps that produce its inputs"
+                if self.inputs
+                else "At the start of the pipeline: it reads no pipeline input"
             ),
             architectural_considerations=[
                 f"{kind} step; its contract and specification come from one list of inputs and"

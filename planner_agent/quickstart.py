@@ -2,7 +2,7 @@
 
 `choose_backend` picks where plans go and says what that will cost *before* anything is spent:
 the hosted API you configured (a paid request per attempt: the model, the tokens and the
-dollars), the embedded local model (minutes of CPU per plan), or, with neither, an offline demo
+dollars), the embedded local model (about half a minute of CPU per plan), or, with neither, an offline demo
 against `planner_agent.testing`'s scripted server. `example_requirements` and
 `example_repository` give the shipped examples wherever the package is installed (the wheel
 carries them), so the quick-start notebook runs from any working directory.
@@ -54,8 +54,8 @@ BACKEND_ENV: Final = "PLANNER_NOTEBOOK_BACKEND"
 _KINDS: Final = ("auto", *get_args(BackendKind))
 
 #: Seconds per plan on the embedded model, as measured on 2 CPU cores (README, "Measured":
-#: 58-90 s a plan, one attempt; more cores are faster).
-LOCAL_SECONDS_PER_PLAN: Final = 90
+#: 20-33 s a plan, one attempt, decisions reply; more cores are faster).
+LOCAL_SECONDS_PER_PLAN: Final = 30
 #: Completion tokens assumed per hosted attempt for the estimate (a structured reply measures
 #: ~670; a markdown reply or a long plan more).
 _COMPLETION_ESTIMATE: Final = 1_500
@@ -236,10 +236,10 @@ def _local(environ: Mapping[str, str], plans: int, hosted: bool) -> Backend:
         else f" First the {spec.size / 1e6:,.0f} MB model is assembled in your cache (seconds)."
     )
     notice = (
-        f"**Minutes of CPU.** The embedded model `{spec.display_name}` runs on this machine: "
+        f"**CPU time.** The embedded model `{spec.display_name}` runs on this machine: "
         f"about {LOCAL_SECONDS_PER_PLAN} s per plan on 2 CPU cores, so {plans} plan(s) take "
-        f"about {minutes} minute(s).{first} Nothing is paid. A 0.5B model's plans usually "
-        "have issues the checks report."
+        f"about {minutes} minute(s).{first} Nothing is paid. The checks report any issue a "
+        "0.5B model's plan has."
     )
     return Backend("local", spec.display_name, notice, PlannerKeywords())
 

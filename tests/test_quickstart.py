@@ -117,6 +117,6 @@ def test_the_local_backend_says_how_many_minutes_or_what_to_install() -> None:
             choose_backend("local", env={})
         return
     backend = choose_backend("local", env={}, plans=3)
-    assert backend.kind == "local" and "5 minute(s)" in backend.notice
+    assert backend.kind == "local" and "2 minute(s)" in backend.notice  # 3 plans of ~30 s
     with pytest.raises(ConfigurationError, match="an API is configured"):
         choose_backend("local", env={"OPENAI_API_KEY": "sk-test"})
