@@ -142,17 +142,6 @@ def test_real_step_with_its_repository_has_no_false_alarm(
 
 # Mistakes today's checks miss on some real steps: label -> (step ids or None for all, cause).
 KNOWN_MISSES: dict[str, tuple[tuple[str, ...] | None, str]] = {
-    "7 sagemaker_step_type inconsistent with paths": (
-        (
-            "cursus:RiskTableMapping",
-            "cursus:PyTorchTraining",
-            "cursus:XGBoostTraining",
-            "cursus:LightGBMTraining",
-            "cursus:LightGBMMTTraining",
-            "cursus:PercentileModelCalibration",
-        ),
-        "REG006 needs every container path to be of one kind; a /opt/ml/code path hides it",
-    ),
     "12 dependency nobody asked for": (
         ("cursus:BedrockProcessing",),
         "SPEC001 accepts a dependency when a word of its name (input) is in the requirements",

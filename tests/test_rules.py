@@ -37,6 +37,7 @@ from planner_agent.checks._structure import data_flows
 from planner_agent.errors import ConfigurationError
 from planner_agent.plan import (
     ConfigParameter,
+    ContractPath,
     DependencyPlan,
     DependencyType,
     DownstreamLink,
@@ -900,3 +901,17 @@ def test_sagemaker_parameters_are_checked_against_the_codebases_own_base_config(
     assert stub.fields_of("ProcessingStepConfigBase") is None
     assert stub.fields_of("SomethingElseConfig") is None
     assert "CONF002" not in codes(check_plan(plan, codebase=stub))
+
+
+def test_a_source_folder_path_does_not_hide_a_step_type_that_contradicts_the_paths() -> None:
+    """``/opt/ml/code/...`` is in every kind of job: the other paths still say Processing."""
+    plan = base_plan("Package").model_copy(deep=True)
+    contract = plan.components.script_contract
+    contract.input_paths.append(
+        ContractPath(logical_name="hyperparameters_s3_uri", container_path="/opt/ml/code/hp")
+    )
+    plan.registry_entry.sagemaker_step_type = SageMakerStepType.TRAINING
+    (issue,) = [i for i in check_plan(plan) if i.code == "REG006"]
+    assert issue.is_error and "'Processing'" in issue.message
+    plan.registry_entry.sagemaker_step_type = SageMakerStepType.PROCESSING
+    assert "REG006" not in codes(check_plan(plan))

@@ -91,17 +91,18 @@ def entry_spec_type(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Fin
 
 
 def _path_kind(plan: ImplementationPlan) -> ST | None:
-    """Training or Processing when every contract path has that container layout, else None."""
+    """Training or Processing when every contract path of either layout has that one, else None.
+
+    Paths of neither layout say nothing: ``/opt/ml/code/...`` (the source folder, which both
+    kinds of job have) or a path PATH001 reports.
+    """
     contract = plan.components.script_contract
     paths = [p.container_path for p in [*contract.input_paths, *contract.output_paths]]
     training = (*TRAINING_INPUT_PREFIXES, *TRAINING_OUTPUT_PREFIXES)
     kinds = {
-        ST.PROCESSING
-        if p.startswith("/opt/ml/processing/")
-        else ST.TRAINING
-        if p.startswith(training)
-        else None
+        ST.PROCESSING if p.startswith("/opt/ml/processing/") else ST.TRAINING
         for p in paths
+        if p.startswith(("/opt/ml/processing/", *training))
     }
     return kinds.pop() if len(kinds) == 1 else None
 
