@@ -25,6 +25,7 @@ from ._pycode import CodeTooComplex, parse_expression
 __all__ = [
     "TYPING_NAMES",
     "default_problem",
+    "is_literal",
     "literal_type",
     "python_default",
     "python_type",
@@ -202,6 +203,16 @@ def _value(node: ast.expr) -> tuple[bool, Any]:
         return True, ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False, None
+
+
+def is_literal(text: str) -> bool:
+    """Whether ``text`` is one Python literal (parsed with the bounded parser, never run).
+
+    >>> is_literal("1200"), is_literal("'a (b)'"), is_literal("1200 (20 minutes)")
+    (True, True, False)
+    """
+    node = _expression(text)
+    return node is not None and _value(node)[0]
 
 
 def literal_type(default: str | None) -> str:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import planner_agent.conventions as cv  # `from . import conventions` depends on the package root
 
+from ._derive import unquote
 from ._pytypes import default_problem, literal_type
 from .draft import DraftEnvVar, DraftInput, DraftOutput, PlanDraft
 from .plan import (
@@ -182,7 +183,7 @@ def decisions_from_draft(draft: PlanDraft | Mapping[str, Any]) -> StepDecisions:
             DecidedOutput(logical_name=o.logical_name, output_type=o.output_type) for o in d.outputs
         ],
         env_vars=[
-            DecidedEnvVar(name=e.name, default=_plain(e.default) if e.default else None)
+            DecidedEnvVar(name=e.name, default=unquote(e.default.strip()) if e.default else None)
             for e in d.env_vars
         ],
         job_type_variants=list(d.job_type_variants),
@@ -217,14 +218,6 @@ def _keywords(logical_name: str, kind: DependencyType, step_name: str) -> list[s
     return kept[:8]
 
 
-def _plain(default: str) -> str:
-    """A draft default (a Python literal) as the text a decision states: quotes dropped."""
-    text = default.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
-
-
 def _env_var(e: DecidedEnvVar) -> DraftEnvVar:
     """An env var typed by its default; text defaults quoted so the config class compiles."""
     default = e.default.strip() if e.default is not None else None
@@ -234,7 +227,7 @@ def _env_var(e: DecidedEnvVar) -> DraftEnvVar:
         default = "''"  # an empty text default: the variable is optional
     kind = literal_type(default)
     if default is not None and kind == "str" and default_problem("str", default) is not None:
-        default = repr(_plain(default))
+        default = repr(unquote(default))
     return DraftEnvVar(
         name=e.name,
         required=default is None,

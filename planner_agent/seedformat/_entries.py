@@ -14,10 +14,10 @@ default: "x")``; ``name: type = default — description``.
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import Any
 
+from .._pytypes import is_literal
 from ..plan import DataType, DependencyType
 from ._blocks import Node
 from ._context import Facts
@@ -305,17 +305,9 @@ def literal_and_note(value: str) -> tuple[str, str]:
     (('1200', '20 minutes'), ("'a (b)'", ''), ('f(x)', ''))
     """
     found = _NOTED.match(value.strip())
-    if found is None or _is_literal(value.strip()) or not _is_literal(found.group(1)):
+    if found is None or is_literal(value.strip()) or not is_literal(found.group(1)):
         return value, ""
     return found.group(1), found.group(2).strip()
-
-
-def _is_literal(text: str) -> bool:
-    try:
-        ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def param_entry(text: str, fields: dict[str, Any]) -> Facts | None:
