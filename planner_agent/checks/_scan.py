@@ -47,6 +47,7 @@ from ..plan import (
     ScriptContractPlan,
     StepSpecificationPlan,
 )
+from ..seedformat._classes import field_statements
 from ._registry_source import COPIES, Entry, RegistryParts, Unreadable, registry_statements
 from ._spec_forms import module_constants, step_type_text
 
@@ -206,18 +207,9 @@ def _extract(result: Scan, rel: str, tree: ast.Module) -> None:
 
 
 def _config_fields(node: ast.ClassDef) -> tuple[tuple[str, ...], frozenset[str]]:
-    """A config class's base names and its annotated, public, non-ClassVar fields."""
+    """A config class's base names and the public fields its body declares."""
     bases = tuple(ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases)
-    names = frozenset(
-        s.target.id
-        for s in node.body
-        if isinstance(s, ast.AnnAssign)
-        and isinstance(s.target, ast.Name)
-        and not s.target.id.startswith("_")
-        and s.target.id != "model_config"
-        and "ClassVar" not in ast.unparse(s.annotation)
-    )
-    return bases, names
+    return bases, frozenset(name for name, _, _ in field_statements(node))
 
 
 def _read_registries(result: Scan, root: Path) -> None:

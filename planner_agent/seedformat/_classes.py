@@ -1,6 +1,6 @@
 """The classes of the code blocks: which is the step's config (and its fields), which its builder.
 
-Private to `planner_agent.seedformat._code`. A block often defines more than one class: helper
+Private to `planner_agent.seedformat._code` (and `field_statements` to the codebase index). A block often defines more than one class: helper
 models (``SystemPromptConfig(BaseModel)``) before the config, test classes next to the builder.
 Each class gets a rank for each role, and the reader keeps the best (`Code.configs`,
 `Code.builders`); test classes rank nowhere.
@@ -10,43 +10,49 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 from .._pycode import keywords
 from ._context import Facts
 
-__all__ = ["builder_rank", "class_fields", "config_rank"]
+__all__ = ["builder_rank", "class_fields", "config_rank", "field_statements"]
+
+
+def field_statements(cls: ast.ClassDef) -> Iterator[tuple[str, str, ast.AnnAssign]]:
+    """(name, annotation, statement) of each public field a class body declares: annotated
+    attributes, without ``model_config``, private names and ``ClassVar`` annotations."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name, annotation = stmt.target.id, ast.unparse(stmt.annotation)
+            if not (name.startswith("_") or name == "model_config" or "ClassVar" in annotation):
+                yield name, annotation, stmt
 
 
 def class_fields(cls: ast.ClassDef) -> list[Facts]:
     """Config fields: annotated class attributes, else the parameters of ``__init__``."""
     fields: list[Facts] = []
-    for stmt in cls.body:
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            name = stmt.target.id
-            annotation = ast.unparse(stmt.annotation)
-            if name.startswith("_") or name == "model_config" or "ClassVar" in annotation:
-                continue
-            entry: Facts = {"name": name, "type": annotation, "default": None}
-            value = stmt.value
-            if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("Field"):
-                kw = keywords(value)
-                first = value.args[0] if value.args else kw.get("default")
-                if first is not None and not (
-                    isinstance(first, ast.Constant) and first.value is Ellipsis
-                ):
-                    entry["default"] = ast.unparse(first)
-                elif "default_factory" in kw:
-                    made = kw["default_factory"]
-                    factory = ast.unparse(made)
-                    if isinstance(made, ast.Lambda) and not made.args.args:
-                        entry["default"] = ast.unparse(made.body)  # lambda: [...] makes [...]
-                    else:
-                        entry["default"] = {"list": "[]", "dict": "{}"}.get(factory, f"{factory}()")
-                if isinstance(kw.get("description"), ast.Constant):
-                    entry["description"] = str(kw["description"].value)  # type: ignore[attr-defined]
-            elif value is not None:
-                entry["default"] = ast.unparse(value)
-            fields.append(entry)
+    for name, annotation, stmt in field_statements(cls):
+        entry: Facts = {"name": name, "type": annotation, "default": None}
+        value = stmt.value
+        if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("Field"):
+            kw = keywords(value)
+            first = value.args[0] if value.args else kw.get("default")
+            if first is not None and not (
+                isinstance(first, ast.Constant) and first.value is Ellipsis
+            ):
+                entry["default"] = ast.unparse(first)
+            elif "default_factory" in kw:
+                made = kw["default_factory"]
+                factory = ast.unparse(made)
+                if isinstance(made, ast.Lambda) and not made.args.args:
+                    entry["default"] = ast.unparse(made.body)  # lambda: [...] makes [...]
+                else:
+                    entry["default"] = {"list": "[]", "dict": "{}"}.get(factory, f"{factory}()")
+            if isinstance(kw.get("description"), ast.Constant):
+                entry["description"] = str(kw["description"].value)  # type: ignore[attr-defined]
+        elif value is not None:
+            entry["default"] = ast.unparse(value)
+        fields.append(entry)
     if fields:
         return fields
     init = next(
