@@ -104,25 +104,21 @@ def parse_json_reply(
         )
     if not isinstance(data, dict):
         return ParsedReply(None, (f"<root>: expected a JSON object, got {type(data).__name__}",))
-    try:
-        reply.model.model_validate(data)
-    except ValidationError as exc:
-        other = next((s for s in REPLY_SHAPES.values() if _fits(s, data)), None)
-        if other is None:
+    # The shape asked for first; a reply in another shape is read too (its errors are not
+    # listed: the model was asked for this one).
+    shapes = [reply, *(s for s in REPLY_SHAPES.values() if s is not reply)]
+    failed: list[ValidationError] = []
+    for shape in shapes:
+        try:
+            model = shape.model.model_validate(data)
+        except ValidationError as exc:
+            failed.append(exc)
+            continue
+        try:
+            return ParsedReply(model.to_plan(layout))
+        except ValidationError as exc:  # a derived view rejected a value the reply allowed
             return ParsedReply(None, tuple(format_validation_error(exc)))
-        reply = other
-    try:
-        return ParsedReply(reply.read(data, layout))
-    except ValidationError as exc:  # a derived view rejected a value the reply allowed
-        return ParsedReply(None, tuple(format_validation_error(exc)))
-
-
-def _fits(shape: ReplyShape, data: dict[str, object]) -> bool:
-    try:
-        shape.model.model_validate(data)
-    except ValidationError:
-        return False
-    return True
+    return ParsedReply(None, tuple(format_validation_error(failed[0])))
 
 
 def parse_markdown_reply(text: str) -> ParsedReply:

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
-from ..conventions import DEFAULT_LAYOUT, Layout
 from ..decisions import StepDecisions
 from ..draft import PlanDraft
-from ..plan import ImplementationPlan
 
 __all__ = ["DECISIONS", "DRAFT", "REPLY_SHAPES", "ReplyName", "ReplyShape", "reply_shape"]
 
@@ -39,10 +37,6 @@ class ReplyShape:
     def schema(self) -> dict[str, Any]:
         """The model's JSON Schema, as Pydantic generates it."""
         return self.model.model_json_schema()
-
-    def read(self, data: Mapping[str, Any], layout: Layout = DEFAULT_LAYOUT) -> ImplementationPlan:
-        """Validate ``data`` as this shape and expand it (raises pydantic's ValidationError)."""
-        return self.model.model_validate(data).to_plan(layout)
 
 
 _DRAFT_NOTES: Final = """\
