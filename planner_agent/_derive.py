@@ -69,7 +69,6 @@ _INPUT_DIRS: Final[Mapping[str, str]] = MappingProxyType(
         "input_data": "data",
         "processed_data": "eval_data",
         "evaluation_data": "eval_data",
-        "eval_data": "eval_data",
         "prompt_templates": "templates",
         "validation_schema": "schema",
         "model_artifacts_input": "model_artifacts_input",

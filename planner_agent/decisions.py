@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import planner_agent.conventions as cv  # `from . import conventions` depends on the package root
 
 from ._derive import unquote
-from ._pytypes import default_problem, literal_type
+from ._pytypes import literal_type, python_default
 from .draft import DraftEnvVar, DraftInput, DraftOutput, PlanDraft
 from .plan import (
     DependencyType,
@@ -199,7 +199,6 @@ _TYPE_WORDS: Final[Mapping[DependencyType, tuple[str, ...]]] = {
     DependencyType.PAYLOAD_SAMPLES: ("payload", "samples"),
     DependencyType.CUSTOM_PROPERTY: ("property",),
 }
-_CAMEL: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 def _words(name: str) -> str:
@@ -211,7 +210,7 @@ def _keywords(logical_name: str, kind: DependencyType, step_name: str) -> list[s
     words: Iterable[str] = (
         *_words(logical_name).lower().split(),
         *_TYPE_WORDS.get(kind, ("data",)),
-        *(w.lower() for w in _CAMEL.findall(step_name)),
+        *cv.snake_case(step_name).split("_"),
         "input",
     )
     kept = [w for w in dict.fromkeys(words) if w not in _FILLER and len(w) > 1]
@@ -226,8 +225,8 @@ def _env_var(e: DecidedEnvVar) -> DraftEnvVar:
     elif default == "":
         default = "''"  # an empty text default: the variable is optional
     kind = literal_type(default)
-    if default is not None and kind == "str" and default_problem("str", default) is not None:
-        default = repr(unquote(default))
+    if default is not None:
+        default = python_default(kind, default) or default  # `prob` -> `'prob'`
     return DraftEnvVar(
         name=e.name,
         required=default is None,

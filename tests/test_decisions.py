@@ -20,7 +20,7 @@ from planner_agent import ConfigurationError, Planner, check_plan
 from planner_agent.cli import main
 from planner_agent.decisions import StepDecisions, decisions_from_draft
 from planner_agent.draft import PlanDraft
-from planner_agent.llm import BOUNDED, DECISIONS, DRAFT
+from planner_agent.llm import BOUNDED, DECISIONS, DRAFT, reply_shape
 from planner_agent.llm._constraints import grammar_problems
 from planner_agent.local.analogy import analogy_examples, shipped_drafts
 from planner_agent.prompt import Knowledge
@@ -151,6 +151,9 @@ def test_a_bad_decisions_reply_is_reasked_with_the_decisions_errors() -> None:
 
 
 def test_reply_defaults_to_the_draft_except_for_the_embedded_model() -> None:
+    assert reply_shape("auto", local=True) is DECISIONS
+    assert reply_shape("auto", local=False) is DRAFT
+    assert reply_shape("draft", local=True) is DRAFT  # a stated shape wins
     with ScriptedServer([]) as server:
         assert Planner(client=server.client(), model=MODEL).reply is DRAFT
         assert Planner(client=server.client(), model=MODEL, reply="draft").reply is DRAFT
