@@ -307,8 +307,9 @@ class Planner:
     ) -> tuple[ImplementationPlan, list[PlanIssue]]:
         """The plan, repaired (`repair_plan`) and with the resolver's candidates (given a
         codebase), and its findings: the repairs made, then what the checks found."""
-        registry = None if self.codebase is None else self.codebase.registry
-        plan, repairs = repair_plan(plan, registry=registry, disable=self.settings.disable_rules)
+        plan, repairs = repair_plan(
+            plan, codebase=self.codebase, disable=self.settings.disable_rules
+        )
         if self.codebase is not None:
             found = resolver_candidates(plan, self.codebase.producers())
             integration = plan.integration.model_copy(update={"resolver_candidates": found})

@@ -112,7 +112,7 @@ REAL_DEVIATIONS: tuple[Deviation, ...] = (
     ),
     Deviation(
         "nlp:DummyTraining",
-        ("PATH003", "PATH006"),
+        ("PATH003", "PATH006", "PATH007"),
         "/opt/ml/processing/input/",
         "processing inputs named as files; the later release made them directories",
     ),

@@ -132,6 +132,25 @@ def test_inline_json_and_python_lists_are_lists() -> None:
     assert "NAME004" not in errors and "REG011" not in [i.code for i in check_plan(parsed.plan)]
 
 
+def test_a_qualified_enum_member_in_prose_is_the_stated_type() -> None:
+    spec = (
+        "### Step Specification\n"
+        "- **Dependencies**:\n"
+        "  - `evaluation_data`: the scored data (DependencyType.PROCESSING_INPUT)\n"
+        "- **Outputs**:\n"
+        "  - `calibrated_data`: the calibrated scores (DependencyType.PROCESSING_OUTPUT)\n"
+    )
+    parsed = parse_markdown(plan_text(spec=spec))
+    spec_plan = parsed.plan.components.step_specification
+    (enum,) = [i for i in parsed.issues if i.code == "ENUM001"]
+    assert (
+        enum.path.endswith("dependencies[0].dependency_type") and "PROCESSING_INPUT" in enum.message
+    )
+    assert spec_plan.dependencies[0].description == "the scored data"
+    assert spec_plan.outputs[0].output_type is DependencyType.PROCESSING_OUTPUT
+    assert spec_plan.outputs[0].description == "the calibrated scores"
+
+
 def test_none_required_is_no_environment_variable() -> None:
     for phrase in ("None required", "None (the script reads no settings)", "Not needed", "N/A"):
         contract = SECTIONS["contract"].replace(
@@ -360,6 +379,23 @@ def test_test_classes_and_test_files_are_not_the_builder_or_the_script() -> None
     assert plan.components.processing_script.file_path == ""
     assert plan.components.processing_script.main_functions == []
     assert "NAME003" not in _errors(parsed)
+
+
+EXTENSION_BLOCK = (
+    "### Performance optimisation\n"
+    "```python\n"
+    "class OptimizedModelCalibrationStepBuilder(ModelCalibrationStepBuilder):\n"
+    "    def _get_processor(self):\n"
+    "        return super()._get_processor()\n"
+    "```\n"
+)
+
+
+def test_a_subclass_of_the_builder_is_an_extension_not_the_builder() -> None:
+    """A real LLM plan's only builder block was ``Optimized...(LightGBMTrainingStepBuilder)``."""
+    parsed = parse_markdown(plan_text(builder="", details=EXTENSION_BLOCK))
+    assert parsed.plan.components.step_builder.class_name == "ModelCalibrationStepBuilder"
+    assert "REG003" not in _errors(parsed) and "NAME003" not in _errors(parsed)
 
 
 # --------------------------------------------------------------------------- files

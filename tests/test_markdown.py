@@ -154,15 +154,24 @@ def test_fixture_with_tables() -> None:
     ]
     assert plan.integration.downstream_steps[0].dependency == "calibration_model"
     assert plan.registry_entry.sagemaker_step_type is SageMakerStepType.PROCESSING
-    # Only the introduction paragraph is left unread; nothing is an error. The class names
-    # and the spec's step_type the plan leaves out are derived, and said so.
+    # Only the introduction paragraph is left unread; nothing is an error. The class names,
+    # the entry point, the node type and the spec's step_type the plan leaves out are derived,
+    # and said so.
     assert len(parsed.unread) == 1 and parsed.unread[0].startswith("text before the first section")
-    assert _codes(parsed) == ["IMPORT003", *["IMPORT006"] * 4]
+    assert _codes(parsed) == ["IMPORT003", *["IMPORT006"] * 6]
     derived = {i.path: i.message for i in parsed.issues if i.code == "IMPORT006"}
     assert derived["components.configuration.class_name"] == (
         "not stated in the plan; derived 'RiskScoreCalibrationConfig'"
     )
+    assert derived["components.script_contract.entry_point"] == (
+        "not stated in the plan; derived 'risk_score_calibration.py'"
+    )
+    assert derived["components.step_specification.node_type"] == (
+        "not stated in the plan; derived 'internal'"
+    )
     assert set(derived) == {
+        "components.script_contract.entry_point",
+        "components.step_specification.node_type",
         "components.step_specification.step_type",
         "components.configuration.class_name",
         "components.configuration.base_class",

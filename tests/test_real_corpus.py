@@ -141,12 +141,7 @@ def test_real_step_with_its_repository_has_no_false_alarm(
 # --------------------------------------------------------------------------- (b) recall
 
 # Mistakes today's checks miss on some real steps: label -> (step ids or None for all, cause).
-KNOWN_MISSES: dict[str, tuple[tuple[str, ...] | None, str]] = {
-    "12 dependency nobody asked for": (
-        ("cursus:BedrockProcessing",),
-        "SPEC001 accepts a dependency when a word of its name (input) is in the requirements",
-    ),
-}
+KNOWN_MISSES: dict[str, tuple[tuple[str, ...] | None, str]] = {}
 
 
 @pytest.fixture(scope="module")

@@ -191,6 +191,25 @@ def test_each_repair_fixes_its_fault_and_says_so(
     assert left in _codes(kept)
 
 
+def test_the_codebase_base_class_decides_what_is_moved_as_the_check_does() -> None:
+    """``max_runtime_seconds`` is on later releases' base config, not on the fixture codebase's:
+    kept without a codebase (CONF002 accepts it), moved with one (CONF002 would reject it)."""
+    draft = calibration_draft_dict()
+    draft["sagemaker_settings"] = [{"name": "max_runtime_seconds", "value": "3600"}]
+    alone = _plan(copy.deepcopy(draft))
+    names = [s.name for s in alone.plan.components.configuration.sagemaker_parameters]
+    assert "max_runtime_seconds" in names and "REPAIR007" not in _codes(alone)
+    index = fixture_index()
+    with_codebase = _plan(copy.deepcopy(draft), codebase=index)
+    (moved,) = [i for i in with_codebase.repairs if i.code == "REPAIR007"]
+    assert "max_runtime_seconds" in moved.message and "in the codebase" in moved.message
+    assert "CONF002" not in _codes(with_codebase)
+    assert "max_runtime_seconds" in _step_params(with_codebase.plan)
+    # The function itself, given the same codebase, does the same.
+    _, changes = repair_plan(alone.plan, codebase=index)
+    assert [c.code for c in changes] == ["REPAIR007"]
+
+
 def test_a_correct_plan_needs_no_repair() -> None:
     result = _plan(calibration_draft_dict())
     assert result.repairs == [] and result.issues == []

@@ -255,6 +255,16 @@ RULE_CASES: list[tuple[str, str, Mutation, dict[str, Any]]] = [
             "container_path",
             "/opt/ml/processing/input/model/model.tar.gz",
         ),
+        {"codebase": None},
+    ),
+    (
+        "PATH007",
+        "Package",
+        lambda p: setattr(
+            _c(p).script_contract.input_paths[0],
+            "container_path",
+            "/opt/ml/processing/input/model/model.tar.gz",
+        ),
         {},
     ),
     (
@@ -493,6 +503,23 @@ def test_older_registry_without_step_types_does_not_require_one() -> None:
     plan.registry_entry.sagemaker_step_type = None
     assert "REG005" not in codes(check_plan(plan, codebase=legacy))
     assert "REG005" in codes(check_plan(plan, codebase=index))
+
+
+def test_an_input_file_is_an_error_only_where_no_step_of_the_codebase_mounts_one() -> None:
+    plan = base_plan("Package").model_copy(deep=True)
+    _c(plan).script_contract.input_paths[0].container_path = "/opt/ml/processing/input/m/a.tar.gz"
+    index = fixture_index().without("Package")
+    assert codes(check_plan(plan)) & {"PATH006", "PATH007"} == {"PATH006"}
+    assert codes(check_plan(plan, codebase=index)) & {"PATH006", "PATH007"} == {"PATH007"}
+    # A codebase whose own contract names an input file (older DummyTraining builders mount the
+    # file's directory) is evidence that its builders can: a warning again.
+    other = next(s for s in index.steps.values() if s.contract and s.contract.input_paths)
+    assert other.contract is not None
+    contract = other.contract.model_copy(deep=True)
+    contract.input_paths[0].container_path = "/opt/ml/processing/input/model/model.tar.gz"
+    steps = {**index.steps, other.name: dataclasses.replace(other, contract=contract)}
+    mounts = dataclasses.replace(index, steps=steps)
+    assert codes(check_plan(plan, codebase=mounts)) & {"PATH006", "PATH007"} == {"PATH006"}
 
 
 def test_collisions_only_with_a_real_codebase() -> None:
@@ -802,7 +829,7 @@ MISTAKES: list[tuple[int, str, Callable[[ImplementationPlan], bool], Mutation, s
         lambda p: setattr(
             _first_path(p), "container_path", _first_path(p).container_path + "/data.csv"
         ),
-        "PATH003|PATH006",
+        "PATH003|PATH006|PATH007",
     ),
     (
         9,

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 from .._suggest import did_you_mean
 from ..conventions import TRAINING_CONFIG_FIELDS, TRAINING_LIKE, allowed_config_fields
-from ..plan import ImplementationPlan, Severity
+from ..plan import ImplementationPlan, SageMakerStepType, Severity
+from ._codebase import CodebaseIndex
 from ._core import (
     CONFIG,
     CONTRACT,
@@ -129,12 +130,28 @@ def init_files_updated(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[
         yield "files_to_update", f"add {', '.join(repr(m) for m in missing)} to files_to_update"
 
 
-def _fields(plan: ImplementationPlan) -> set[str]:
+def base_fields(
+    base_class: str, step_type: SageMakerStepType | None, codebase: CodebaseIndex | None
+) -> tuple[frozenset[str], str]:
+    """The fields a config inherits from ``base_class``, and where they were found (for
+    messages): the codebase's own class chain when it defines one (its release is the evidence),
+    else the reference's, with the fields later releases added (the reference cannot say which
+    release is used). CONF001, CONF002 and the REPAIR007 repair share it, so a repair never
+    keeps what a check then rejects."""
+    defined = codebase.fields_of(base_class) if codebase is not None else None
+    if defined is not None:
+        training = TRAINING_CONFIG_FIELDS if step_type in TRAINING_LIKE else frozenset()
+        return defined | training, " in the codebase"
+    return allowed_config_fields(base_class, step_type) | LATER_BASE_FIELDS, ""
+
+
+def _fields(plan: ImplementationPlan, ctx: CheckContext) -> set[str]:
     """The config fields the plan's config has: its own and those of its base class."""
     config = plan.components.configuration
-    inherited = allowed_config_fields(config.base_class, plan.registry_entry.sagemaker_step_type)
+    step_type = plan.registry_entry.sagemaker_step_type
+    inherited, _ = base_fields(config.base_class, step_type, ctx.codebase)
     own = {p.name for p in [*config.step_parameters, *config.sagemaker_parameters]}
-    return own | inherited | LATER_BASE_FIELDS
+    return own | inherited
 
 
 @_rule(
@@ -143,7 +160,7 @@ def _fields(plan: ImplementationPlan) -> set[str]:
     "An env var's stated source `config.<field>` names a config field the plan has (its own or the base class's), for an env var of the contract. Add the field to step_parameters or fix the source; write `builder` when the builder or the execution context sets it.",
 )
 def env_var_sources_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    sources, fields = plan.components.script_contract.env_var_sources, _fields(plan)
+    sources, fields = plan.components.script_contract.env_var_sources, _fields(plan, ctx)
     env = [n for _, n in env_var_paths(plan)]
     for name, source in sources.items():
         path = f"{CONTRACT}.env_var_sources.{name}"
@@ -169,7 +186,7 @@ def env_var_sources_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterat
     "An env var without a stated source has a config field named like it (`LABEL_FIELD` -> `label_field`), which the base builder reads. Add the field, or state the source (`config.<field>` or `builder`).",
 )
 def env_vars_have_config_fields(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    sources, fields = plan.components.script_contract.env_var_sources, _fields(plan)
+    sources, fields = plan.components.script_contract.env_var_sources, _fields(plan, ctx)
     required = plan.components.script_contract.required_env_vars
     for i, name in enumerate(required):
         if name in sources or name.lower() in fields:
@@ -189,15 +206,7 @@ def env_vars_have_config_fields(plan: ImplementationPlan, ctx: CheckContext) -> 
 def sagemaker_parameters_exist(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
     config = plan.components.configuration
     step_type = plan.registry_entry.sagemaker_step_type
-    # The codebase's own base class is the evidence when it defines it; else the reference,
-    # with the fields later releases added (the reference cannot say which release is used).
-    defined = ctx.codebase.fields_of(config.base_class) if ctx.codebase is not None else None
-    if defined is not None:
-        training = TRAINING_CONFIG_FIELDS if step_type in TRAINING_LIKE else frozenset()
-        allowed, where = defined | training, " in the codebase"
-    else:
-        allowed = allowed_config_fields(config.base_class, step_type) | LATER_BASE_FIELDS
-        where = ""
+    allowed, where = base_fields(config.base_class, step_type, ctx.codebase)
     for i, param in enumerate(config.sagemaker_parameters):
         if param.name not in allowed:
             hint = (

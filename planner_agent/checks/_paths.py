@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..conventions import PROCESSING_LIKE, input_prefixes, output_prefixes, property_path_for
 from ..plan import DependencyType, ImplementationPlan, SageMakerStepType, Severity
+from ._codebase import CodebaseIndex
 from ._core import CONTRACT, SPEC, CheckContext, Finding, family_rule
 
 _rule = family_rule("paths")
@@ -129,17 +130,55 @@ def output_paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) ->
 @_rule(
     "PATH006",
     W,
-    "A contract input path names a file SageMaker does not provide (its config files, files in a training channel or in `/opt/ml/code` are fine); the default builder mounts the path as a directory. Use the directory, or say that the builder mounts the file's directory.",
+    "A contract input path names a file SageMaker does not provide (its config files, files in a training channel or in `/opt/ml/code` are fine); the default builder mounts the path as a directory. Use the directory, or say that the builder mounts the file's directory. With a codebase none of whose contracts does this, it is PATH007 (an error).",
 )
 def input_paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.codebase is not None and not _codebase_mounts_files(ctx.codebase):
+        return  # The codebase is evidence: PATH007.
+    for path, item, directory in _file_inputs(plan):
+        yield (
+            path,
+            f"{item!r} names a file; the builder must mount {directory!r} "
+            "(the default mounts the path itself as a directory); prefer the directory",
+        )
+
+
+@_rule(
+    "PATH007",
+    E,
+    "With a codebase none of whose contracts names a file as an input, a contract input path names a file SageMaker does not provide: the codebase's builders mount each input path as a directory, so the script would find a directory named like the file. Use the directory.",
+)
+def input_paths_are_directories_here(
+    plan: ImplementationPlan, ctx: CheckContext
+) -> Iterator[Finding]:
+    if ctx.codebase is None or _codebase_mounts_files(ctx.codebase):
+        return
+    for path, item, directory in _file_inputs(plan):
+        yield (
+            path,
+            f"{item!r} names a file, and no step of the codebase mounts an input file (its "
+            f"builders mount the path as a directory); use the directory {directory!r}",
+        )
+
+
+def _file_inputs(plan: ImplementationPlan) -> Iterator[tuple[str, str, str]]:
+    """(json path, container path, its directory) of each input naming a file SageMaker does
+    not provide."""
     for i, item in enumerate(plan.components.script_contract.input_paths):
         split = _file_name(item.container_path)
         if split is not None and not provided_file(item.container_path):
-            yield (
-                f"{CONTRACT}.input_paths[{i}].container_path",
-                f"{item.container_path!r} names a file; the builder must mount {split[0]!r} "
-                "(the default mounts the path itself as a directory); prefer the directory",
-            )
+            yield f"{CONTRACT}.input_paths[{i}].container_path", item.container_path, split[0]
+
+
+def _codebase_mounts_files(codebase: CodebaseIndex) -> bool:
+    """True when a contract of the codebase names a file as an input (its builders then mount
+    the file's directory, as older DummyTraining builders did)."""
+    return any(
+        _file_name(p.container_path) is not None and not provided_file(p.container_path)
+        for step in codebase.steps.values()
+        if step.contract is not None
+        for p in step.contract.input_paths
+    )
 
 
 @_rule(

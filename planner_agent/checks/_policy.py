@@ -94,6 +94,7 @@ POLICY: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         "PATH004": (INVARIANT, "an output inside an input is downloaded over, or uploaded twice"),
         "PATH005": (INVARIANT, "two outputs from one directory upload the same files"),
         "PATH006": (CONVENTION, "a builder may mount the file's directory itself"),
+        "PATH007": (EVIDENCE, "with a codebase: none of its builders mounts an input file"),
         "PROP001": (INVARIANT, "the output's validator requires `properties.`"),
         "PROP002": (INVARIANT, "SageMaker exposes only these properties per step type"),
         "PROP003": (INVARIANT, "processing outputs are keyed by the output's logical name"),

@@ -195,6 +195,8 @@ ABBREVIATIONS: Final = {
 STOPWORDS: Final = frozenset(
     {"and", "any", "are", "for", "from", "into", "its", "per", "step", "steps", "that", "the"}
     | {"then", "this", "uses", "using", "via", "when", "with", "which", "will", "new", "add"}
+    # Function words whose 5-letter stems collide with content words ("through"/"throughput").
+    | {"through", "each", "also", "must", "should", "can", "has", "have", "not", "but"}
 )
 
 

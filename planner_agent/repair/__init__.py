@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import ValidationError
 
+from ..checks._codebase import CodebaseIndex
 from ..conventions import DEFAULT_REGISTRY
 from ..plan import ImplementationPlan, PlanIssue, SageMakerStepType
 
@@ -41,17 +42,22 @@ def repair_plan(
     plan: ImplementationPlan,
     *,
     registry: Mapping[str, SageMakerStepType | None] | None = None,
+    codebase: CodebaseIndex | None = None,
     disable: Iterable[str] = (),
 ) -> tuple[ImplementationPlan, list[PlanIssue]]:
     """The plan with its mechanical faults fixed, and one ``info`` issue per change.
 
-    ``registry`` is the step registry near-miss step names are mapped to (default: the typical
-    registry, `conventions.DEFAULT_REGISTRY`; the planner passes the codebase's). ``disable``
-    holds codes to skip. ``plan`` itself is not changed.
+    ``registry`` is the step registry near-miss step names are mapped to (default: the
+    codebase's when ``codebase`` is given, else the typical registry,
+    `conventions.DEFAULT_REGISTRY`). ``codebase`` also decides which SageMaker parameters its
+    base config classes have (REPAIR007), as it does for the checks. ``disable`` holds codes to
+    skip. ``plan`` itself is not changed.
     """
     off = set(disable)
+    if registry is None:
+        registry = DEFAULT_REGISTRY if codebase is None else codebase.registry
     while True:  # a broken repair must cost nothing: start again without it, keep the others
-        fixes = Fixes(plan.model_dump(), DEFAULT_REGISTRY if registry is None else registry)
+        fixes = Fixes(plan.model_dump(), registry, codebase)
         try:
             for code in REPAIR_CODES:
                 if code not in off:

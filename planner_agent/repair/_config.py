@@ -4,18 +4,20 @@ are not Python, defaults that are not literals of their type."""
 from __future__ import annotations
 
 from .._pytypes import python_default, python_type
-from ..conventions import allowed_config_fields
+from ..checks._alignment import base_fields
 from ._core import CONFIG, Fixes, repair
 
 
 @repair(
     "REPAIR007",
-    "SageMaker parameters that are not fields of the base config class (e.g. `instance_type`, "
-    "`max_runtime_seconds`) were moved to the step parameters, where the config class declares them.",
+    "SageMaker parameters that are not fields of the base config class (e.g. `instance_type`; "
+    "with a codebase, as its own base class defines them) were moved to the step parameters, where the config class declares them.",
 )
 def move_unknown_sagemaker_parameters(fx: Fixes) -> None:
     config = fx.config
-    allowed = allowed_config_fields(config["base_class"], fx.step_type)
+    # The fields CONF002 accepts (the codebase's base class when it has one): what is kept here
+    # must pass the check, and what the check accepts must stay.
+    allowed, where = base_fields(config["base_class"], fx.step_type, fx.codebase)
     own = {p["name"] for p in config["step_parameters"]}
     kept, steps = [], config["step_parameters"]
     for param in config["sagemaker_parameters"]:
@@ -25,7 +27,7 @@ def move_unknown_sagemaker_parameters(fx: Fixes) -> None:
         if param["name"] not in own:
             steps.append(param)
         at = next(i for i, p in enumerate(steps) if p["name"] == param["name"])
-        why = f"not a field of {config['base_class']}"
+        why = f"not a field of {config['base_class']}{where}"
         path = f"{CONFIG}.step_parameters[{at}]"
         fx.report(path, "SageMaker parameter moved to step_parameters:", param["name"], None, why)
     config["sagemaker_parameters"] = kept

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from ..checks._codebase import CodebaseIndex
 from ..checks._core import Rule, register_rule
 from ..plan import PlanIssue, SageMakerStepType, Severity
 
@@ -39,6 +40,8 @@ class Fixes:
 
     data: dict[str, Any]
     registry: Mapping[str, SageMakerStepType | None]
+    #: The user's repository, when given: its base config classes decide what is a field.
+    codebase: CodebaseIndex | None = None
     issues: list[PlanIssue] = field(default_factory=list)
     code: str = ""
 

@@ -90,12 +90,17 @@ def _is_test(cls: ast.ClassDef) -> bool:
 
 
 def builder_rank(cls: ast.ClassDef) -> int:
-    """2: subclasses a step builder base; 1: named like a builder; 0: not a builder."""
+    """3: subclasses a step builder base (``StepBuilderBase``); 2: named like a builder; 1:
+    subclasses another step's builder (``OptimizedXStepBuilder(XStepBuilder)``: an extension
+    of a builder the plan defines elsewhere); 0: not a builder."""
     if _is_test(cls):
         return 0
-    if any("StepBuilder" in ast.unparse(b) for b in cls.bases):
-        return 2
-    return 1 if cls.name.endswith(("StepBuilder", "Builder")) else 0
+    bases = [ast.unparse(b).rsplit(".", 1)[-1] for b in cls.bases]
+    if any("StepBuilder" in b and not b.endswith("StepBuilder") for b in bases):
+        return 3
+    if any(b.endswith("StepBuilder") for b in bases):
+        return 1
+    return 2 if cls.name.endswith(("StepBuilder", "Builder")) else 0
 
 
 def config_rank(cls: ast.ClassDef) -> int:

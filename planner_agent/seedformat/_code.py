@@ -179,7 +179,8 @@ def _read_python(module: ast.Module, block: Block, code: Code) -> None:
         if not isinstance(node, ast.ClassDef):
             continue
         if rank := builder_rank(node):
-            code.builders.append({"class_name": node.name, "rank": rank})
+            bases = [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
+            code.builders.append({"class_name": node.name, "rank": rank, "bases": bases})
         elif rank := config_rank(node):
             config: Facts = {"class_name": node.name, "rank": rank, "fields": class_fields(node)}
             if node.bases:

@@ -98,6 +98,13 @@ def _qualifiers(text: str, fields: Facts) -> str:
     """Read ``(type, S3Uri, required)``-style qualifiers into ``fields``; return the rest."""
     rest: list[str] = []
     previous = ""
+    # A qualified enum member (``DependencyType.MODEL_ARTIFACTS``) states the value wherever it
+    # stands, prose around it or not ("the packaged model (DependencyType.PROCESSING_INPUT)").
+    for key, enum in (("type", "DependencyType"), ("data_type", "DataType")):
+        stated = re.search(rf"\(?\b{enum}\.(\w+)\)?", text)
+        if stated is not None:
+            fields.setdefault(key, stated.group(0).strip("()"))
+            text = (text[: stated.start()] + text[stated.end() :]).strip()
     # "(?<!\s)": a run of spaces is tried where it starts only (else: quadratic in its length).
     text = re.sub(r"(?<!\s)\s+(?:at|via|with property path)\s+(?=[Pp]roperties\.)", ", ", text)
     text = re.sub(r"(?<!\s)\s+from\s+(?=[A-Z])", ", from ", text)

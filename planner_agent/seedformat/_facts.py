@@ -2,10 +2,11 @@
 
 Private to `planner_agent.seedformat._reader`. Bullets win where both state a field; code blocks fill
 what the bullets leave out, and a disagreement is reported (``IMPORT005``). Values no one
-stated are derived from the conventions (class names, base classes, the node type); the
-derived dependency and output types, property paths, registry entry and resolver scores are
-reported (``IMPORT006``). `assemble` returns the data for `ImplementationPlan`, which the
-caller validates.
+stated are derived from the conventions and reported (``IMPORT006``): class names, base classes,
+the entry point, the node type, dependency and output types, property paths, the registry
+entry and resolver scores. Facts with a framework default (a dependency is required, data is
+``S3Uri``, no job-type variants) are left to it, as the framework would: nothing is invented.
+`assemble` returns the data for `ImplementationPlan`, which the caller validates.
 """
 
 from __future__ import annotations
@@ -126,8 +127,13 @@ def _params(entries: list[Facts]) -> list[Facts]:
 def _contract(bc: Facts, code: Code, script_path: str, name: str, ctx: Context) -> Facts:
     """Script contract: bullets first, the ScriptContract block fills the rest."""
     cc, path = code.contract, "components.script_contract"
-    entry_point = _pick(bc, cc, "entry_point", "") or (
-        script_path.rsplit("/", 1)[-1] if script_path else f"{name}.py"
+    entry_point = _derive(
+        bc,
+        cc,
+        "entry_point",
+        script_path.rsplit("/", 1)[-1] if script_path else f"{name}.py",
+        f"{path}.entry_point",
+        ctx,
     )
     env = bc if "required_env_vars" in bc or "optional_env_vars" in bc else cc
     if env is bc and {"required_env_vars", "optional_env_vars"} & cc.keys():
@@ -193,9 +199,14 @@ def _spec(bs: Facts, code: Code, step_name: str, sm_type: Any, ctx: Context) -> 
     return {
         "file_path": bs.get("file_path") or code.paths.get("spec", ""),
         "step_type": _derive(bs, cs, "step_type", step_name, f"{path}.step_type", ctx),
-        "node_type": bs.get("node_type")
-        or cs.get("node_type")
-        or node_type_for(bool(deps), bool(outs)).value,
+        "node_type": _derive(
+            bs,
+            cs,
+            "node_type",
+            node_type_for(bool(deps), bool(outs)).value,
+            f"{path}.node_type",
+            ctx,
+        ),
         "dependencies": [_dependency(d) for d in deps],
         "outputs": [_output(o) for o in outs],
         "job_type_variants": bs.get("job_type_variants", code_variants),

@@ -61,7 +61,7 @@ def _stated_names(code: Code) -> list[tuple[str, str]]:
     # Only classes on the framework's bases: a helper ``SystemPromptConfig(BaseModel)`` names
     # no step.
     for found, suffixes, where, rank in (
-        (code.builders, ("StepBuilder", "Builder"), "builder class", 1),
+        (code.builders, ("StepBuilder", "Builder"), "builder class", 2),
         (code.configs, ("Config",), "config class", 3),
     ):
         for cls in found:
@@ -88,6 +88,9 @@ def choose_classes(code: Code, step_name: str) -> None:
     builder_name = as_str(entry.get("builder_step_name")) or builder_class_name(name)
 
     def best(found: list[Facts], name: str) -> Facts | None:
+        # A subclass of the stated class (``class OptimizedXStepBuilder(XStepBuilder)``) extends
+        # the step's class, which the plan defines elsewhere: it is not the step's class.
+        found = [c for c in found if name not in (c.get("bases") or [c.get("base_class")])]
         named = [c for c in found if c["class_name"] == name]
         ranked = sorted(found, key=lambda c: -int(c["rank"]))
         chosen = named or ranked
