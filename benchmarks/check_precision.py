@@ -58,7 +58,7 @@ from planner_agent.plan import PlanIssue  # noqa: E402
 STYLE = ROOT / "tests" / "fixtures" / "llm_style_plans"
 LABELS = ROOT / "tests" / "fixtures" / "llm_plans_labels.json"
 # Rules split since the labels were made (code now -> code in the labels): an input path naming a
-# file was PATH003; it is now PATH006 (a warning) or, with a codebase as evidence, PATH007; an
+# file was PATH003; it is now PATH007 (PATH006, a warning, where a builder mounts its directory); an
 # unknown step name was REG009, and without a codebase it is now REG012 (a warning).
 RENAMED = {"PATH006": "PATH003", "PATH007": "PATH003", "REG012": "REG009"}
 

@@ -371,7 +371,9 @@ def check_text(
 ) -> list[PlanIssue]:
     """What ``planner-agent check`` reports for plan text: the reader's issues and the rules'."""
     loaded = load_plan(text)
-    found = check_plan(loaded.plan, codebase=codebase, requirements=requirements)
+    found = check_plan(
+        loaded.plan, codebase=codebase, requirements=requirements, revision=loaded.revision
+    )
     return sort_issues([*loaded.issues, *found])
 
 

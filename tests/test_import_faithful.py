@@ -16,8 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixture_plans import CODEBASE, fixture_plan
 
 from planner_agent.checks import CodebaseIndex, check_plan
+from planner_agent.cli import main
 from planner_agent.errors import PlanImportError
 from planner_agent.plan import DependencyType, JobType, SageMakerStepType
 from planner_agent.seedformat import ParsedMarkdown, load_plan, parse_markdown, render_markdown
@@ -445,7 +447,6 @@ MODEL_SPEC = (
     "- **Outputs**:\n"
     "  - calibrated_data (processing_output)\n"
 )
-CODEBASE = Path(__file__).parent / "fixtures" / "codebase"
 
 
 def test_wiring_stated_in_a_sentence_is_read() -> None:
@@ -700,3 +701,43 @@ def test_a_plan_that_lists_no_files_is_not_told_to_list_the_registry() -> None:
     assert "ALIGN005" not in {i.code for i in check_plan(parsed.plan)}
     listed = parse_markdown(plan_text(files="## 3. Files to Update\n- `src/x/__init__.py`\n"))
     assert "ALIGN005" in _errors(listed)
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+@pytest.mark.parametrize(
+    ("title", "revision"),
+    [
+        ("# Package Step Multi-Modal Expansion Implementation Plan", True),
+        ("# Implementation Plan: Package Step Refactoring", True),
+        ("# Implementation Plan for Package", False),
+    ],
+)
+def test_a_plan_that_changes_an_existing_step_is_checked_as_a_revision(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], title: str, revision: bool
+) -> None:
+    """A real LLM plan expanding the existing Payload step got REG008 (name taken) and REG005
+    (the entry it did not restate has no step type) against its own repository."""
+    plan = fixture_plan("Package").model_copy(deep=True)
+    plan.registry_entry.sagemaker_step_type = None  # Not restated: the codebase's entry stands.
+    text = render_markdown(plan).replace("# Implementation Plan for Package", title, 1)
+    parsed = parse_markdown(text)
+    assert parsed.revision is revision
+    assert ("IMPORT008" in _codes(parsed)) is revision
+    path = tmp_path / "plan.md"
+    path.write_text(text, encoding="utf-8")
+    code = main(["check", str(path), "--codebase", str(CODEBASE), "--format", "json"])
+    issues = json.loads(capsys.readouterr().out)["issues"]
+    errors = {i["code"] for i in issues if i["severity"] == "error"}
+    if revision:
+        assert code == 0 and errors == set()
+    else:
+        assert code == 2 and {"REG005", "REG008"} <= errors
+
+
+def test_a_word_of_the_step_name_is_not_a_revision() -> None:
+    text = render_markdown(fixture_plan("Package")).replace(
+        "# Implementation Plan for Package", "# Implementation Plan for PackageUpdate", 1
+    )
+    assert parse_markdown(text).revision is False

@@ -250,12 +250,15 @@ RULE_CASES: list[tuple[str, str, Mutation, dict[str, Any]]] = [
     (
         "PATH006",
         "Package",
-        lambda p: setattr(
-            _c(p).script_contract.input_paths[0],
-            "container_path",
-            "/opt/ml/processing/input/model/model.tar.gz",
+        lambda p: (
+            setattr(
+                _c(p).script_contract.input_paths[0],
+                "container_path",
+                "/opt/ml/processing/input/model/model.tar.gz",
+            ),
+            _c(p).step_builder.special_handling.append("Mounts os.path.dirname of the model"),
         ),
-        {"codebase": None},
+        {},
     ),
     (
         "PATH007",
@@ -505,21 +508,27 @@ def test_older_registry_without_step_types_does_not_require_one() -> None:
     assert "REG005" in codes(check_plan(plan, codebase=index))
 
 
-def test_an_input_file_is_an_error_only_where_no_step_of_the_codebase_mounts_one() -> None:
+def test_an_input_file_is_an_error_unless_the_builder_mounts_its_directory() -> None:
     plan = base_plan("Package").model_copy(deep=True)
     _c(plan).script_contract.input_paths[0].container_path = "/opt/ml/processing/input/m/a.tar.gz"
     index = fixture_index().without("Package")
-    assert codes(check_plan(plan)) & {"PATH006", "PATH007"} == {"PATH006"}
-    assert codes(check_plan(plan, codebase=index)) & {"PATH006", "PATH007"} == {"PATH007"}
+    both = {"PATH006", "PATH007"}
+    assert codes(check_plan(plan)) & both == {"PATH007"}
+    assert codes(check_plan(plan, codebase=index)) & both == {"PATH007"}
+    # The plan says its builder mounts the directory: a warning.
+    said = plan.model_copy(deep=True)
+    _c(said).step_builder.special_handling.append("Mount the model file's parent directory")
+    assert codes(check_plan(said)) & both == {"PATH006"}
     # A codebase whose own contract names an input file (older DummyTraining builders mount the
-    # file's directory) is evidence that its builders can: a warning again.
+    # file's directory) is evidence that its builders can: a warning too.
     other = next(s for s in index.steps.values() if s.contract and s.contract.input_paths)
     assert other.contract is not None
     contract = other.contract.model_copy(deep=True)
     contract.input_paths[0].container_path = "/opt/ml/processing/input/model/model.tar.gz"
     steps = {**index.steps, other.name: dataclasses.replace(other, contract=contract)}
     mounts = dataclasses.replace(index, steps=steps)
-    assert codes(check_plan(plan, codebase=mounts)) & {"PATH006", "PATH007"} == {"PATH006"}
+    (issue,) = [i for i in check_plan(plan, codebase=mounts) if i.code in both]
+    assert issue.code == "PATH006" and "codebase's own contracts" in issue.message
 
 
 def test_collisions_only_with_a_real_codebase() -> None:

@@ -316,7 +316,7 @@ def test_files_sagemaker_provides_are_not_flagged(path: str) -> None:
 def test_file_paths_elsewhere() -> None:
     plan = _plan("XGBoostTraining")
     plan.components.script_contract.input_paths[1].container_path = "/opt/ml/input/config/my.json"
-    assert _codes(check_plan(plan)) == {"PATH006": Severity.WARNING}
+    assert _codes(check_plan(plan)) == {"PATH007": Severity.ERROR}
     plan = _plan("Package")
     plan.components.script_contract.output_paths[
         0

@@ -77,6 +77,8 @@ class CheckContext:
 
     codebase: CodebaseIndex | None = None
     requirements: str | None = None
+    #: The plan changes a step the codebase has, rather than adding one (`check_plan`).
+    revision: bool = False
 
     @property
     def registry(self) -> Mapping[str, SageMakerStepType | None]:
@@ -181,6 +183,7 @@ def check_plan(
     *,
     codebase: CodebaseIndex | str | os.PathLike[str] | None = None,
     requirements: str | None = None,
+    revision: bool = False,
     disable: Iterable[str] = (),
     rules: Iterable[Rule] | None = None,
     extra_rules: Iterable[Rule] = (),
@@ -191,7 +194,10 @@ def check_plan(
     enum values it had to repair are reported as ENUM001 issues.
 
     ``codebase`` (an index or a repository path) enables registry-collision and wiring checks;
-    ``requirements`` enables the job-variant and over-specification checks. ``rules`` replaces the
+    ``requirements`` enables the job-variant and over-specification checks. ``revision`` says the
+    plan changes a step the codebase has (`LoadedPlan.revision` for a plan whose title says so):
+    its name being taken is then no collision, and the codebase's registry entry stands for
+    what the plan's leaves out. ``rules`` replaces the
     registered rules, ``extra_rules`` adds to them, ``disable`` drops codes. A rule that raises is
     reported as a RULE000 error instead of aborting the check.
 
@@ -212,7 +218,7 @@ def check_plan(
         index = CodebaseIndex.from_path(codebase)
     active = select_rules(rules=rules, extra_rules=extra_rules, disable=disable)
     disabled = set(disable)
-    ctx = CheckContext(codebase=index, requirements=requirements)
+    ctx = CheckContext(codebase=index, requirements=requirements, revision=revision)
     issues: list[PlanIssue] = list(repaired)  # enum values read leniently from a dict
     for rule in active:
         try:

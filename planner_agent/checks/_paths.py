@@ -130,15 +130,18 @@ def output_paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) ->
 @_rule(
     "PATH006",
     W,
-    "A contract input path names a file SageMaker does not provide (its config files, files in a training channel or in `/opt/ml/code` are fine); the default builder mounts the path as a directory. Use the directory, or say that the builder mounts the file's directory. With a codebase none of whose contracts does this, it is PATH007 (an error).",
+    "A contract input path names a file SageMaker does not provide, where the plan's builder says it mounts the file's directory (`os.path.dirname`) or the codebase's own contracts name input files (its builders mount their directory). Prefer the directory. Without either, it is PATH007 (an error).",
 )
-def input_paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.codebase is not None and not _codebase_mounts_files(ctx.codebase):
-        return  # The codebase is evidence: PATH007.
+def input_files_mounted_by_directory(
+    plan: ImplementationPlan, ctx: CheckContext
+) -> Iterator[Finding]:
+    why = _mounts_directories(plan, ctx)
+    if why is None:
+        return  # PATH007.
     for path, item, directory in _file_inputs(plan):
         yield (
             path,
-            f"{item!r} names a file; the builder must mount {directory!r} "
+            f"{item!r} names a file; {why}, so the builder must mount {directory!r} "
             "(the default mounts the path itself as a directory); prefer the directory",
         )
 
@@ -146,19 +149,35 @@ def input_paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) -> 
 @_rule(
     "PATH007",
     E,
-    "With a codebase none of whose contracts names a file as an input, a contract input path names a file SageMaker does not provide: the codebase's builders mount each input path as a directory, so the script would find a directory named like the file. Use the directory.",
+    "A contract input path names a file SageMaker does not provide (its config files, files in a training channel or in `/opt/ml/code` are fine): the framework's builders mount each input path as a directory, so the script would find a directory named like the file. Use the directory, or say in the builder's special handling that it mounts the file's directory (then PATH006, a warning).",
 )
-def input_paths_are_directories_here(
-    plan: ImplementationPlan, ctx: CheckContext
-) -> Iterator[Finding]:
-    if ctx.codebase is None or _codebase_mounts_files(ctx.codebase):
-        return
+def input_paths_are_directories(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
+    if _mounts_directories(plan, ctx) is not None:
+        return  # PATH006.
     for path, item, directory in _file_inputs(plan):
         yield (
             path,
-            f"{item!r} names a file, and no step of the codebase mounts an input file (its "
-            f"builders mount the path as a directory); use the directory {directory!r}",
+            f"{item!r} names a file, but builders mount each input path as a directory; use "
+            f"the directory {directory!r} (the script finds the file inside it)",
         )
+
+
+# The builder's special handling says it mounts a file input's directory.
+_MOUNTS_DIRECTORY = re.compile(
+    r"dirname|(?:parent|containing|enclosing) (?:directory|folder)|file'?s (?:directory|folder)"
+    r"|directory of the (?:file|model|input)",
+    re.I,
+)
+
+
+def _mounts_directories(plan: ImplementationPlan, ctx: CheckContext) -> str | None:
+    """Why the step's builder may mount a file input's directory (the plan says so, or the
+    codebase's own contracts name input files, as older DummyTraining builders did), or None."""
+    if any(_MOUNTS_DIRECTORY.search(t) for t in plan.components.step_builder.special_handling):
+        return "the builder's special handling mounts its directory"
+    if ctx.codebase is not None and _codebase_mounts_files(ctx.codebase):
+        return "the codebase's own contracts name input files"
+    return None
 
 
 def _file_inputs(plan: ImplementationPlan) -> Iterator[tuple[str, str, str]]:

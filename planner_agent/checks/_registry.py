@@ -117,6 +117,8 @@ def entry_has_step_type(plan: ImplementationPlan, ctx: CheckContext) -> Iterator
         return  # Without a codebase: REG014, a warning.
     if ctx.codebase.registry and not ctx.codebase.has_step_types:
         return  # The user's registry predates the field; the plan follows it.
+    if ctx.revision and ctx.codebase.registry.get(plan.step_name) is not None:
+        return  # A revision keeps the step's entry, which states the type.
     yield (
         f"{REGISTRY}.sagemaker_step_type",
         f"add sagemaker_step_type to the registry entry{_kind_hint(plan)}",
@@ -181,10 +183,10 @@ def step_type_matches_builder(plan: ImplementationPlan, ctx: CheckContext) -> It
 @_rule(
     "REG008",
     E,
-    "A new step's name is not already taken in the codebase's registry (also ignoring case). Choose another name, or extend the existing step.",
+    "A new step's name is not already taken in the codebase's registry (also ignoring case). Choose another name, or extend the existing step (a plan that changes a step is checked as a revision: IMPORT008).",
 )
 def name_not_taken(plan: ImplementationPlan, ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.codebase is None:
+    if ctx.codebase is None or ctx.revision:
         return  # The default registry is only typical; collisions need the user's registry.
     taken = [n for n in ctx.codebase.registry if n.lower() == plan.step_name.lower()]
     if taken:

@@ -30,6 +30,7 @@ __all__ = [
     "combine",
     "has_plan_structure",
     "read_document",
+    "revision_word",
     "section_key",
     "step_from_title",
     "tree",
@@ -210,6 +211,30 @@ def step_from_title(title: str) -> str:
     text = re.sub(r"(?<![\s-])[\s-]+(pipeline\s+)?step\s*$", "", text.strip(), flags=re.I)
     words = re.findall(r"[A-Za-z0-9]+", text)
     return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+# Words a title uses for changes to a step that exists ("Payload Step Multi-Modal Expansion").
+_REVISION = re.compile(
+    r"\b(expansion|enhancements?|extension|updates?|upgrade|refactor(?:ing)?|migration"
+    r"|improvements?|changes|modifications?|redesign|rework|fixes)\b",
+    re.I,
+)
+
+
+def revision_word(title: str, step_name: str) -> str | None:
+    """The word by which ``title`` says the plan changes an existing step, else None; a word
+    of the step's own name does not count (``ModelUpdate``).
+
+    >>> revision_word("Payload Step Multi-Modal Expansion Implementation Plan", "Payload")
+    'Expansion'
+    >>> revision_word("Implementation Plan for ModelUpdate", "ModelUpdate") is None
+    True
+    """
+    own = {w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", step_name)}
+    for found in _REVISION.finditer(plain_text(title)):
+        if found.group(1).lower() not in own:
+            return found.group(1)
+    return None
 
 
 def _sections(

@@ -71,7 +71,8 @@ IMPORT_CODES: Final = MappingProxyType(
         "IMPORT006": ImportCode(
             _W,
             "A value was not stated and was derived (registry entry, types, property paths, "
-            "resolver scores, class names), or filled in from another part of the plan.",
+            "resolver scores, class names, entry point, node type), or filled in from another "
+            "part of the plan.",
             "State it if the derived value is wrong.",
         ),
         "IMPORT007": ImportCode(
@@ -79,6 +80,14 @@ IMPORT_CODES: Final = MappingProxyType(
             "The plan names the step in different ways (title, registry entry, specification, "
             "class names); the name most of them use was read.",
             "Use one name throughout.",
+        ),
+        "IMPORT008": ImportCode(
+            _W,
+            "The title says the plan changes an existing step (Expansion, Update, Refactor, ...): "
+            "`check` checks it as a revision of that step (`check_plan(revision=True)`): the "
+            "codebase having the step is no name collision (REG008), and its registry entry "
+            "stands for what the plan leaves out (REG005).",
+            "Nothing, for a plan that changes a step; name a new step differently.",
         ),
     }
 )

@@ -47,6 +47,8 @@ class LoadedPlan:
     issues: list[PlanIssue] = field(default_factory=list)
     format: Literal["markdown", "json"] = "json"
     unread: list[str] = field(default_factory=list)
+    #: The plan changes an existing step (`ParsedMarkdown.revision`): pass it to `check_plan`.
+    revision: bool = False
 
 
 def _read_file(path: Path) -> str:
@@ -171,5 +173,9 @@ def _markdown(text: str | list[str], name: str) -> LoadedPlan:
     except PlanImportError as exc:
         raise PlanImportError(f"{name}: {exc.message}") from None
     return LoadedPlan(
-        plan=parsed.plan, issues=list(parsed.issues), format="markdown", unread=list(parsed.unread)
+        plan=parsed.plan,
+        issues=list(parsed.issues),
+        format="markdown",
+        unread=list(parsed.unread),
+        revision=parsed.revision,
     )

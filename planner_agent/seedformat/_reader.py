@@ -48,7 +48,14 @@ from pydantic import ValidationError
 from .._enums import json_path, validate_with_enum_repair
 from ..errors import PlanImportError
 from ..plan import ImplementationPlan, PlanIssue
-from ._blocks import SECTION_NAMES, combine, has_plan_structure, read_document, unwrap
+from ._blocks import (
+    SECTION_NAMES,
+    combine,
+    has_plan_structure,
+    read_document,
+    revision_word,
+    unwrap,
+)
 from ._code import read_blocks
 from ._context import Context
 from ._facts import assemble
@@ -65,6 +72,9 @@ class ParsedMarkdown:
     plan: ImplementationPlan
     issues: list[PlanIssue] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
+    #: The title says the plan changes an existing step (``... Expansion``; ``IMPORT008``):
+    #: pass it to `check_plan` as ``revision``.
+    revision: bool = False
 
 
 def looks_like_plan(text: str) -> bool:
@@ -140,6 +150,15 @@ def _parse(text: str | Sequence[str]) -> ParsedMarkdown:
         raise PlanImportError(
             "no step name found: no plan title, STEP_NAMES entry or spec step_type"
         )
+    revises = revision_word(document.title, step_name) if document.title else None
+    if revises is not None:
+        ctx.warn(
+            "IMPORT008",
+            "step_name",
+            f"the title says the plan changes the existing step {step_name!r} ({revises!r}); "
+            "it is checked as a revision: a codebase having the step is no name collision, "
+            "and its registry entry stands for what the plan leaves out",
+        )
     choose_classes(code, step_name)
     data = assemble(step_name, bullets, code, ctx)
     try:
@@ -149,4 +168,9 @@ def _parse(text: str | Sequence[str]) -> ParsedMarkdown:
         raise PlanImportError(
             f"markdown plan could not be assembled: {json_path(tuple(first['loc']))}: {first['msg']}"
         ) from None
-    return ParsedMarkdown(plan=plan, issues=[*enum_issues, *ctx.issues], unread=ctx.unread)
+    return ParsedMarkdown(
+        plan=plan,
+        issues=[*enum_issues, *ctx.issues],
+        unread=ctx.unread,
+        revision=revises is not None,
+    )
