@@ -467,6 +467,29 @@ def test_wiring_stated_in_a_sentence_is_read() -> None:
     assert not parsed.unread
 
 
+def test_a_link_sentence_after_the_label_is_one_link() -> None:
+    integration = (
+        "## 4. Integration Strategy\n"
+        "- **Upstream steps**: XGBoostTraining provides `model_output`, which feeds "
+        "`model_artifacts`\n"
+    )
+    parsed = parse_markdown(plan_text(spec=MODEL_SPEC, integration=integration))
+    links = parsed.plan.integration.upstream_steps
+    assert [(u.step, u.output, u.dependency) for u in links] == [
+        ("XGBoostTraining", "model_output", "model_artifacts")
+    ]
+    assert not [i for i in parsed.issues if i.path.startswith("integration")]
+
+
+def test_the_base_class_in_brackets_after_the_class_is_read() -> None:
+    config = (
+        "### Configuration\n- **Class**: `ModelCalibrationConfig` (base `BasePipelineConfig`)\n"
+    )
+    parsed = parse_markdown(plan_text(config=config))
+    assert parsed.plan.components.configuration.base_class == "BasePipelineConfig"
+    assert not [i for i in parsed.issues if i.path.endswith("configuration.base_class")]
+
+
 def test_wiring_in_a_table_is_read() -> None:
     integration = (
         "## 4. Integration Strategy\n"

@@ -16,6 +16,7 @@ import pytest
 from corpus import check_text
 
 from planner_agent.plan import PlanIssue
+from planner_agent.seedformat import parse_markdown
 
 FOLDER = Path(__file__).parent / "fixtures" / "llm_style_plans"
 EXPECTED: dict[str, Any] = json.loads((FOLDER / "expected.json").read_text(encoding="utf-8"))
@@ -84,3 +85,18 @@ def test_real_plan_labels_are_facts_only() -> None:
     for plan in data["plans"]:
         assert plan["repo"].startswith("TianpeiLuke/") and len(plan["commit"]) == 40
         assert all(0 <= issue[3] < len(data["reasons"]) for issue in plan["issues"])
+
+
+def test_a_phased_plan_is_read_as_its_step_not_its_extensions_and_examples() -> None:
+    """The shape of a real LightGBM plan: a suffixed title, phases, an ``Optimized...`` subclass
+    of the builder, a test class and an example pipeline file in the code blocks."""
+    parsed = parse_markdown((FOLDER / "gbm_training_phased.md").read_text(encoding="utf-8"))
+    plan = parsed.plan
+    assert plan.step_name == "GBMTraining"
+    assert plan.components.step_builder.class_name == "GBMTrainingStepBuilder"
+    assert plan.components.configuration.base_class == "BasePipelineConfig"
+    assert plan.components.processing_script.file_path == "src/cursus/steps/scripts/gbm_training.py"
+    assert [(u.step, u.output, u.dependency) for u in plan.integration.upstream_steps] == [
+        ("TabularPreprocessing", "processed_data", "input_path")
+    ]
+    assert not any(i.code == "IMPORT006" and "base_class" in i.path for i in parsed.issues)

@@ -184,6 +184,14 @@ def _read_component(
             facts[key] = name_list(node, value)
         elif key in ("class_name", "base_class", "entry_point", "step_type", "sagemaker_step_type"):
             facts[key] = plain_text(value).split()[0] if plain_text(value) else ""
+            # "Class: `XConfig` (base `BasePipelineConfig`)", "(inherits from ...)"
+            based = re.search(
+                r"\((?:base(?: class)?|extends|inherits(?: from)?|subclass of)\s*:?\s*`?(\w+)",
+                plain_text(value) if "`" not in value else value.replace("`", ""),
+                re.I,
+            )
+            if key == "class_name" and based:
+                facts.setdefault("base_class", based.group(1))
         else:
             facts[key] = joined_text(node, value)
     if owner is not None and owner.rows:

@@ -154,6 +154,12 @@ def _read_integration(root: Node, ctx: Context) -> Facts:
             facts[label] = text_list(node, value)
         else:
             inline = value if not is_empty(value) else ""
+            # A sentence after the label ("X provides `a`, which feeds `b`") is one link: read
+            # whole, before a comma splits it into parts that say nothing alone.
+            said = [e for k, e in prose_links(inline) if k == label] if not node.children else []
+            if said:
+                facts[label] = said
+                continue
             parse = _candidate_entry if label == "resolver_candidates" else _link_entry
             facts[label] = read_entries(node, inline, parse, ctx, where, f"{path}.{label}")
     return facts

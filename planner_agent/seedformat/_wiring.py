@@ -2,7 +2,8 @@
 
 Private to `planner_agent.seedformat._sections`. Plans state their links in sentences as often as
 in ``Step: output -> dependency`` bullets: "consumes `model_artifacts` from XGBoostTraining's
-`model_output`", "XGBoostTraining's model_output feeds our model_artifacts", "Package reads our
+`model_output`", "XGBoostTraining's model_output feeds our model_artifacts", "XGBoostModelEval
+provides `eval_output`, which feeds `evaluation_data`", "Package reads our
 `model_input` as its `model_artifacts`". `prose_links` reads those into upstream and downstream
 links (step, output, dependency), so that the wiring checks see them. A step is a CamelCase
 name; an output or a dependency is one identifier.
@@ -27,6 +28,7 @@ _POSSESSIVE = r"(?:'s\s+|\.)"
 _OURS = r"(?:(?:our|its|the|this step's|the step's)\s+)?"
 _KIND = r"(?:\s+(?:output|dependency|input|channel))?"
 _CONSUME = r"(?:consumes?|reads?|takes?|receives?|uses?|gets?|needs?|requires?)"
+_PROVIDE = r"(?:provides?|produces?|outputs?|writes?|emits?)"
 _FEED = r"(?:feeds?(?:\s+into)?|goes\s+(?:in)?to|flows\s+(?:in)?to|is\s+consumed\s+by|is\s+wired\s+to|->|\u2192)"
 # Each pattern starts at a word (the lookbehinds) so that no run is retried from inside.
 _UPSTREAM = [
@@ -39,6 +41,9 @@ _UPSTREAM = [
     rf"(?<![\w.]){_STEP}{_POSSESSIVE}{_OUT}{_KIND}\s+{_FEED}\s+(?:our|this step's)\s+{_DEP}",
     # "from XGBoostTraining's model_output into model_artifacts"
     rf"(?<!\w)from\s+{_STEP}{_POSSESSIVE}{_OUT}{_KIND}\s+(?:in)?to\s+{_OURS}{_DEP}",
+    # "XGBoostModelEval provides eval_output, which feeds evaluation_data"
+    rf"(?<![\w.]){_STEP}\s+{_PROVIDE}\s+{_OURS}{_OUT}{_KIND},?\s+(?:which|that)\s+{_FEED}\s+"
+    rf"{_OURS}{_DEP}",
 ]
 _DOWNSTREAM = [
     # "Package consumes our model_input as its model_artifacts"
@@ -51,7 +56,7 @@ _PATTERNS = [
     *((("upstream_steps"), re.compile(p)) for p in _UPSTREAM),
     *((("downstream_steps"), re.compile(p)) for p in _DOWNSTREAM),
 ]
-_HINT = re.compile(r"\b(?:from|feeds?|goes|flows|consumed|wired|our|its)\b|'s\b")
+_HINT = re.compile(r"\b(?:from|feeds?|goes|flows|consumed|wired|our|its|which|that)\b|'s\b")
 _MAX_CHARS = 2_000
 """Longest text searched: a sentence stating a link is short; a long paragraph is read in part."""
 
