@@ -425,8 +425,18 @@ def _start(
         (reqs / f"item-{i:02d}.md").write_text(requirement(i))
     script = tmp_path / "run.py"
     script.write_text(SCRIPT)
-    proc = subprocess.Popen([sys.executable, str(script), base_url, str(reqs), str(out), where])
+    proc = subprocess.Popen(
+        [sys.executable, str(script), base_url, str(reqs), str(out), where],
+        preexec_fn=_interruptible,
+    )
     return proc, out
+
+
+def _interruptible() -> None:
+    """Make Ctrl-C reach the child as at a terminal: a runner started in the background (``cmd &``,
+    ``nohup``) ignores SIGINT, its children inherit that, and Python then raises no
+    KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_outputs(out: Path, count: int, proc: subprocess.Popen[bytes]) -> None:

@@ -759,6 +759,24 @@ def test_a_plan_that_changes_an_existing_step_is_checked_as_a_revision(
         assert code == 2 and {"REG005", "REG008"} <= errors
 
 
+def test_the_command_line_can_say_what_the_title_does_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = fixture_plan("Package").model_copy(deep=True)
+    plan.registry_entry.sagemaker_step_type = None
+    path = tmp_path / "plan.md"
+    path.write_text(render_markdown(plan), encoding="utf-8")  # a title for a new step
+    base = ["check", str(path), "--codebase", str(CODEBASE)]
+    assert main([*base, "--revision"]) == 0
+    assert "REG008" not in capsys.readouterr().out
+    expanded = render_markdown(plan).replace(
+        "# Implementation Plan for Package", "# Package Step Expansion Plan", 1
+    )
+    path.write_text(expanded, encoding="utf-8")
+    assert main([*base, "--no-revision"]) == 2
+    assert "REG008" in capsys.readouterr().out
+
+
 def test_a_word_of_the_step_name_is_not_a_revision() -> None:
     text = render_markdown(fixture_plan("Package")).replace(
         "# Implementation Plan for Package", "# Implementation Plan for PackageUpdate", 1

@@ -197,7 +197,7 @@ def check_plan(
     ``requirements`` enables the job-variant and over-specification checks. ``revision`` says the
     plan changes a step the codebase has (`LoadedPlan.revision` for a plan whose title says so):
     its name being taken is then no collision, and the codebase's registry entry stands for
-    what the plan's leaves out. ``rules`` replaces the
+    what the plan leaves out. ``rules`` replaces the
     registered rules, ``extra_rules`` adds to them, ``disable`` drops codes. A rule that raises is
     reported as a RULE000 error instead of aborting the check.
 

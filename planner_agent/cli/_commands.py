@@ -206,7 +206,7 @@ def cmd_check(args: argparse.Namespace, stdin: Stdin) -> int:
         loaded.plan,
         codebase=index,
         requirements=requirements,
-        revision=loaded.revision,
+        revision=loaded.revision if args.revision is None else args.revision,
         disable=[code for code in disabled if code not in IMPORT_CODES],
     )
     # IMPORT codes (and ENUM001 found while reading) are the reader's: disabled here.

@@ -266,6 +266,13 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="REQ",
         help="the step's requirements: file, text or - (enables more checks)",
     )
+    p.add_argument(
+        "--revision",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the plan changes an existing step (--no-revision: it adds a new one); default: "
+        "what the title says (IMPORT008)",
+    )
     _disable(p, imports=True)
     p.add_argument(
         "--format", choices=["text", "json"], default="text", help="text (default) or JSON"
