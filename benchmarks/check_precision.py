@@ -192,14 +192,16 @@ def real_plans(mirror: Path | None, codebases: Path | None = None) -> tuple[Tall
         rows = plan["issues"] + (plan.get("codebase_issues", []) if codebases else [])
         labels = {(code, path): verdict for code, path, verdict, _ in rows}
         true_total += sum(v == "true_defect" for v in labels.values())
-        name = Path(plan["path"]).name
+        parts = plan["path"] if isinstance(plan["path"], list) else [plan["path"]]
+        name = Path(parts[0]).name + (f" (+{len(parts) - 1} part)" if len(parts) > 1 else "")
         if mirror is None:
             for (code, path), verdict in labels.items():
                 issue = PlanIssue(code=code, severity="error", path=path, message="(stored)")
                 tally.add(name, issue, verdict == "true_defect")
             continue
         git = mirror / plan["repo"].replace("/", "+") / "repo"
-        shown = _git(git, "show", f"{plan['commit']}:{plan['path']}").decode("utf-8")
+        texts = [_git(git, "show", f"{plan['commit']}:{part}").decode("utf-8") for part in parts]
+        shown = texts[0] if len(texts) == 1 else texts  # a plan in parts is checked as one
         codebase = None
         if codebases is not None:
             key = (git, plan["codebase_commit"])

@@ -367,9 +367,10 @@ def plan_data(
 
 
 def check_text(
-    text: str, *, codebase: Any = None, requirements: str | None = None
+    text: str | list[str], *, codebase: Any = None, requirements: str | None = None
 ) -> list[PlanIssue]:
-    """What ``planner-agent check`` reports for plan text: the reader's issues and the rules'."""
+    """What ``planner-agent check`` reports for plan text (or the texts of a plan's parts): the
+    reader's issues and the rules'."""
     loaded = load_plan(text)
     found = check_plan(
         loaded.plan, codebase=codebase, requirements=requirements, revision=loaded.revision

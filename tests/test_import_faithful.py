@@ -364,6 +364,21 @@ TEST_BLOCKS = (
 )
 
 
+def test_a_derived_registry_entry_names_the_classes_the_plan_states() -> None:
+    """No STEP_NAMES entry: the derived one must not contradict the plan's own class names
+    (REG002/REG003 would then report the importer's guess, not the plan)."""
+    config = "### Configuration\n- **Class**: `CalibrationSettingsConfig`\n"
+    builder = "### Step Builder\n- **Class**: `CalibrationRunnerStepBuilder`\n"
+    parsed = parse_markdown(plan_text(config=config, builder=builder))
+    entry = parsed.plan.registry_entry
+    assert entry.config_class == "CalibrationSettingsConfig"
+    assert entry.builder_step_name == "CalibrationRunnerStepBuilder"
+    errors = {i.code for i in check_plan(parsed.plan) if i.is_error}
+    assert not errors & {"REG002", "REG003"}
+    # The naming rules still say that the classes are not named after the step.
+    assert {"NAME011", "NAME012"} <= {i.code for i in check_plan(parsed.plan)}
+
+
 def test_the_config_class_is_the_one_on_the_config_base() -> None:
     parsed = parse_markdown(plan_text(config="", details=CONFIG_BLOCK))
     config = parsed.plan.components.configuration

@@ -159,10 +159,24 @@ def registry_entry(code: Code, step_name: str, bullets: dict[str, Any], ctx: Con
             f"the {'registry entry' if found else 'plan'} states no sagemaker_step_type; filled"
             f" in {stated_type!r} from {where}",
         )
+    # What the entry leaves out follows the classes the plan states (a derived fact must not
+    # contradict a stated one: REG002/REG003 would report the importer, not the plan), else the
+    # step name's conventional class names.
+    components = bullets.get("components", {})
+    config_class = as_str(components.get("config", {}).get("class_name")) or as_str(
+        code.config.get("class_name")
+    )
+    builder_class = as_str(components.get("builder", {}).get("class_name")) or as_str(
+        code.builder.get("class_name")
+    )
     data = {
         "step_name": name,
-        "config_class": as_str(entry.get("config_class")) or config_class_name(name),
-        "builder_step_name": as_str(entry.get("builder_step_name")) or builder_class_name(name),
+        "config_class": as_str(entry.get("config_class"))
+        or config_class
+        or config_class_name(name),
+        "builder_step_name": as_str(entry.get("builder_step_name"))
+        or builder_class
+        or builder_class_name(name),
         "spec_type": as_str(entry.get("spec_type")) or name,
         "sagemaker_step_type": sm_type,
         "description": as_str(entry.get("description")) or "",
@@ -172,7 +186,7 @@ def registry_entry(code: Code, step_name: str, bullets: dict[str, Any], ctx: Con
         ctx.warn(
             "IMPORT006",
             "registry_entry",
-            f"no STEP_NAMES entry; derived one from the step name ({kind})",
+            f"no STEP_NAMES entry; derived one from the step name and the plan's classes ({kind})",
         )
         return data
     for key in ("config_class", "builder_step_name", "spec_type"):
