@@ -140,9 +140,6 @@ def test_real_step_with_its_repository_has_no_false_alarm(
 
 # --------------------------------------------------------------------------- (b) recall
 
-# Mistakes today's checks miss on some real steps: label -> (step ids or None for all, cause).
-KNOWN_MISSES: dict[str, tuple[tuple[str, ...] | None, str]] = {}
-
 
 @pytest.fixture(scope="module")
 def trials(stub_indexes: dict[str, CodebaseIndex]) -> dict[str, list[tuple[RealStep, Any]]]:
@@ -152,11 +149,6 @@ def trials(stub_indexes: dict[str, CodebaseIndex]) -> dict[str, list[tuple[RealS
         for label, trial in mistakes(step, stub_indexes[step.repo].without(step.name)):
             found.setdefault(label, []).append((step, trial))
     return found
-
-
-def _known_miss(label: str, step_id: str) -> bool:
-    steps, _ = KNOWN_MISSES.get(label, ((), ""))
-    return steps is None or step_id in steps
 
 
 LABELS = [
@@ -177,28 +169,9 @@ def test_catalogued_mistake_is_detected_in_every_real_step(
     stub_indexes: dict[str, CodebaseIndex],
 ) -> None:
     """The mistake (catalogue of tests/test_rules.py, or issue #10), injected into each real step
-    it applies to, raises an issue of its code that the clean plan does not have."""
-    cases = [(s, t) for s, t in trials[label] if not _known_miss(label, s.id)]
+    it applies to, raises an issue of its code that the clean plan does not have. No miss is
+    left (the last, SPEC001 on BedrockProcessing, was fixed in session 6); a new one fails here."""
+    cases = trials[label]
     missed = [s.id for s, t in cases if not detected(s, t, stub_indexes[s.repo].without(s.name))]
     assert missed == []
-    assert cases or label in KNOWN_MISSES, "the mistake applies to no step"
-
-
-def _miss_cases() -> list[Any]:
-    cases = []
-    for label, (steps, cause) in KNOWN_MISSES.items():
-        ids = steps or tuple(s.id for s in real_steps())
-        mark = pytest.mark.xfail(strict=True, reason=cause)
-        cases += [pytest.param(label, i, marks=[mark], id=f"{label}-{i}") for i in ids]
-    return cases
-
-
-@pytest.mark.parametrize(("label", "step_id"), _miss_cases())
-def test_known_misses(
-    label: str,
-    step_id: str,
-    trials: dict[str, list[tuple[RealStep, Any]]],
-    stub_indexes: dict[str, CodebaseIndex],
-) -> None:
-    step, trial = next((s, t) for s, t in trials[label] if s.id == step_id)
-    assert detected(step, trial, stub_indexes[step.repo].without(step.name))
+    assert cases, "the mistake applies to no step"
