@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ..conventions import PROCESSING_LIKE, input_prefixes, output_prefixes, property_path_for
 from ..plan import DependencyType, ImplementationPlan, SageMakerStepType, Severity
@@ -189,6 +190,7 @@ def _file_inputs(plan: ImplementationPlan) -> Iterator[tuple[str, str, str]]:
             yield f"{CONTRACT}.input_paths[{i}].container_path", item.container_path, split[0]
 
 
+@lru_cache(maxsize=16)  # Per index (identity): every check of a batch or re-ask asks again.
 def _codebase_mounts_files(codebase: CodebaseIndex) -> bool:
     """True when a contract of the codebase names a file as an input (its builders then mount
     the file's directory, as older DummyTraining builders did)."""

@@ -1,7 +1,8 @@
 """Turn a model reply into a plan, or into the precise list of what was wrong with it.
 
-JSON replies are read as their reply shape's model (`planner_agent.llm._replies`; a code fence or stray prose around the object is
-tolerated) and expanded with ``to_plan``; markdown replies go through the seed-format reader.
+JSON replies are read as their reply shape's model (`planner_agent.llm._replies`; a code fence
+or stray prose around the object is tolerated) and expanded with ``to_plan``; markdown replies go
+through the seed-format reader.
 The output modes (`planner_agent.llm._modes`) choose which reader a reply goes to.
 Errors are ``"<json path>: <message>"`` strings, ready to be listed in a re-ask.
 """

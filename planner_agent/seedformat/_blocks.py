@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 
+from ..conventions import snake_case
 from ._lexer import scan
 from ._text import Labels, match_key, plain_text
 from ._writer import SECTION_TITLES
@@ -230,7 +231,7 @@ def revision_word(title: str, step_name: str) -> str | None:
     >>> revision_word("Implementation Plan for ModelUpdate", "ModelUpdate") is None
     True
     """
-    own = {w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", step_name)}
+    own = set(snake_case(step_name).split("_"))
     for found in _REVISION.finditer(plain_text(title)):
         if found.group(1).lower() not in own:
             return found.group(1)

@@ -178,11 +178,17 @@ def _read_python(module: ast.Module, block: Block, code: Code) -> None:
             _read_registry(value, code)  # STEP_NAMES = {...}, STEP_NAMES.update({...}), fragments
         if not isinstance(node, ast.ClassDef):
             continue
+        # Base names without their module: `best` tells an extension of a class by them.
+        bases = [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
         if rank := builder_rank(node):
-            bases = [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
             code.builders.append({"class_name": node.name, "rank": rank, "bases": bases})
         elif rank := config_rank(node):
-            config: Facts = {"class_name": node.name, "rank": rank, "fields": class_fields(node)}
+            config: Facts = {
+                "class_name": node.name,
+                "rank": rank,
+                "bases": bases,
+                "fields": class_fields(node),
+            }
             if node.bases:
                 config["base_class"] = ast.unparse(node.bases[0])
             code.configs.append(config)

@@ -186,8 +186,8 @@ def _read_component(
             facts[key] = plain_text(value).split()[0] if plain_text(value) else ""
             # "Class: `XConfig` (base `BasePipelineConfig`)", "(inherits from ...)"
             based = re.search(
-                r"\((?:base(?: class)?|extends|inherits(?: from)?|subclass of)\s*:?\s*`?(\w+)",
-                plain_text(value) if "`" not in value else value.replace("`", ""),
+                r"\((?:base(?: class)?|extends|inherits(?: from)?|subclass of)\s*:?\s*(\w+)",
+                plain_text(value),
                 re.I,
             )
             if key == "class_name" and based:

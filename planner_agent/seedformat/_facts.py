@@ -15,12 +15,10 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from .._pycode import as_str
 from .._pytypes import literal_type
 from ..conventions import (
     allowed_config_fields,
     builder_class_name,
-    config_class_name,
     node_type_for,
     property_path_for,
     snake_case,
@@ -282,8 +280,9 @@ def assemble(step_name: str, bullets: dict[str, Any], code: Code, ctx: Context) 
             "configuration": _config(
                 comp.get("config", {}),
                 code,
-                # the class the registry entry names, when the plan states no class of its own
-                as_str(registry.get("config_class")) or config_class_name(step_name),
+                # the class the registry entry names (stated, or derived from the plan's
+                # classes and the step name), when the configuration states none of its own
+                registry["config_class"],
                 training,
                 ctx,
             ),

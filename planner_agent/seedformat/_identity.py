@@ -90,7 +90,7 @@ def choose_classes(code: Code, step_name: str) -> None:
     def best(found: list[Facts], name: str) -> Facts | None:
         # A subclass of the stated class (``class OptimizedXStepBuilder(XStepBuilder)``) extends
         # the step's class, which the plan defines elsewhere: it is not the step's class.
-        found = [c for c in found if name not in (c.get("bases") or [c.get("base_class")])]
+        found = [c for c in found if name not in c["bases"]]
         named = [c for c in found if c["class_name"] == name]
         ranked = sorted(found, key=lambda c: -int(c["rank"]))
         chosen = named or ranked
@@ -98,7 +98,7 @@ def choose_classes(code: Code, step_name: str) -> None:
 
     config = best(code.configs, config_name)
     if config is not None:
-        code.config = {k: v for k, v in config.items() if k != "rank"}
+        code.config = {k: v for k, v in config.items() if k not in ("rank", "bases")}
     builder = best(code.builders, builder_name)
     if builder is not None:
         code.builder = {"class_name": builder["class_name"]}
